@@ -1,0 +1,41 @@
+// Lint: TypeScript rules everywhere, plus the dependency rule that keeps the core pure.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const adapterLibraries = [
+  { group: ['@aws-sdk/*', '@smithy/*'], message: 'functions/core must not import the AWS SDK: put it in functions/adapters.' },
+  { group: ['ccxt', 'ccxt/*'], message: 'functions/core must not import ccxt: put it in functions/adapters.' },
+  { group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'], message: 'functions/core must not import CDK.' },
+  { group: ['@aws-lambda-powertools/*'], message: 'functions/core must not import Powertools: log through the Logger port.' },
+  { group: ['dynalite', 'dynalite/*'], message: 'functions/core must not import dynalite.' },
+  { group: ['**/adapters/*', '**/adapters/**', '**/tick/*', '**/cli/*', '**/sandbox/*', '**/backtest/*'], message: 'functions/core depends on nothing outside itself.' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'cdk.out/**', '.kbot/**', 'dist/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['functions/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: adapterLibraries }],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests.' },
+      ],
+    },
+  },
+);
