@@ -1,0 +1,99 @@
+// Core domain: the one configuration schema. Bad config refuses to start with the field and the reason.
+import { z } from 'zod';
+import { engineConfigShape } from './engine/config.js';
+
+const pairSymbol = z
+  .string()
+  .regex(/^[A-Z0-9]{2,10}\/[A-Z]{2,5}$/, 'must look like BASE/QUOTE, e.g. BTC/USD');
+
+export const botConfigSchema = z
+  .object({
+    /** `paper` (default) simulates fills on real market data; `live` sends real orders. */
+    mode: z.enum(['paper', 'live']).default('paper'),
+    /** Second gate for live trading: must be true as well as `mode: live`. */
+    allowLiveTrading: z.boolean().default(false),
+    /** Live only: send orders with Kraken's `validate` flag (checked, never executed). */
+    validateOnly: z.boolean().default(false),
+    /** Pairs to trade; all must share one quote currency. */
+    pairs: z.array(pairSymbol).min(1).max(20).default(['BTC/USD', 'ETH/USD']),
+    tick: z
+      .object({
+        /** Wait until this long after the candle boundary so the exchange has closed the candle. */
+        closeDelayMs: z.number().int().min(0).max(60_000).default(5_000),
+        /** How long a tick claim is held before another invocation may take over a crashed tick. */
+        leaseMs: z.number().int().min(10_000).max(900_000).default(240_000),
+        /** No gaps allowed within this many latest candles. */
+        gapWindowCandles: z.number().int().min(1).max(720).default(100),
+        /** Lookback for protections that read the trade ledger. */
+        tradeLookbackMs: z.number().int().min(0).default(7 * 24 * 3_600_000),
+      })
+      .prefault({}),
+    limits: z
+      .object({
+        /** Entries allowed per UTC day across all pairs (exits are never capped). */
+        maxTradesPerDay: z.number().int().min(0).default(12),
+        /** Entries allowed per UTC day per pair. */
+        maxTradesPerPairPerDay: z.number().int().min(0).default(4),
+        /** Realized loss (quote, net of fees) that halts entries for the rest of the UTC day. */
+        maxDailyLossQuote: z.number().positive().default(50),
+      })
+      .prefault({}),
+    paper: z
+      .object({
+        /** Paper wallet funding on first run. */
+        startingBalances: z.record(z.string().regex(/^[A-Z0-9]{2,10}$/), z.number().min(0)).default({ USD: 1_000 }),
+        /** Slippage applied when no order book is available, in basis points. */
+        slippageBps: z.number().min(0).max(500).default(5),
+        /** Taker fee used when the market does not say. */
+        takerFeeRate: z.number().min(0).max(0.05).default(0.004),
+      })
+      .prefault({}),
+    ...engineConfigShape,
+  })
+  .superRefine((cfg, ctx) => {
+    const quotes = new Set(cfg.pairs.map((p) => p.split('/')[1]));
+    if (quotes.size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['pairs'], message: `all pairs must share one quote currency, got ${[...quotes].join(', ')}` });
+    }
+    if (new Set(cfg.pairs).size !== cfg.pairs.length) {
+      ctx.addIssue({ code: 'custom', path: ['pairs'], message: 'pairs must not repeat' });
+    }
+    if (cfg.validateOnly && cfg.mode !== 'live') {
+      ctx.addIssue({ code: 'custom', path: ['validateOnly'], message: 'validateOnly only applies to mode "live"' });
+    }
+  });
+
+export type BotConfig = z.output<typeof botConfigSchema>;
+export type BotConfigInput = z.input<typeof botConfigSchema>;
+
+/** Thrown when configuration is invalid; the message names every bad field and why. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses and validates configuration, or throws `ConfigError` listing `field: reason` lines. */
+export function parseConfig(input: unknown, source = 'config'): BotConfig {
+  const result = botConfigSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
+    return `  ${field}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** The quote currency shared by all configured pairs. */
+export function quoteCurrency(cfg: Pick<BotConfig, 'pairs'>): string {
+  return cfg.pairs[0]!.split('/')[1]!;
+}
+
+/**
+ * Live-trading gates. Returns the reason live trading is refused, or undefined when all three
+ * gates are open (mode live, allowLiveTrading, keys present). Paper mode always passes.
+ */
+export function liveGateProblem(cfg: Pick<BotConfig, 'mode' | 'allowLiveTrading'>, hasKeys: boolean): string | undefined {
+  if (cfg.mode !== 'live') return undefined;
+  if (!cfg.allowLiveTrading) return 'mode is "live" but allowLiveTrading is not true';
+  if (!hasKeys) return 'mode is "live" but no Kraken API keys are configured';
+  return undefined;
+}

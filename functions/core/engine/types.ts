@@ -1,0 +1,122 @@
+// Core domain: the decision engine's seam. Strategies advise, risk sizes and refuses, exits decide;
+// the tick (live, paper) and the backtest call the same synchronous engine and only differ in I/O.
+import type {
+  Candle,
+  DayCounters,
+  EntryPlan,
+  ExitReason,
+  MarketInfo,
+  Pair,
+  Position,
+  TradeRecord,
+} from '../types.js';
+
+/** Values that explain a decision (which numbers a rule compared). */
+export type Explanation = Record<string, number | string | boolean | null>;
+
+/**
+ * A pair's closed 5m candles with everything derived from them computed once (indicators,
+ * resampled 15m/1h). Decisions read it by index, so live ticks (a 720-candle window) and
+ * backtests (a whole history) share one implementation.
+ */
+export interface PreparedSeries {
+  pair: Pair;
+  candles: readonly Candle[];
+}
+
+/** What the engine knows about the account when it decides on an entry. */
+export interface PortfolioView {
+  nowMs: number;
+  /** Quote currency every pair trades against (e.g. `USD`). */
+  quote: string;
+  /** Total equity in quote: free and held quote plus open positions at the last price. */
+  equityQuote: number;
+  /** Quote available to spend (net of open orders). */
+  freeQuote: number;
+  /** Free base balances by asset (net of open orders). */
+  freeBase: Record<string, number>;
+  openPositions: readonly Position[];
+  /** Last price per pair (for exposure). */
+  lastPrice: Record<Pair, number>;
+  /** Today's counters (UTC day). */
+  day: DayCounters;
+  /** Closed trades (sells with realized P&L) within the protections' lookback, oldest first. */
+  recentTrades: readonly TradeRecord[];
+  markets: Record<Pair, MarketInfo>;
+  /** The account's taker fee rate per pair when known (else the market's or config's). */
+  takerFeeRate: Record<Pair, number>;
+  /** 24h traded quote volume per pair when known. */
+  quoteVolume24h: Record<Pair, number | undefined>;
+}
+
+/** A strategy's signal. */
+export interface Signal {
+  strategy: string;
+  /** 0..1 */
+  confidence: number;
+  /** Expected gross move to the target as a fraction of price (0.01 = 1%). */
+  expectedEdge: number;
+  explanation: Explanation;
+}
+
+/** The engine's answer for a pair without a position. */
+export type EntryDecision =
+  | {
+      action: 'buy';
+      pair: Pair;
+      /** Quote to spend, fee excluded, already within every cap and above the minimums. */
+      costQuote: number;
+      /** Base amount expected at the reference price (for display; buys are sent by cost). */
+      expectedAmountBase: number;
+      referencePrice: number;
+      plan: EntryPlan;
+      signal: Signal;
+      /** Every rule that passed, with its values. */
+      checks: { rule: string; explanation: Explanation }[];
+    }
+  | {
+      action: 'none';
+      pair: Pair;
+      /** `signal`: no strategy wanted in; `risk`: a rule refused. */
+      stage: 'signal' | 'risk';
+      rule: string;
+      reason: string;
+      explanation: Explanation;
+      signal?: Signal;
+    };
+
+/** The engine's answer for an open position. */
+export type ExitDecision =
+  | {
+      action: 'sell';
+      pair: Pair;
+      reason: ExitReason;
+      /** The level that triggered (stop price, target, close for signal/time exits). */
+      triggerPrice: number;
+      /** Base to sell: the position's amount, capped by the free balance, on the precision grid. */
+      amountBase: number;
+      explanation: Explanation;
+    }
+  | {
+      action: 'hold';
+      pair: Pair;
+      /** The position with updated trailing state, when it changed (must be persisted). */
+      updated?: Position;
+      /** Why the position cannot be sold even though an exit fired (dust below minimum). */
+      blocked?: string;
+      explanation: Explanation;
+    };
+
+/**
+ * The decision engine. Pure and synchronous: no I/O, no clock reads (time comes in `nowMs`).
+ */
+export interface DecisionEngine {
+  /** Computes indicators and resampled series once for a pair's closed 5m candles. */
+  prepare(pair: Pair, candles: readonly Candle[]): PreparedSeries;
+  /** Mental exits for an open position at candle `i` (SL/TP/trailing/time/signal). */
+  checkExit(position: Position, series: PreparedSeries, i: number, nowMs: number, freeBase: number, market: MarketInfo): ExitDecision;
+  /** Strategy then risk for a pair without a position at candle `i`. */
+  checkEntry(series: PreparedSeries, i: number, portfolio: PortfolioView): EntryDecision;
+  /** Minimum number of closed candles the engine needs before it can decide. */
+  readonly warmupCandles: number;
+}

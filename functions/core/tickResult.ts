@@ -1,0 +1,74 @@
+// Core domain: the value a tick returns. It says, per pair, what was checked, decided, refused
+// (which rule, which values) and traded, so logs, the CLI and tests read one shape.
+import type { Explanation, Signal } from './engine/types.js';
+import type { ExitReason, Mode, OrderReason, Pair, Side } from './types.js';
+
+/** One order's outcome within a tick. */
+export interface OrderOutcome {
+  clientOrderId: string;
+  pair: Pair;
+  side: Side;
+  reason: OrderReason;
+  /**
+   * - `filled`: the exchange filled it and the fill is recorded.
+   * - `validated`: live `validateOnly`: Kraken checked it, nothing executed.
+   * - `rejected`: the exchange definitely refused it (recorded, alerted, not retried).
+   * - `pending`: outcome unknown (ambiguous failure, lookup inconclusive); the next tick reconciles it.
+   * - `failed`: the exchange has no such order after an ambiguous failure; nothing executed.
+   * - `already-decided`: an intent for this decision exists; it was reconciled, not re-sent.
+   */
+  status: 'filled' | 'validated' | 'rejected' | 'pending' | 'failed' | 'already-decided';
+  amountBase?: number;
+  price?: number;
+  costQuote?: number;
+  feeQuote?: number;
+  realizedPnlQuote?: number;
+  error?: string;
+}
+
+/** What happened to one pair in a tick. */
+export interface PairResult {
+  pair: Pair;
+  /** Market data verdict: usable, or why this pair was skipped. */
+  data:
+    | { ok: true; lastCandleOpenIso: string; closedCandles: number; droppedForming: number }
+    | { ok: false; reason: 'stale' | 'gap' | 'malformed' | 'empty' | 'fetch-failed' | 'market-inactive' | 'warming-up'; detail: string };
+  /** Set when the pair had an open position. */
+  exit?:
+    | { decision: 'hold'; explanation: Explanation; blocked?: string }
+    | { decision: 'sell'; reason: ExitReason; triggerPrice: number; explanation: Explanation }
+    | { decision: 'skipped'; reason: string };
+  /** Set when the pair had no position. */
+  entry?:
+    | { decision: 'buy'; costQuote: number; referencePrice: number; signal: Signal; checks: { rule: string; explanation: Explanation }[] }
+    | { decision: 'none'; stage: 'signal' | 'risk' | 'halt' | 'limits'; rule: string; reason: string; explanation: Explanation; signal?: Signal };
+  orders: OrderOutcome[];
+}
+
+/** What reconciling a pending intent found. */
+export interface ReconcileOutcome {
+  clientOrderId: string;
+  pair: Pair;
+  side: Side;
+  result: 'filled' | 'failed' | 'still-pending' | 'rejected';
+  detail?: string;
+}
+
+export interface TickResult {
+  mode: Mode;
+  /** Close time of the candle this tick decided on (ISO, UTC). */
+  candleCloseIso: string;
+  status: 'completed' | 'skipped';
+  /** Why the tick did nothing (another invocation holds or finished this candle). */
+  skipReason?: 'already-claimed' | 'in-progress';
+  startedAtMs: number;
+  finishedAtMs: number;
+  halt: { entries: boolean; exits: boolean; reasons: string[] };
+  reconciled: ReconcileOutcome[];
+  pairs: PairResult[];
+  /** Result of a force-entry / force-exit / flatten command, when the event carried one. */
+  command?: { kind: string; requestId: string; outcome: OrderOutcome[]; refused?: string };
+  /** Equity in quote at the end of the tick (balances + positions at last price), when known. */
+  equityQuote?: number;
+  errors: string[];
+}
