@@ -122,6 +122,8 @@ export interface Position {
   trailing?: { activationPrice: number; distanceFraction: number; highestPrice: number; armed: boolean };
   /** Exit at or after this time regardless of price. */
   maxHoldUntilMs?: number;
+  /** Client order ids already applied to this position (entry, merges, partial sells): makes settling a fill idempotent. */
+  appliedOrderIds: string[];
   /** Optimistic-concurrency version; every update requires the expected value. */
   version: number;
 }

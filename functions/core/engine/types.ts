@@ -117,6 +117,13 @@ export interface DecisionEngine {
   checkExit(position: Position, series: PreparedSeries, i: number, nowMs: number, freeBase: number, market: MarketInfo): ExitDecision;
   /** Strategy then risk for a pair without a position at candle `i`. */
   checkEntry(series: PreparedSeries, i: number, portfolio: PortfolioView): EntryDecision;
+  /**
+   * Risk checks only, for an operator's `force-entry` command: no strategy signal is required,
+   * but every risk rule (sizing caps, minimums, fee-free sizing, portfolio caps, protections,
+   * daily limits, kill switch) still applies. `costQuote` asks for a size; the engine may lower
+   * it to fit the caps, and refuses when the result is below the minimums.
+   */
+  checkForcedEntry(series: PreparedSeries, i: number, portfolio: PortfolioView, costQuote?: number): EntryDecision;
   /** Minimum number of closed candles the engine needs before it can decide. */
   readonly warmupCandles: number;
 }

@@ -1,0 +1,81 @@
+// Core domain: alert wording. Email gets the detail; SMS gets one short line.
+import type { Alert } from './ports.js';
+import type { ExchangeOrder, Mode, OrderIntent } from './types.js';
+
+const money = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(4));
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
+
+/** A buy (or any non-closing) fill. */
+export function formatFillAlert(intent: OrderIntent, order: ExchangeOrder): Alert {
+  const mode = intent.mode.toUpperCase();
+  return {
+    severity: 'info',
+    kind: 'fill',
+    subject: `[${mode}] ${intent.side.toUpperCase()} ${intent.pair} filled (${intent.reason})`,
+    message: [
+      `${intent.side} ${order.filledBase} ${intent.pair} at ${money(order.averagePrice)}`,
+      `cost ${money(order.costQuote)}, fee ${money(order.feeQuote)}`,
+      `reason: ${intent.reason}; candle ${intent.candleCloseIso}`,
+      `client order id ${intent.clientOrderId}, exchange order ${order.exchangeOrderId}`,
+    ].join('\n'),
+    sms: `${mode} ${intent.side} ${intent.pair} ${order.filledBase}@${money(order.averagePrice)} fee ${money(order.feeQuote)} (${intent.reason})`,
+  };
+}
+
+/** A sell that closed (part of) a position, with realized P&L. */
+export function formatExitAlert(intent: OrderIntent, order: ExchangeOrder, pnlQuote: number): Alert {
+  const mode = intent.mode.toUpperCase();
+  return {
+    severity: pnlQuote < 0 ? 'warning' : 'info',
+    kind: 'exit',
+    subject: `[${mode}] EXIT ${intent.pair} ${intent.reason}: P&L ${signed(pnlQuote)}`,
+    message: [
+      `sold ${order.filledBase} ${intent.pair} at ${money(order.averagePrice)} (${intent.reason})`,
+      `proceeds ${money(order.costQuote)}, fee ${money(order.feeQuote)}`,
+      `realized P&L ${signed(pnlQuote)} (net of entry and exit fees)`,
+      `client order id ${intent.clientOrderId}, exchange order ${order.exchangeOrderId}`,
+    ].join('\n'),
+    sms: `${mode} exit ${intent.pair} ${intent.reason} ${order.filledBase}@${money(order.averagePrice)} P&L ${signed(pnlQuote)}`,
+  };
+}
+
+/** The exchange refused an order. */
+export function formatRejectionAlert(intent: OrderIntent, error: string): Alert {
+  const mode = intent.mode.toUpperCase();
+  return {
+    severity: 'warning',
+    kind: 'rejection',
+    subject: `[${mode}] order REJECTED ${intent.side} ${intent.pair}: ${error}`.slice(0, 100),
+    message: [
+      `${intent.side} ${intent.pair} (${intent.reason}) was refused by the exchange and will not be retried.`,
+      `error: ${error}`,
+      intent.costQuote !== undefined ? `requested cost ${money(intent.costQuote)}` : `requested amount ${intent.amountBase}`,
+      `client order id ${intent.clientOrderId}`,
+    ].join('\n'),
+    sms: `${mode} REJECTED ${intent.side} ${intent.pair}: ${error}`.slice(0, 140),
+  };
+}
+
+/** The daily realized-loss kill switch tripped. */
+export function formatKillSwitchAlert(mode: Mode, day: string, maxLossQuote: number): Alert {
+  const m = mode.toUpperCase();
+  return {
+    severity: 'critical',
+    kind: 'kill-switch',
+    subject: `[${m}] kill switch: daily loss limit ${maxLossQuote} reached, entries halted`,
+    message: `Realized losses on ${day} (UTC) reached the limit of ${maxLossQuote}. New entries are halted until the next UTC day; exits keep running.`,
+    sms: `${m} KILL SWITCH: daily loss ${maxLossQuote} hit on ${day}; entries halted`,
+  };
+}
+
+/** A tick failed or a pair could not be processed. */
+export function formatErrorAlert(mode: Mode, what: string, detail: string): Alert {
+  const m = mode.toUpperCase();
+  return {
+    severity: 'critical',
+    kind: 'error',
+    subject: `[${m}] ${what}`.slice(0, 100),
+    message: detail,
+    sms: `${m} ERROR ${what}`.slice(0, 140),
+  };
+}
