@@ -3,6 +3,7 @@
 import { formatExitAlert, formatFillAlert, formatKillSwitchAlert, formatRejectionAlert } from './alertText.js';
 import { clientOrderIdFor } from './clientOrderId.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
+import { positionLevels } from './engine/entryPlan.js';
 import { utcDay } from './precision.js';
 import type { OrderOutcome, ReconcileOutcome } from './tickResult.js';
 import type { EntryPlan, ExchangeOrder, Mode, OrderIntent, OrderReason, Pair, Position, TradeRecord } from './types.js';
@@ -28,7 +29,7 @@ export interface OrderDeps {
 
 /** One order to place. */
 export type OrderPlan =
-  | { side: 'buy'; pair: Pair; reason: OrderReason; decidedOn: string; costQuote: number; entryPlan: EntryPlan; reservedDay?: string }
+  | { side: 'buy'; pair: Pair; reason: OrderReason; decidedOn: string; costQuote: number; entryPlan: EntryPlan; referencePrice: number; reservedDay?: string }
   | { side: 'sell'; pair: Pair; reason: OrderReason; decidedOn: string; amountBase: number };
 
 const DUST_FRACTION = 1e-9;
@@ -64,7 +65,7 @@ export class OrderExecutor {
       createdAtMs: nowMs,
       updatedAtMs: nowMs,
       ...(plan.side === 'buy'
-        ? { costQuote: plan.costQuote, entryPlan: plan.entryPlan, ...(plan.reservedDay ? { reservedDay: plan.reservedDay } : {}) }
+        ? { costQuote: plan.costQuote, entryPlan: plan.entryPlan, referencePrice: plan.referencePrice, ...(plan.reservedDay ? { reservedDay: plan.reservedDay } : {}) }
         : { amountBase: plan.amountBase }),
     };
     const base = { clientOrderId, pair: plan.pair, side: plan.side, reason: plan.reason } as const;
@@ -238,6 +239,8 @@ export class OrderExecutor {
       if (current?.appliedOrderIds.includes(intent.clientOrderId)) return;
       if (!current) {
         const plan = intent.entryPlan ?? { strategy: intent.reason };
+        // Levels were computed at the decision price; move them with the actual fill price.
+        const levels = positionLevels(plan, intent.referencePrice ?? order.averagePrice, order.averagePrice, fillTimeMs);
         const position: Position = {
           mode,
           pair: intent.pair,
@@ -246,14 +249,8 @@ export class OrderExecutor {
           entryTimeMs: fillTimeMs,
           costQuote: order.costQuote,
           entryFeeQuote: order.feeQuote,
-          strategy: plan.strategy,
           entryClientOrderId: intent.clientOrderId,
-          ...(plan.stopPrice !== undefined ? { stopPrice: plan.stopPrice } : {}),
-          ...(plan.takeProfitPrice !== undefined ? { takeProfitPrice: plan.takeProfitPrice } : {}),
-          ...(plan.trailing
-            ? { trailing: { ...plan.trailing, highestPrice: order.averagePrice, armed: order.averagePrice >= plan.trailing.activationPrice } }
-            : {}),
-          ...(plan.maxHoldMs !== undefined ? { maxHoldUntilMs: fillTimeMs + plan.maxHoldMs } : {}),
+          ...levels,
           appliedOrderIds: [intent.clientOrderId],
           version: 1,
         };

@@ -283,7 +283,7 @@ async function enterIfAdvised(
   }
   d.result.entry = { decision: 'buy', costQuote: decision.costQuote, referencePrice: decision.referencePrice, signal: decision.signal, checks: decision.checks };
   const outcome = await orders.place(
-    { side: 'buy', pair: d.pair, reason: 'entry', decidedOn: candleCloseIso, costQuote: decision.costQuote, entryPlan: decision.plan, reservedDay: today },
+    { side: 'buy', pair: d.pair, reason: 'entry', decidedOn: candleCloseIso, costQuote: decision.costQuote, entryPlan: decision.plan, referencePrice: decision.referencePrice, reservedDay: today },
     candleCloseIso,
   );
   d.result.orders.push(outcome);
@@ -342,7 +342,7 @@ async function runCommand(
   if (!reserve.reserved) return { ...out, refused: limitText(reserve.reason) };
   out.outcome.push(
     await orders.place(
-      { side: 'buy', pair: command.pair, reason: 'force-entry', decidedOn, costQuote: decision.costQuote, entryPlan: decision.plan, reservedDay: today },
+      { side: 'buy', pair: command.pair, reason: 'force-entry', decidedOn, costQuote: decision.costQuote, entryPlan: decision.plan, referencePrice: decision.referencePrice, reservedDay: today },
       candleCloseIso,
     ),
   );

@@ -150,6 +150,8 @@ export interface OrderIntent {
   reservedDay?: string;
   /** Entry levels decided with the signal, applied to the position when the buy fills. */
   entryPlan?: EntryPlan;
+  /** Price the entry levels were computed at (the decision candle's close); levels move with the fill. */
+  referencePrice?: number;
   /** Filled when the exchange reports the order. */
   fill?: ExchangeOrder;
   /** Exchange error text for REJECTED/FAILED. */

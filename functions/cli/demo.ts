@@ -1,0 +1,173 @@
+// CLI: `kbot demo` (`npm run demo`): fully offline. The Kraken sandbox on generated data, dynalite as
+// DynamoDB, and the real tick handler trading through ccxt on an accelerated clock.
+import { Command, Option } from 'commander';
+import { noMetrics, type Alert, type LoggerPort } from '../core/ports.js';
+import type { BotConfig } from '../core/config.js';
+import type { TickResult } from '../core/tickResult.js';
+import { FIVE_MINUTES_MS, ONE_DAY_MS, ONE_HOUR_MS } from '../core/types.js';
+import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
+import { describeTick } from './format.js';
+import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
+
+/** The demo's summary (also printed with --json). */
+export interface DemoSummary {
+  simulated: { from: string; to: string; hours: number };
+  ticks: { run: number; completed: number; skipped: number };
+  orders: { placedInSandbox: number; filled: number; buys: number; sells: number; rejected: number };
+  realizedPnlQuote: number;
+  feesQuote: number;
+  startEquityQuote: number;
+  endEquityQuote: number;
+  openPositions: number;
+  alerts: number;
+  wallClockSeconds: number;
+}
+
+export interface DemoOptions {
+  hours: number;
+  seed: number;
+  pairs: string[];
+  startIso: string;
+  balanceQuote: number;
+  configFile?: string;
+  /** Receives each printable line (omit for silence). */
+  print?: (line: string) => void;
+}
+
+/** Runs the demo and returns its summary. */
+export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
+  const started = Date.now();
+  const startMs = Date.parse(opts.startIso);
+  if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--start must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
+  const quote = opts.pairs[0]!.split('/')[1]!;
+  const config: BotConfig = await loadConfigFile(opts.configFile, {
+    mode: 'live',
+    allowLiveTrading: true,
+    pairs: opts.pairs,
+  });
+  const sandbox = await startSandbox({
+    pairs: opts.pairs,
+    seed: opts.seed,
+    startTimeMs: startMs,
+    speed: 0,
+    historyMs: 3 * ONE_DAY_MS,
+    balances: { [quote]: opts.balanceQuote },
+  });
+  const alerts: Alert[] = [];
+  const print = opts.print ?? (() => undefined);
+  const logger: LoggerPort = {
+    debug() {},
+    info() {},
+    warn() {},
+    error: (message, fields) => print(`  error: ${message} ${fields ? JSON.stringify(fields) : ''}`),
+  };
+  const stack = await startLocalStack({
+    config,
+    exchangeUrl: sandbox.url,
+    extraEnv: { KBOT_KEYS_PARAMETER: '/kbot/demo/sandbox-keys' },
+    overrides: {
+      // The handler's clock is the sandbox's: sleeping moves simulated time, not wall time.
+      clock: { nowMs: () => sandbox.nowMs(), sleep: async (ms) => sandbox.advance(ms) },
+      keyProvider: { get: async () => ({ apiKey: sandbox.apiKey, apiSecret: sandbox.apiSecret }) },
+      alerts: { send: async (a) => void alerts.push(a) },
+      logger,
+      metrics: noMetrics,
+      enableRateLimit: false,
+    },
+  });
+  const startEquity = equity(sandbox, quote);
+  const ticks = Math.round((opts.hours * ONE_HOUR_MS) / FIVE_MINUTES_MS);
+  print(`Demo: ${opts.hours} simulated hours of ${opts.pairs.join(', ')} from ${opts.startIso}, live mode against the local Kraken sandbox at ${sandbox.url} (no real money).`);
+  print(`Starting balance ${opts.balanceQuote} ${quote}. Orders go through ccxt, signed, into the sandbox.\n`);
+  const results: TickResult[] = [];
+  try {
+    for (let k = 1; k <= ticks; k++) {
+      const boundary = startMs + k * FIVE_MINUTES_MS;
+      sandbox.setTime(boundary);
+      const result = await stack.handler(scheduledEvent(boundary), { awsRequestId: `demo-${k}` });
+      results.push(result);
+      for (const line of describeTick(result)) if (!line.includes('no trade (gap') && !line.includes('warming')) print(line);
+    }
+  } finally {
+    await stack.close();
+    await sandbox.close();
+  }
+  const orders = results.flatMap((r) => r.pairs.flatMap((p) => p.orders));
+  const filled = orders.filter((o) => o.status === 'filled');
+  const summary: DemoSummary = {
+    simulated: { from: new Date(startMs).toISOString(), to: new Date(startMs + ticks * FIVE_MINUTES_MS).toISOString(), hours: opts.hours },
+    ticks: { run: results.length, completed: results.filter((r) => r.status === 'completed').length, skipped: results.filter((r) => r.status === 'skipped').length },
+    orders: {
+      placedInSandbox: sandbox.orders().length,
+      filled: filled.length,
+      buys: filled.filter((o) => o.side === 'buy').length,
+      sells: filled.filter((o) => o.side === 'sell').length,
+      rejected: orders.filter((o) => o.status === 'rejected').length,
+    },
+    realizedPnlQuote: round(filled.reduce((s, o) => s + (o.realizedPnlQuote ?? 0), 0)),
+    feesQuote: round(filled.reduce((s, o) => s + (o.feeQuote ?? 0), 0)),
+    startEquityQuote: round(startEquity),
+    endEquityQuote: round(equity(sandbox, quote)),
+    openPositions: filled.filter((o) => o.side === 'buy').length - filled.filter((o) => o.side === 'sell').length,
+    alerts: alerts.length,
+    wallClockSeconds: round((Date.now() - started) / 1000),
+  };
+  return summary;
+}
+
+function equity(sandbox: SandboxHandle, quote: string): number {
+  let total = 0;
+  for (const [asset, amount] of Object.entries(sandbox.getBalances())) {
+    if (asset === quote) total += amount;
+    else {
+      const pair = sandbox.pairs.find((p) => p.startsWith(`${asset}/`));
+      if (pair) total += amount * sandbox.priceNow(pair);
+    }
+  }
+  return total;
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('offline demo: the real handler trades through ccxt against the local Kraken sandbox on an accelerated clock')
+    .addOption(new Option('--hours <n>', 'simulated hours').default('24').argParser(positiveNumber('--hours')))
+    .addOption(new Option('--seed <n>', 'seed of the generated market data').default('7').argParser(positiveNumber('--seed')))
+    .option('--pairs <list>', 'comma-separated pairs', 'BTC/USD,ETH/USD,SOL/USD')
+    .option('--start <iso>', 'simulated start (5-minute boundary)', '2026-03-02T00:00:00Z')
+    .addOption(new Option('--balance <n>', 'starting quote balance').default('10000').argParser(positiveNumber('--balance')))
+    .option('--config <file>', 'bot configuration (JSON); mode is forced to live against the sandbox')
+    .option('--json', 'print only the summary, as JSON')
+    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; start: string; balance: number | string; config?: string; json?: boolean }) => {
+      const summary = await runDemo({
+        hours: Number(opts.hours),
+        seed: Number(opts.seed),
+        pairs: opts.pairs.split(',').map((p) => p.trim()).filter(Boolean),
+        startIso: opts.start,
+        balanceQuote: Number(opts.balance),
+        ...(opts.config ? { configFile: opts.config } : {}),
+        ...(opts.json ? {} : { print: (line: string) => console.log(line) }),
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(summary, null, 2));
+        return;
+      }
+      const s = summary;
+      console.log('\nSummary');
+      console.log(`  simulated      ${s.simulated.from} → ${s.simulated.to} (${s.simulated.hours} h)`);
+      console.log(`  ticks          ${s.ticks.run} (${s.ticks.completed} completed, ${s.ticks.skipped} skipped)`);
+      console.log(`  orders         ${s.orders.placedInSandbox} placed in the sandbox: ${s.orders.buys} buys, ${s.orders.sells} sells, ${s.orders.rejected} rejected`);
+      console.log(`  realized P&L   ${s.realizedPnlQuote} (fees paid ${s.feesQuote})`);
+      console.log(`  equity         ${s.startEquityQuote} → ${s.endEquityQuote} (${s.openPositions} position(s) still open)`);
+      console.log(`  wall clock     ${s.wallClockSeconds} s`);
+    });
+}
+
+function positiveNumber(flag: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number, got ${value}`);
+    return n;
+  };
+}

@@ -1,0 +1,78 @@
+// CLI: `kbot paper` (and `npm start`): paper trading on the laptop with real Kraken public data,
+// the real tick handler, and embedded dynalite persisted under .kbot/.
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { lastClosedCandleCloseMs } from '../core/candles.js';
+import { systemClock } from '../core/ports.js';
+import { FIVE_MINUTES_MS } from '../core/types.js';
+import { describeTick } from './format.js';
+import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
+
+export const KRAKEN_PUBLIC_URL = 'https://api.kraken.com';
+
+/** Checks the exchange answers before starting; returns a message for the user when it does not. */
+export async function probeExchange(baseUrl: string, timeoutMs = 8_000): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${baseUrl.replace(/\/$/, '')}/0/public/Time`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return `Kraken answered HTTP ${res.status} at ${baseUrl}`;
+    const body = (await res.json()) as { error?: string[] };
+    if (body.error?.length) return `Kraken answered ${body.error.join(', ')} at ${baseUrl}`;
+    return undefined;
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    return `Kraken cannot be reached at ${baseUrl} (${cause}).`;
+  }
+}
+
+export function paperCommand(): Command {
+  return new Command('paper')
+    .description('paper trade on live Kraken public data (no keys, no AWS): one tick every 5 minutes')
+    .option('--once', 'run one tick now and exit')
+    .option('--json', 'print each TickResult as JSON')
+    .option('--config <file>', 'bot configuration (JSON)')
+    .option('--exchange-url <url>', 'Kraken REST base URL (e.g. a local `kbot sandbox`)', KRAKEN_PUBLIC_URL)
+    .addOption(new Option('--data-dir <dir>', 'where the local DynamoDB (dynalite) keeps its data').default('.kbot'))
+    .option('--memory', 'keep state in memory only (nothing written under .kbot/)')
+    .action(async (opts: { once?: boolean; json?: boolean; config?: string; exchangeUrl: string; dataDir: string; memory?: boolean }) => {
+      const config = await loadConfigFile(opts.config, { mode: 'paper' });
+      const problem = await probeExchange(opts.exchangeUrl);
+      if (problem) {
+        console.error(`${problem}\nPaper trading needs Kraken's public market data. Offline? Run the fully offline demo instead: npm run demo`);
+        process.exitCode = 3;
+        return;
+      }
+      const stack = await startLocalStack({
+        config,
+        exchangeUrl: opts.exchangeUrl,
+        ...(opts.memory ? {} : { dataDir: join(opts.dataDir, 'dynamo') }),
+        overrides: opts.json ? { logger: quietLogger } : {},
+      });
+      const runOne = async (timeMs: number) => {
+        const result = await stack.handler(scheduledEvent(timeMs));
+        if (opts.json) console.log(JSON.stringify(result, null, 2));
+        else for (const line of describeTick(result).concat(`${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${config.pairs[0]!.split('/')[1]}`)) console.log(line);
+      };
+      try {
+        if (opts.once) {
+          await runOne(systemClock.nowMs());
+          return;
+        }
+        console.log(`Paper trading ${config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}. Ctrl-C to stop.`);
+        let stop = false;
+        process.once('SIGINT', () => {
+          stop = true;
+          console.log('\nstopping after the current tick');
+        });
+        await runOne(systemClock.nowMs());
+        while (!stop) {
+          const next = lastClosedCandleCloseMs(Date.now()) + FIVE_MINUTES_MS;
+          while (!stop && Date.now() < next) await systemClock.sleep(Math.min(1_000, next - Date.now()));
+          if (!stop) await runOne(next);
+        }
+      } finally {
+        await stack.close();
+      }
+    });
+}
+
+const quietLogger = { debug() {}, info() {}, warn() {}, error: (m: string, f?: Record<string, unknown>) => console.error(m, f ?? '') };

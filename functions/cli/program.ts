@@ -1,0 +1,40 @@
+// CLI: the `kbot` command tree. Each command lives in its own module; this file only assembles them.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../core/config.js';
+import { backtestCommand } from './backtest.js';
+import { dataCommand } from './data.js';
+import { demoCommand } from './demo.js';
+import { opsCommands } from './ops/index.js';
+import { paperCommand } from './paper.js';
+import { sandboxCommand } from './sandbox.js';
+
+/** Builds the command tree (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('kbot')
+    .description('Kraken serverless trading bot: paper trading, demo, sandbox, backtests and operations')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(demoCommand());
+  program.addCommand(paperCommand());
+  program.addCommand(sandboxCommand());
+  program.addCommand(backtestCommand());
+  program.addCommand(dataCommand());
+  for (const command of opsCommands()) program.addCommand(command);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; configuration errors print without a stack. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    console.error(`kbot: ${(err as Error).message}`);
+    return 1;
+  }
+}

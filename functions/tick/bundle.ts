@@ -1,0 +1,166 @@
+// Build: the one definition of the Lambda tick bundle (esbuild). The CDK stack, the bundle test and
+// `npx tsx lib/scripts/buildTick.ts` all call buildTickBundle, so they ship the identical artifact.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+
+const TICK_DIR = dirname(fileURLToPath(import.meta.url));
+const SHIMS_DIR = join(TICK_DIR, 'bundleShims');
+
+/** The repository root (where package.json and node_modules live). */
+export const PROJECT_ROOT = resolve(TICK_DIR, '..', '..');
+
+/** The Lambda entry: `handler` exported from this file. */
+export const TICK_ENTRY = join(TICK_DIR, 'handler.ts');
+
+/** File name of the bundle inside the output directory (`.mjs`: the Lambda runtime loads it as ESM). */
+export const TICK_BUNDLE_FILE = 'index.mjs';
+
+/** Lambda handler string for the bundle. */
+export const TICK_HANDLER = 'index.handler';
+
+/**
+ * ESM output has no `require`; some bundled CommonJS (the AWS SDK, ccxt helpers) calls it for
+ * Node built-ins, so it is recreated at the top of the bundle.
+ */
+export const TICK_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Where the bundle went and how big it is. */
+export interface TickBundle {
+  /** Absolute path of `index.mjs`. */
+  bundlePath: string;
+  /** Absolute path of its source map. */
+  sourceMapPath: string;
+  bundleBytes: number;
+  /** Bytes of output contributed per npm package (or `(project)`), largest first. */
+  bytesByPackage: [string, number][];
+}
+
+/**
+ * The esbuild options of the tick bundle. Node 22 ESM, minified, with an external source map
+ * (without sources content: stack traces need only the mappings, and a smaller map keeps
+ * `--enable-source-maps` cheap at cold start). Every dependency is bundled, the AWS SDK included,
+ * so the versions the tests ran against are the versions that run in Lambda.
+ */
+export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): BuildOptions {
+  const ccxtSrc = join(packageDir('ccxt'), 'js', 'src');
+  return {
+    entryPoints: [entry],
+    outfile: join(outdir, TICK_BUNDLE_FILE),
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    banner: { js: TICK_BANNER },
+    metafile: true,
+    logLevel: 'silent',
+    alias: {
+      // Only Kraken out of ccxt: the package root would bundle every exchange (about 6 MB).
+      ccxt: join(SHIMS_DIR, 'ccxtKrakenOnly.js'),
+      'kbot-ccxt-kraken': join(ccxtSrc, 'kraken.js'),
+      'kbot-ccxt-exchange': join(ccxtSrc, 'base', 'Exchange.js'),
+      'kbot-ccxt-precise': join(ccxtSrc, 'base', 'Precise.js'),
+      'kbot-ccxt-errors': join(ccxtSrc, 'base', 'errors.js'),
+      // Code paths Kraken over REST in Node never takes (see each shim for why it is safe).
+      protobufjs: join(SHIMS_DIR, 'protobufjs'),
+      undici: join(SHIMS_DIR, 'undici.js'),
+      ws: join(SHIMS_DIR, 'ws.js'),
+      fflate: join(SHIMS_DIR, 'fflate.js'),
+    },
+    plugins: [unusedExchangeCodePlugin(), zodNamespacePlugin()],
+  };
+}
+
+/**
+ * Builds the tick bundle into `outdir` (created if missing): `index.mjs` plus `index.mjs.map`.
+ * Throws with esbuild's messages when the build fails (e.g. a missing entry or an import the
+ * Kraken-only shim does not provide).
+ */
+export async function buildTickBundle(outdir: string, options: { entry?: string } = {}): Promise<TickBundle> {
+  const entry = options.entry ?? TICK_ENTRY;
+  if (!existsSync(entry)) throw new Error(`tick bundle: entry ${entry} does not exist`);
+  const buildOptions = tickBuildOptions(resolve(outdir), entry);
+  const result = await build(buildOptions);
+  const bundlePath = buildOptions.outfile!;
+  return {
+    bundlePath,
+    sourceMapPath: `${bundlePath}.map`,
+    bundleBytes: statSync(bundlePath).size,
+    bytesByPackage: bytesByPackage(result.metafile!, bundlePath),
+  };
+}
+
+/** The directory of an installed package (its exports map hides package.json, so walk up from its entry). */
+function packageDir(name: string): string {
+  const require = createRequire(join(PROJECT_ROOT, 'package.json'));
+  let dir = dirname(require.resolve(name));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`tick bundle: cannot find the directory of package ${name}`);
+    dir = parent;
+  }
+}
+
+/** mexc's compiled protobuf messages (about 100 kB) are imported by ccxt's base class, lazily, for mexc only. */
+function unusedExchangeCodePlugin(): Plugin {
+  return {
+    name: 'kbot-unused-exchange-code',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /[\\/]protobuf[\\/]mexc[\\/]compiled\.cjs$/ }, () => ({
+        path: join(SHIMS_DIR, 'unusedExchangeCode.js'),
+      }));
+    },
+  };
+}
+
+/**
+ * `import { z } from 'zod'` hands esbuild zod's whole namespace object, so every locale is bundled
+ * (about 450 kB). `import * as z from 'zod'` means the same to the code and lets esbuild keep only
+ * what is used (about 100 kB). This rewrites the former into the latter in our own sources.
+ */
+function zodNamespacePlugin(): Plugin {
+  const zodImport = /import\s*\{([^}]*)\}\s*from\s*(['"])zod\2\s*;?/g;
+  return {
+    name: 'kbot-zod-namespace',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes('node_modules')) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes('zod')) return { contents: source, loader: 'ts' };
+        return { contents: rewriteZodImports(source, zodImport), loader: 'ts' };
+      });
+    },
+  };
+}
+
+function rewriteZodImports(source: string, zodImport: RegExp): string {
+  return source.replace(zodImport, (statement, names: string) => {
+    const specifiers = names.split(',').map((s) => s.trim()).filter(Boolean);
+    if (!specifiers.includes('z')) return statement;
+    const rest = specifiers.filter((s) => s !== 'z');
+    return `import * as z from 'zod';${rest.length ? ` import { ${rest.join(', ')} } from 'zod';` : ''}`;
+  });
+}
+
+function bytesByPackage(metafile: Metafile, bundlePath: string): [string, number][] {
+  const output = Object.entries(metafile.outputs).find(([file]) => resolve(PROJECT_ROOT, file) === bundlePath)?.[1];
+  const totals = new Map<string, number>();
+  for (const [file, input] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);
+    const key = match ? match[1]!.replace('\\', '/') : '(project)';
+    totals.set(key, (totals.get(key) ?? 0) + input.bytesInOutput);
+  }
+  return [...totals.entries()].sort((a, b) => b[1] - a[1]);
+}
