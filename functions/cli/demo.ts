@@ -40,10 +40,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const startMs = Date.parse(opts.startIso);
   if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--start must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
   const quote = opts.pairs[0]!.split('/')[1]!;
+  // Without a config file the demo uses the default engine with the regime orchestrator's looser
+  // thresholds, so a simulated day shows some trades.
   const config: BotConfig = await loadConfigFile(opts.configFile, {
     mode: 'live',
     allowLiveTrading: true,
     pairs: opts.pairs,
+    ...(opts.configFile ? {} : { strategies: { use: ['regime'], regime: { aggressive: true } } }),
   });
   const sandbox = await startSandbox({
     pairs: opts.pairs,

@@ -25,6 +25,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the process exit code; configuration errors print without a stack. */
 export async function runCli(argv: string[]): Promise<number> {
+  // The SDK's Node 20 end-of-support notice would precede every command's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -4,7 +4,7 @@ import { formatExitAlert, formatFillAlert, formatKillSwitchAlert, formatRejectio
 import { clientOrderIdFor } from './clientOrderId.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
 import { positionLevels } from './engine/entryPlan.js';
-import { utcDay } from './precision.js';
+import { utcDay } from './utcDay.js';
 import type { OrderOutcome, ReconcileOutcome } from './tickResult.js';
 import type { EntryPlan, ExchangeOrder, Mode, OrderIntent, OrderReason, Pair, Position, TradeRecord } from './types.js';
 

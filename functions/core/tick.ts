@@ -7,7 +7,8 @@ import { liveGateProblem, quoteCurrency, type BotConfig } from './config.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
 import { OrderExecutor } from './orders.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
-import { floorToDecimals, utcDay } from './precision.js';
+import { sellableAmountBase } from './engine/precision.js';
+import { utcDay } from './utcDay.js';
 import type { OrderOutcome, PairResult, TickResult } from './tickResult.js';
 import { FIVE_MINUTES_MS, type Balances, type Candle, type DayCounters, type MarketInfo, type Pair, type Position } from './types.js';
 
@@ -48,6 +49,8 @@ interface PairData {
   candles?: Candle[];
   series?: PreparedSeries;
   result: PairResult;
+  /** (ask − bid) / mid from the ticker, when it could be read. */
+  spreadFraction?: number;
   /** Exits may still run on a series whose only problem is an older gap; entries may not. */
   exitsAllowed: boolean;
   entriesAllowed: boolean;
@@ -125,11 +128,28 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   // 4. Market data, per pair, in parallel.
   let positions = await store.listPositions(mode);
   const pairs = unique([...config.pairs, ...positions.map((p) => p.pair)]);
-  const [markets, balances, feeRates] = await Promise.all([
-    deps.exchange.loadMarkets(pairs),
-    deps.exchange.fetchBalances(),
-    Promise.all(pairs.map((pair) => deps.exchange.fetchTakerFeeRate?.(pair).catch(() => undefined))),
-  ]);
+  let markets: Record<Pair, MarketInfo>;
+  let balances: Balances;
+  let feeRates: (number | undefined)[];
+  try {
+    [markets, balances, feeRates] = await Promise.all([
+      deps.exchange.loadMarkets(pairs),
+      deps.exchange.fetchBalances(),
+      Promise.all(pairs.map((pair) => deps.exchange.fetchTakerFeeRate?.(pair).catch(() => undefined))),
+    ]);
+  } catch (err) {
+    // Without markets or balances nothing can be decided safely: no trade this tick, and say why.
+    // Pending intents stay PENDING and are reconciled by the next tick.
+    if (!(err instanceof ExchangeError)) throw err;
+    const detail = `exchange unavailable (${err.kind}): ${err.exchangeMessage ?? err.message}`;
+    logger.error('no trading this tick: markets or balances could not be read', { detail });
+    metrics.add('TickErrors', 'Count', 1);
+    result.errors.push(detail);
+    result.pairs = pairs.map((pair) => ({ pair, data: { ok: false, reason: 'fetch-failed', detail }, orders: [] }));
+    result.finishedAtMs = clock.nowMs();
+    if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
+    return result;
+  }
   const data = await Promise.all(pairs.map((pair) => loadPair(deps, pair, markets[pair], candleCloseMs)));
   result.pairs = data.map((d) => d.result);
 
@@ -207,8 +227,12 @@ async function loadPair(deps: TickDeps, pair: Pair, market: MarketInfo | undefin
   }
   d.market = market;
   let raw: Candle[];
+  // The ticker only feeds the spread filter: without it that rule is skipped, nothing else.
+  const ticker = deps.exchange.fetchTicker(pair).catch(() => undefined);
   try {
     raw = await deps.exchange.fetchCandles5m(pair, candleCloseMs - MAX_CANDLES * FIVE_MINUTES_MS);
+    const t = await ticker;
+    if (t && t.bid > 0 && t.ask >= t.bid) d.spreadFraction = (t.ask - t.bid) / ((t.ask + t.bid) / 2);
   } catch (err) {
     const detail = err instanceof ExchangeError ? `${err.kind}: ${err.message}` : String((err as Error).message);
     d.result.data = { ok: false, reason: 'fetch-failed', detail };
@@ -353,7 +377,7 @@ async function runCommand(
 function sellableAmount(position: Position, market: MarketInfo | undefined, portfolio: PortfolioView, requested?: number): number {
   if (!market) return 0;
   const free = portfolio.freeBase[market.base] ?? 0;
-  const amount = floorToDecimals(Math.min(requested ?? position.amountBase, position.amountBase, free), market.amountDecimals);
+  const amount = sellableAmountBase(Math.min(requested ?? position.amountBase, position.amountBase), free, market);
   return amount >= market.minAmountBase ? amount : 0;
 }
 
@@ -372,6 +396,7 @@ function buildPortfolio(
   const lastPrice: Record<Pair, number> = {};
   const quoteVolume24h: Record<Pair, number | undefined> = {};
   const takerFeeRate: Record<Pair, number> = {};
+  const spreadFraction: Record<Pair, number | undefined> = {};
   pairs.forEach((pair, k) => {
     const d = data[k]!;
     const candles = d.candles;
@@ -380,7 +405,11 @@ function buildPortfolio(
       const dayCandles = candles.slice(-CANDLES_PER_DAY);
       quoteVolume24h[pair] = dayCandles.length === CANDLES_PER_DAY ? dayCandles.reduce((s, c) => s + c.volume * c.close, 0) : undefined;
     }
-    takerFeeRate[pair] = feeRates[k] ?? markets[pair]?.takerFeeRate ?? config.paper.takerFeeRate;
+    // Only the account's real rate goes here; without it the engine falls back to the market's
+    // rate or the configured one, whichever is higher (ccxt's built-in Kraken fees are outdated).
+    spreadFraction[pair] = d.spreadFraction;
+    const accountRate = feeRates[k];
+    if (accountRate !== undefined) takerFeeRate[pair] = accountRate;
   });
   const freeBase: Record<string, number> = {};
   for (const [asset, b] of Object.entries(balances)) if (asset !== quote) freeBase[asset] = b.free;
@@ -397,6 +426,7 @@ function buildPortfolio(
     markets,
     takerFeeRate,
     quoteVolume24h,
+    spreadFraction,
   };
 }
 

@@ -1,9 +1,9 @@
 // Build: the one definition of the Lambda tick bundle (esbuild). The CDK stack, the bundle test and
 // `npx tsx lib/scripts/buildTick.ts` all call buildTickBundle, so they ship the identical artifact.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
@@ -60,7 +60,8 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): Bu
     keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,
-    legalComments: 'none',
+    // License notices stay in the artifact (about 2 kB at the end of the file).
+    legalComments: 'eof',
     banner: { js: TICK_BANNER },
     metafile: true,
     logLevel: 'silent',
@@ -92,12 +93,26 @@ export async function buildTickBundle(outdir: string, options: { entry?: string 
   const buildOptions = tickBuildOptions(resolve(outdir), entry);
   const result = await build(buildOptions);
   const bundlePath = buildOptions.outfile!;
+  const sourceMapPath = `${bundlePath}.map`;
+  await rootSourceMap(sourceMapPath);
   return {
     bundlePath,
-    sourceMapPath: `${bundlePath}.map`,
+    sourceMapPath,
     bundleBytes: statSync(bundlePath).size,
     bytesByPackage: bytesByPackage(result.metafile!, bundlePath),
   };
+}
+
+/**
+ * esbuild writes source paths relative to the output directory, which differs between builds
+ * (CDK builds in a temp dir). Relative to the project root instead, the map is the same wherever
+ * it was built, and Lambda stack traces read `/var/task/functions/core/tick.ts:120`.
+ */
+async function rootSourceMap(sourceMapPath: string): Promise<void> {
+  const map = JSON.parse(await readFile(sourceMapPath, 'utf8')) as { sources: string[] };
+  const outdir = dirname(sourceMapPath);
+  map.sources = map.sources.map((source) => relative(PROJECT_ROOT, resolve(outdir, source)).split(sep).join('/'));
+  await writeFile(sourceMapPath, JSON.stringify(map));
 }
 
 /** The directory of an installed package (its exports map hides package.json, so walk up from its entry). */

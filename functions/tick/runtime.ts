@@ -2,10 +2,10 @@
 // returns the Lambda handler. The same wiring runs in Lambda, on a laptop and in the demo; only the
 // clock, logger and alerts can be swapped (the demo runs on the sandbox's accelerated clock).
 import type { Context } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ConsoleAlerts } from '../adapters/console/consoleAlerts.js';
+import { createDynamoClient } from '../adapters/dynamo/createDynamoClient.js';
 import { DynamoStore } from '../adapters/dynamo/dynamoStore.js';
 import { KrakenExchangeAdapter } from '../adapters/kraken/krakenExchange.js';
 import { PaperExchange } from '../adapters/paper/paperExchange.js';
@@ -48,8 +48,8 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
   const logger = overrides.logger ?? telemetry.logger;
   const metrics = overrides.metrics ?? telemetry.metrics;
   const clock = overrides.clock ?? systemClock;
-  // The AWS SDK reads AWS_ENDPOINT_URL_DYNAMODB itself, which is how local runs reach dynalite.
-  const store = new DynamoStore({ client: new DynamoDBClient({}), tableName: env.tableName });
+  // AWS_ENDPOINT_URL_DYNAMODB (local runs) points the client at dynalite with dummy credentials.
+  const store = new DynamoStore({ client: createDynamoClient(), tableName: env.tableName });
   const alerts =
     overrides.alerts ?? (env.alertTopicArn ? new SnsAlerts({ client: new SNSClient({}), topicArn: env.alertTopicArn, logger }) : new ConsoleAlerts());
   const keyProvider =

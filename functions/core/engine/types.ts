@@ -47,6 +47,8 @@ export interface PortfolioView {
   takerFeeRate: Record<Pair, number>;
   /** 24h traded quote volume per pair when known. */
   quoteVolume24h: Record<Pair, number | undefined>;
+  /** Bid/ask spread as a fraction of the mid price per pair, when the tick read a ticker (else the spread rule is not checked). */
+  spreadFraction?: Record<Pair, number | undefined>;
 }
 
 /** A strategy's signal. */

@@ -259,3 +259,23 @@ describe('runTick', () => {
     expect(t.exchange.orders).toHaveLength(0);
   });
 });
+
+describe('runTick when the exchange is down', () => {
+  it('completes with an error, places nothing and leaves pending intents for the next tick', async () => {
+    const t = setup();
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    t.exchange.fetchBalances = async () => {
+      throw new ExchangeError('unavailable', 'EService:Unavailable', 'EService:Unavailable');
+    };
+    const result = await tick(t.deps);
+    expect(result.status).toBe('completed');
+    expect(result.errors).toEqual(['exchange unavailable (unavailable): EService:Unavailable']);
+    expect(result.pairs.map((p) => p.data)).toEqual([
+      { ok: false, reason: 'fetch-failed', detail: 'exchange unavailable (unavailable): EService:Unavailable' },
+      { ok: false, reason: 'fetch-failed', detail: 'exchange unavailable (unavailable): EService:Unavailable' },
+    ]);
+    expect(t.exchange.orders).toHaveLength(0);
+    expect(t.metrics.total('TickErrors')).toBe(1);
+    expect(t.metrics.total('TickCompleted')).toBe(0);
+  });
+});

@@ -1,0 +1,32 @@
+// Secondary adapter (DynamoDB): the single table's key layout. Every partition key carries the
+// mode, so paper and live state can never meet (see docs/storage.md).
+import type { Mode, Pair } from '../../core/types.js';
+import { tradeSortKey } from '../store/storeRules.js';
+
+/** A table key: partition key `pk` and sort key `sk`, both strings. */
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+/** Key builders for every item the store writes. */
+export const dynamoKeys = {
+  tickClaim: (mode: Mode, candleCloseIso: string): TableKey => ({ pk: `TICK#${mode}`, sk: candleCloseIso }),
+  /** Pointer to the latest completed tick, so `getLastTick` is one GetItem (sorts after every ISO time). */
+  lastTick: (mode: Mode): TableKey => ({ pk: `TICK#${mode}`, sk: 'LAST' }),
+  position: (mode: Mode, pair: Pair): TableKey => ({ pk: `POS#${mode}`, sk: pair }),
+  positionPartition: (mode: Mode): string => `POS#${mode}`,
+  intent: (mode: Mode, clientOrderId: string): TableKey => ({ pk: `ORDER#${mode}`, sk: clientOrderId }),
+  intentPartition: (mode: Mode): string => `ORDER#${mode}`,
+  day: (mode: Mode, day: string): TableKey => ({ pk: `DAY#${mode}`, sk: day }),
+  /** The paper wallet; live balances live on the exchange. */
+  wallet: (): TableKey => ({ pk: 'WALLET#paper', sk: 'balances' }),
+  trade: (mode: Mode, timestampMs: number, pair: Pair, clientOrderId: string): TableKey => ({
+    pk: `TRADE#${mode}`,
+    sk: tradeSortKey(timestampMs, pair, clientOrderId),
+  }),
+  tradePartition: (mode: Mode): string => `TRADE#${mode}`,
+  /** One marker per client order id, making the ledger idempotent per order whatever timestamp a retry carries. */
+  tradeMarker: (mode: Mode, clientOrderId: string): TableKey => ({ pk: `TRADEID#${mode}`, sk: clientOrderId }),
+  control: (mode: Mode): TableKey => ({ pk: `CONTROL#${mode}`, sk: 'halt' }),
+} as const;

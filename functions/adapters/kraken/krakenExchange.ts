@@ -1,0 +1,299 @@
+// Secondary adapter: ExchangePort on Kraken through ccxt (live trading, and public market data for
+// paper trading). One ccxt instance per adapter, created once and kept across warm invocations.
+import { kraken as KrakenExchange, type Order } from 'ccxt';
+import { ExchangeError, systemClock, type ClockPort, type ExchangePort } from '../../core/ports.js';
+import type { Balances, Candle, ExchangeOrder, MarketInfo, MarketOrderRequest, Pair, Side, Ticker } from '../../core/types.js';
+import { toExchangeError, type KrakenOperation } from './krakenErrors.js';
+import { TICK_SIZE, toMarketInfo } from './krakenMarketInfo.js';
+
+export interface KrakenExchangeOptions {
+  /** Kraken API key; omit for public-data-only use (paper trading). */
+  apiKey?: string;
+  /** Kraken API secret (base64). */
+  secret?: string;
+  /** API base URL (`KRAKEN_API_URL`), e.g. the sandbox's `http://127.0.0.1:PORT`; default Kraken. */
+  baseUrl?: string;
+  /** ccxt's client-side throttle (default true; tests against the sandbox turn it off). */
+  enableRateLimit?: boolean;
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Clock for ticker timestamps and fill polling (default the wall clock). */
+  clock?: ClockPort;
+  /** Lookups search this far before `sinceMs` so clock skew cannot hide an order (default 24 h). */
+  lookupMarginMs?: number;
+  /** Reads of a just-placed order that is still open before settling for it (default 3). */
+  fillPollAttempts?: number;
+  /** Pause between those reads (default 400 ms). */
+  fillPollDelayMs?: number;
+}
+
+/** One order book side: [price, amount in base], best first. */
+export type BookSide = Array<[number, number]>;
+
+/** A snapshot of the order book. */
+export interface OrderBookSnapshot {
+  asks: BookSide;
+  bids: BookSide;
+}
+
+/** ExchangePort implemented with ccxt's Kraken class. */
+export class KrakenExchangeAdapter implements ExchangePort {
+  private readonly ex: KrakenExchange;
+  private readonly clock: ClockPort;
+  private readonly secrets: string[];
+  private readonly marketCache = new Map<Pair, MarketInfo>();
+  private marketsLoaded = false;
+  private lastNonce = 0;
+  /** Private calls run one at a time, so nonces reach Kraken in the order they were issued. */
+  private privateQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: KrakenExchangeOptions = {}) {
+    this.ex = new KrakenExchange({
+      enableRateLimit: options.enableRateLimit ?? true,
+      timeout: options.timeoutMs ?? 10_000,
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+      ...(options.secret ? { secret: options.secret } : {}),
+    });
+    if (options.baseUrl) {
+      const base = options.baseUrl.replace(/\/+$/, '');
+      this.ex.urls.api = { ...(this.ex.urls.api as Record<string, string>), public: base, private: base };
+    }
+    // Kraken wants strictly increasing nonces per key; two calls in the same millisecond from this
+    // instance must not share one.
+    this.ex.nonce = () => {
+      this.lastNonce = Math.max(Date.now(), this.lastNonce + 1);
+      return this.lastNonce;
+    };
+    this.clock = options.clock ?? systemClock;
+    this.secrets = [options.apiKey ?? '', options.secret ?? ''].filter(Boolean);
+  }
+
+  /** True when API keys were given (private calls possible). */
+  get hasKeys(): boolean {
+    return Boolean(this.options.apiKey && this.options.secret);
+  }
+
+  async loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>> {
+    await this.ensureMarkets();
+    const out: Record<Pair, MarketInfo> = {};
+    for (const pair of pairs) out[pair] = this.market(pair);
+    return out;
+  }
+
+  async fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]> {
+    await this.ensureMarkets();
+    const rows = await this.call('read', `fetch 5m candles of ${pair}`, () => this.ex.fetchOHLCV(pair, '5m', sinceMs, 720));
+    const candles: Candle[] = [];
+    for (const [openTimeMs, open, high, low, close, volume] of rows) {
+      if ([openTimeMs, open, high, low, close, volume].some((v) => typeof v !== 'number' || !Number.isFinite(v))) continue;
+      candles.push({ openTimeMs: openTimeMs!, open: open!, high: high!, low: low!, close: close!, volume: volume! });
+    }
+    return candles;
+  }
+
+  async fetchTicker(pair: Pair): Promise<Ticker> {
+    await this.ensureMarkets();
+    const t = await this.call('read', `fetch ticker of ${pair}`, () => this.ex.fetchTicker(pair));
+    const last = t.last ?? t.close;
+    if (t.bid === undefined || t.ask === undefined || last === undefined) {
+      throw new ExchangeError('unavailable', `fetch ticker of ${pair} failed: incomplete ticker`);
+    }
+    return {
+      pair,
+      bid: t.bid,
+      ask: t.ask,
+      last,
+      ...(t.quoteVolume !== undefined ? { quoteVolume24h: t.quoteVolume } : {}),
+      timestampMs: t.timestamp ?? this.clock.nowMs(),
+    };
+  }
+
+  /** The order book (Kraken `Depth`), best levels first; used by the paper exchange for fills. */
+  async fetchOrderBook(pair: Pair, depth = 100): Promise<OrderBookSnapshot> {
+    await this.ensureMarkets();
+    const book = await this.call('read', `fetch order book of ${pair}`, () => this.ex.fetchOrderBook(pair, depth));
+    const side = (levels: ReadonlyArray<ReadonlyArray<number | undefined>>): BookSide =>
+      levels.filter((l) => typeof l[0] === 'number' && typeof l[1] === 'number').map((l) => [l[0]!, l[1]!]);
+    return { asks: side(book.asks), bids: side(book.bids) };
+  }
+
+  async fetchBalances(): Promise<Balances> {
+    await this.ensureMarkets();
+    const b = await this.callPrivate('read', 'fetch balances', () => this.ex.fetchBalance());
+    const out: Balances = {};
+    const totals = (b.total ?? {}) as unknown as Record<string, number | undefined>;
+    for (const [code, total] of Object.entries(totals)) {
+      if (typeof total !== 'number') continue;
+      const account = (b as unknown as Record<string, { free?: number; used?: number } | undefined>)[code];
+      const free = account?.free ?? total - (account?.used ?? 0);
+      out[code] = { free, total };
+    }
+    return out;
+  }
+
+  async placeMarketOrder(order: MarketOrderRequest): Promise<ExchangeOrder> {
+    // If the markets cannot be loaded nothing was sent: a plain 'unavailable'.
+    await this.ensureMarkets();
+    const what = `market ${order.side} ${order.pair} (${order.clientOrderId})`;
+    const params: Record<string, unknown> = { clientOrderId: order.clientOrderId };
+    if (order.validateOnly) params.validate = true;
+    const placed = await this.callPrivate('order', what, () => {
+      if (order.side === 'buy') return this.ex.createMarketBuyOrderWithCost(order.pair, order.costQuote, params);
+      // Explicit quote-currency fee on sells: Kraken documents fee-in-base as the default when
+      // selling, which would take the fee out of the base being sold and break position accounting.
+      return this.ex.createOrder(order.pair, 'market', 'sell', order.amountBase, undefined, { ...params, oflags: 'fciq' });
+    });
+    if (order.validateOnly) {
+      return {
+        exchangeOrderId: '',
+        clientOrderId: order.clientOrderId,
+        pair: order.pair,
+        side: order.side,
+        status: 'validated',
+        filledBase: 0,
+        costQuote: 0,
+        averagePrice: 0,
+        feeQuote: 0,
+        timestampMs: this.clock.nowMs(),
+      };
+    }
+    const txid = placed.id;
+    if (!txid) throw new ExchangeError('ambiguous', `${what}: Kraken accepted the order but returned no txid`);
+    return this.readPlacedOrder(order, txid, what);
+  }
+
+  async findOrderByClientId(pair: Pair, clientOrderId: string, sinceMs: number): Promise<ExchangeOrder | undefined> {
+    await this.ensureMarkets();
+    const what = `look up order ${clientOrderId}`;
+    const params = { clientOrderId };
+    const margin = this.options.lookupMarginMs ?? 24 * 3_600_000;
+    const since = sinceMs > margin ? sinceMs - margin : undefined;
+    const open = await this.callPrivate('read', what, () => this.ex.fetchOpenOrders(undefined, undefined, undefined, params));
+    const closed = await this.callPrivate('read', what, () => this.ex.fetchClosedOrders(undefined, since, undefined, params));
+    const all = [...open, ...closed];
+    // If Kraken ignored the filter we see other orders and the one we want may be on a later page.
+    if (all.some((o) => clientIdOf(o) !== clientOrderId)) {
+      throw new ExchangeError('unavailable', `${what}: Kraken did not filter by cl_ord_id, the result cannot be trusted`);
+    }
+    const live = open[0];
+    if (live) return this.toExchangeOrder(live, pair, clientOrderId);
+    // Several closed orders can share a cl_ord_id only if one was re-sent; report the first.
+    // Kraken lists newest first, so reversing before the stable sort keeps ties in placing order.
+    const first = [...closed].reverse().sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0))[0];
+    return first ? this.toExchangeOrder(first, pair, clientOrderId) : undefined;
+  }
+
+  async fetchTakerFeeRate(pair: Pair): Promise<number | undefined> {
+    if (!this.hasKeys) return undefined;
+    try {
+      await this.ensureMarkets();
+      const fee = await this.serial(() => this.ex.fetchTradingFee(pair));
+      return typeof fee.taker === 'number' && Number.isFinite(fee.taker) ? fee.taker : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Reads a just-placed order's fill. The order exists, so a failed read is 'ambiguous', never 'rejected'. */
+  private async readPlacedOrder(order: MarketOrderRequest, txid: string, what: string): Promise<ExchangeOrder> {
+    const attempts = Math.max(1, this.options.fillPollAttempts ?? 3);
+    let latest: ExchangeOrder | undefined;
+    let lastError: unknown;
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0) await this.clock.sleep(this.options.fillPollDelayMs ?? 400);
+      try {
+        const o = await this.serial(() => this.ex.fetchOrder(txid, order.pair));
+        latest = this.toExchangeOrder(o, order.pair, order.clientOrderId, order.side, txid);
+        if (latest.status !== 'open' && latest.status !== 'pending') return latest;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (latest) return latest;
+    try {
+      // No time bound: the order was placed moments ago, whatever this machine's clock says.
+      const found = await this.findOrderByClientId(order.pair, order.clientOrderId, 0);
+      if (found) return found;
+    } catch {
+      // Fall through: report the original read failure below.
+    }
+    const detail = toExchangeError(lastError, 'read', 'read', this.secrets).message.replace(/^read failed: /, '');
+    throw new ExchangeError('ambiguous', `${what}: placed as ${txid} but its fill could not be read (${detail})`);
+  }
+
+  private toExchangeOrder(o: Order, pair: Pair, clientOrderId: string, side?: Side, txid?: string): ExchangeOrder {
+    const info = (o.info ?? {}) as Record<string, unknown>;
+    const filledBase = num(info.vol_exec) ?? o.filled ?? 0;
+    const costQuote = num(info.cost) ?? o.cost ?? 0;
+    const averagePrice = num(info.price) || o.average || (filledBase > 0 ? costQuote / filledBase : 0);
+    // Kraken reports `fee` in quote currency whatever currency it was charged in.
+    const feeQuote = num(info.fee) ?? o.fee?.cost ?? 0;
+    const opentm = num(info.opentm);
+    return {
+      exchangeOrderId: o.id ?? txid ?? '',
+      clientOrderId: clientIdOf(o) ?? clientOrderId,
+      pair: o.symbol ?? pair,
+      side: o.side === 'buy' || o.side === 'sell' ? o.side : (side ?? 'buy'),
+      status: orderStatus(o.status, typeof info.status === 'string' ? info.status : undefined),
+      filledBase,
+      costQuote,
+      averagePrice,
+      feeQuote,
+      timestampMs: o.timestamp ?? (opentm !== undefined ? Math.round(opentm * 1000) : this.clock.nowMs()),
+    };
+  }
+
+  /** Loads markets once; after a failure ccxt keeps the rejected promise, so force a reload. */
+  private async ensureMarkets(): Promise<void> {
+    if (this.marketsLoaded) return;
+    await this.call('read', 'load Kraken markets', () => this.ex.loadMarkets(true));
+    this.marketsLoaded = true;
+  }
+
+  private market(pair: Pair): MarketInfo {
+    const cached = this.marketCache.get(pair);
+    if (cached) return cached;
+    const m = this.ex.markets?.[pair];
+    if (!m) throw new ExchangeError('rejected', `Kraken lists no market ${pair}`, 'EQuery:Unknown asset pair');
+    const info = toMarketInfo(m, this.ex.precisionMode ?? TICK_SIZE);
+    this.marketCache.set(pair, info);
+    return info;
+  }
+
+  /** A signed call: queued behind the previous private call, errors mapped. */
+  private callPrivate<T>(operation: KrakenOperation, what: string, fn: () => Promise<T>): Promise<T> {
+    return this.call(operation, what, () => this.serial(fn));
+  }
+
+  /** Runs `fn` after every private call issued before it has finished (whatever their outcome). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.privateQueue.then(fn, fn);
+    this.privateQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async call<T>(operation: KrakenOperation, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toExchangeError(err, operation, what, this.secrets);
+    }
+  }
+}
+
+function num(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function clientIdOf(o: Order): string | undefined {
+  const info = (o.info ?? {}) as Record<string, unknown>;
+  return typeof info.cl_ord_id === 'string' ? info.cl_ord_id : undefined;
+}
+
+function orderStatus(unified: string | undefined, raw: string | undefined): ExchangeOrder['status'] {
+  if (raw === 'pending') return 'pending';
+  if (unified === 'open' || unified === 'closed' || unified === 'canceled' || unified === 'expired') return unified;
+  return 'pending';
+}

@@ -1,0 +1,295 @@
+// Secondary adapter: StorePort in process memory, for backtests, unit tests and the demo. It keeps
+// the DynamoDB store's conditional-write semantics (claims, versions, caps) exactly; every method
+// does its check-and-set synchronously, so concurrent async callers interleave only between calls.
+import type { ClaimResult, DailyLimits, ReserveResult, StorePort } from '../../core/ports.js';
+import type { ControlState, DayCounters, Mode, OrderIntent, Pair, Position, TradeRecord, Wallet } from '../../core/types.js';
+import { copyPlain, emptyDay, lossLimitReached, reserveRefusal, tradeSortKey } from '../store/storeRules.js';
+
+interface TickClaim {
+  status: 'IN_PROGRESS' | 'DONE';
+  owner: string;
+  leaseUntilMs: number;
+}
+
+interface LastTick {
+  candleCloseIso: string;
+  completedAtMs: number;
+  summary: unknown;
+}
+
+interface DayState {
+  trades: number;
+  tradesByPair: Map<Pair, number>;
+  exits: number;
+  realizedPnlQuote: number;
+  killSwitchTripped: boolean;
+  /** Closing orders whose P&L is already counted (idempotency of recordRealizedPnl). */
+  appliedOrders: Set<string>;
+}
+
+interface StoredTrade {
+  sortKey: string;
+  trade: TradeRecord;
+}
+
+/** Per-mode state; paper and live never share a map. */
+interface ModeState {
+  ticks: Map<string, TickClaim>;
+  lastTick?: LastTick;
+  control?: ControlState;
+  intents: Map<string, OrderIntent>;
+  /** Ids of PENDING intents, so the per-tick pending scan does not walk a backtest's whole history. */
+  pendingIntents: Set<string>;
+  positions: Map<Pair, Position>;
+  days: Map<string, DayState>;
+  /** Keyed by client order id: the ledger is idempotent per order. */
+  trades: Map<string, StoredTrade>;
+}
+
+/**
+ * StorePort backed by plain Maps. Values are copied on the way in and out so callers can never
+ * mutate stored state, exactly as with a remote store. TTLs are not modelled (nothing here lives
+ * long enough for them to matter).
+ */
+export class MemoryStore implements StorePort {
+  private readonly modes = new Map<Mode, ModeState>();
+  private wallet: Wallet | undefined;
+
+  async claimTick(mode: Mode, candleCloseIso: string, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+    const ticks = this.state(mode).ticks;
+    const existing = ticks.get(candleCloseIso);
+    if (existing) {
+      if (existing.status === 'DONE') return { claimed: false, reason: 'already-claimed' };
+      // Expired strictly before now (like DynamoDB's `#leaseUntil < :now`), or our own claim again
+      // (the DynamoDB store accepts that so an SDK retry of its own put is not a refusal).
+      if (!(existing.leaseUntilMs < nowMs) && existing.owner !== owner) return { claimed: false, reason: 'in-progress' };
+    }
+    ticks.set(candleCloseIso, { status: 'IN_PROGRESS', owner, leaseUntilMs: nowMs + leaseMs });
+    return { claimed: true };
+  }
+
+  async completeTick(mode: Mode, candleCloseIso: string, owner: string, nowMs: number, summary: unknown): Promise<void> {
+    const state = this.state(mode);
+    const claim = state.ticks.get(candleCloseIso);
+    // A tick whose lease was taken over must not overwrite the new owner's record.
+    if (!claim || claim.owner !== owner) return;
+    claim.status = 'DONE';
+    // Only the latest summary is readable through the port, so a backtest does not keep one per candle.
+    // The last-tick pointer only moves forward, so a late completion of an older candle cannot hide a newer one.
+    if (!state.lastTick || state.lastTick.candleCloseIso <= candleCloseIso) {
+      state.lastTick = { candleCloseIso, completedAtMs: nowMs, summary: copyPlain(summary) };
+    }
+  }
+
+  async getLastTick(mode: Mode): Promise<{ candleCloseIso: string; completedAtMs: number; summary: unknown } | undefined> {
+    const last = this.state(mode).lastTick;
+    return last ? { candleCloseIso: last.candleCloseIso, completedAtMs: last.completedAtMs, summary: copyPlain(last.summary) } : undefined;
+  }
+
+  async getControl(mode: Mode): Promise<ControlState> {
+    const control = this.state(mode).control;
+    return control ? copyPlain(control) : { halted: false, haltExits: false };
+  }
+
+  async setControl(mode: Mode, control: ControlState): Promise<void> {
+    this.state(mode).control = copyPlain(control);
+  }
+
+  async createIntent(intent: OrderIntent): Promise<boolean> {
+    const intents = this.state(intent.mode).intents;
+    if (intents.has(intent.clientOrderId)) return false;
+    intents.set(intent.clientOrderId, copyPlain(intent));
+    if (intent.status === 'PENDING') this.state(intent.mode).pendingIntents.add(intent.clientOrderId);
+    return true;
+  }
+
+  async getIntent(mode: Mode, clientOrderId: string): Promise<OrderIntent | undefined> {
+    const intent = this.state(mode).intents.get(clientOrderId);
+    return intent ? copyPlain(intent) : undefined;
+  }
+
+  async listPendingIntents(mode: Mode): Promise<OrderIntent[]> {
+    const state = this.state(mode);
+    const pending: OrderIntent[] = [];
+    for (const clientOrderId of state.pendingIntents) {
+      const intent = state.intents.get(clientOrderId);
+      if (intent?.status === 'PENDING') pending.push(copyPlain(intent));
+    }
+    // Same order as a DynamoDB Query on the sort key.
+    return pending.sort((a, b) => compareStrings(a.clientOrderId, b.clientOrderId));
+  }
+
+  async transitionIntent(
+    mode: Mode,
+    clientOrderId: string,
+    expected: OrderIntent['status'],
+    patch: Partial<Pick<OrderIntent, 'status' | 'fill' | 'error' | 'lookups' | 'updatedAtMs'>>,
+  ): Promise<boolean> {
+    const state = this.state(mode);
+    const intent = state.intents.get(clientOrderId);
+    if (!intent || intent.status !== expected) return false;
+    const updated: OrderIntent = { ...intent };
+    for (const [key, value] of Object.entries(copyPlain(patch))) {
+      if (value !== undefined) (updated as unknown as Record<string, unknown>)[key] = value;
+    }
+    state.intents.set(clientOrderId, updated);
+    if (updated.status === 'PENDING') state.pendingIntents.add(clientOrderId);
+    else state.pendingIntents.delete(clientOrderId);
+    return true;
+  }
+
+  async getPosition(mode: Mode, pair: Pair): Promise<Position | undefined> {
+    const position = this.state(mode).positions.get(pair);
+    return position ? copyPlain(position) : undefined;
+  }
+
+  async listPositions(mode: Mode): Promise<Position[]> {
+    const positions = [...this.state(mode).positions.values()].map((p) => copyPlain(p));
+    return positions.sort((a, b) => compareStrings(a.pair, b.pair));
+  }
+
+  async createPosition(position: Position): Promise<boolean> {
+    const positions = this.state(position.mode).positions;
+    if (positions.has(position.pair)) return false;
+    positions.set(position.pair, copyPlain(position));
+    return true;
+  }
+
+  async updatePosition(position: Position, expectedVersion: number): Promise<boolean> {
+    const positions = this.state(position.mode).positions;
+    const stored = positions.get(position.pair);
+    if (!stored || stored.version !== expectedVersion) return false;
+    positions.set(position.pair, { ...copyPlain(position), version: expectedVersion + 1 });
+    return true;
+  }
+
+  async deletePosition(mode: Mode, pair: Pair, expectedVersion: number): Promise<boolean> {
+    const positions = this.state(mode).positions;
+    const stored = positions.get(pair);
+    if (!stored || stored.version !== expectedVersion) return false;
+    positions.delete(pair);
+    return true;
+  }
+
+  async reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits): Promise<ReserveResult> {
+    const days = this.state(mode).days;
+    const state = days.get(day);
+    const refusal = reserveRefusal(
+      {
+        trades: state?.trades ?? 0,
+        pairTrades: state?.tradesByPair.get(pair) ?? 0,
+        killSwitchTripped: state?.killSwitchTripped ?? false,
+      },
+      limits,
+    );
+    if (refusal) return { reserved: false, reason: refusal };
+    const target = state ?? this.newDay(days, day);
+    target.trades += 1;
+    target.tradesByPair.set(pair, (target.tradesByPair.get(pair) ?? 0) + 1);
+    return { reserved: true };
+  }
+
+  async releaseEntry(mode: Mode, day: string, pair: Pair): Promise<void> {
+    const state = this.state(mode).days.get(day);
+    if (!state) return;
+    state.trades = Math.max(0, state.trades - 1);
+    const pairTrades = state.tradesByPair.get(pair);
+    if (pairTrades !== undefined) state.tradesByPair.set(pair, Math.max(0, pairTrades - 1));
+  }
+
+  async recordRealizedPnl(
+    mode: Mode,
+    day: string,
+    clientOrderId: string,
+    pnlQuote: number,
+    maxDailyLossQuote: number,
+  ): Promise<{ day: DayCounters; tripped: boolean }> {
+    const days = this.state(mode).days;
+    const state = days.get(day) ?? this.newDay(days, day);
+    if (!state.appliedOrders.has(clientOrderId)) {
+      state.appliedOrders.add(clientOrderId);
+      // Binary addition, where DynamoDB adds in decimal: sums may differ in the 16th digit.
+      state.realizedPnlQuote += pnlQuote;
+      state.exits += 1;
+    }
+    let tripped = false;
+    if (!state.killSwitchTripped && lossLimitReached(state.realizedPnlQuote, maxDailyLossQuote)) {
+      state.killSwitchTripped = true;
+      tripped = true;
+    }
+    return { day: dayView(day, state), tripped };
+  }
+
+  async getDay(mode: Mode, day: string): Promise<DayCounters> {
+    const state = this.state(mode).days.get(day);
+    return state ? dayView(day, state) : emptyDay(day);
+  }
+
+  async appendTrade(trade: TradeRecord): Promise<void> {
+    const trades = this.state(trade.mode).trades;
+    // First append wins, like the DynamoDB store's per-order marker.
+    if (trades.has(trade.clientOrderId)) return;
+    trades.set(trade.clientOrderId, {
+      sortKey: tradeSortKey(trade.timestampMs, trade.pair, trade.clientOrderId),
+      trade: copyPlain(trade),
+    });
+  }
+
+  async listTrades(mode: Mode, fromMs: number, toMs: number): Promise<TradeRecord[]> {
+    const found: StoredTrade[] = [];
+    for (const stored of this.state(mode).trades.values()) {
+      if (stored.trade.timestampMs >= fromMs && stored.trade.timestampMs <= toMs) found.push(stored);
+    }
+    found.sort((a, b) => compareStrings(a.sortKey, b.sortKey));
+    return found.map((stored) => copyPlain(stored.trade));
+  }
+
+  async getWallet(): Promise<Wallet | undefined> {
+    return this.wallet ? copyPlain(this.wallet) : undefined;
+  }
+
+  async putWallet(balances: Record<string, number>, expectedVersion: number): Promise<boolean> {
+    const currentVersion = this.wallet ? this.wallet.version : -1;
+    if (currentVersion !== expectedVersion) return false;
+    this.wallet = { balances: copyPlain(balances), version: expectedVersion + 1 };
+    return true;
+  }
+
+  private state(mode: Mode): ModeState {
+    let state = this.modes.get(mode);
+    if (!state) {
+      state = { ticks: new Map(), intents: new Map(), pendingIntents: new Set(), positions: new Map(), days: new Map(), trades: new Map() };
+      this.modes.set(mode, state);
+    }
+    return state;
+  }
+
+  private newDay(days: Map<string, DayState>, day: string): DayState {
+    const state: DayState = {
+      trades: 0,
+      tradesByPair: new Map(),
+      exits: 0,
+      realizedPnlQuote: 0,
+      killSwitchTripped: false,
+      appliedOrders: new Set(),
+    };
+    days.set(day, state);
+    return state;
+  }
+}
+
+function dayView(day: string, state: DayState): DayCounters {
+  return {
+    day,
+    trades: state.trades,
+    tradesByPair: Object.fromEntries(state.tradesByPair),
+    exits: state.exits,
+    realizedPnlQuote: state.realizedPnlQuote,
+    killSwitchTripped: state.killSwitchTripped,
+  };
+}
+
+/** Code-unit order, which matches DynamoDB's byte order for the ASCII keys used here. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,210 @@
+// CLI: `kbot backtest`. Loads candle files, replays them through the live decision engine with a
+// simulated exchange (functions/backtest), prints a reconciled summary or JSON, writes the report.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { ConfigError, quoteCurrency, type BotConfig } from '../core/config.js';
+import { createDecisionEngine } from '../core/engine/index.js';
+import type { DecisionEngine } from '../core/engine/types.js';
+import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type MarketInfo, type Pair } from '../core/types.js';
+import type { BacktestResult } from '../backtest/backtestResult.js';
+import { loadCandleFile } from '../backtest/candleFile.js';
+import { formatGapReport, gapReport } from '../backtest/gapReport.js';
+import { renderHtmlReport } from '../backtest/htmlReport.js';
+import { parseKrakenFileName } from '../backtest/krakenPairs.js';
+import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
+import { parseIsoTime } from '../backtest/parseIsoTime.js';
+import { runBacktest } from '../backtest/runBacktest.js';
+import { loadConfigFile } from './localStack.js';
+
+/** Parsed `kbot backtest` options. */
+export interface BacktestCliOptions {
+  data: string[];
+  config?: string;
+  from?: string;
+  to?: string;
+  balance?: string;
+  markets?: string;
+  exitFill?: string;
+  json?: boolean;
+  report?: string;
+}
+
+/** Where the command writes; `progress` is true when a progress bar may be drawn. */
+export interface BacktestCliIo {
+  out(text: string): void;
+  err(text: string): void;
+  progress: boolean;
+}
+
+/** `kbot backtest` (the lead registers it in the program). */
+export function backtestCommand(): Command {
+  return new Command('backtest')
+    .description('Replay candle history through the live decision engine with simulated fills (fee, slippage, Kraken minimums)')
+    .option('--data <PAIR=FILE>', 'candles for one pair: CSV (timestamp_ms,open,high,low,close,volume) or a Kraken OHLCVT file; repeat per pair (PAIR= may be left out for Kraken file names like XBTUSD_5.csv)', collect, [])
+    .option('--config <file>', 'bot configuration (JSON); its pairs are replaced by the --data pairs')
+    .option('--from <ISO>', 'first candle to trade on (earlier candles only warm indicators up)')
+    .option('--to <ISO>', 'end of the replay (candles opening at or after it are ignored)')
+    .option('--balance <ASSET=AMOUNT>', 'starting wallet in the quote currency (default: config paper.startingBalances)')
+    .option('--markets <file>', 'a saved Kraken AssetPairs reply for minimums and precision (default: built-in Kraken table)')
+    .option('--exit-fill <level|next-open>', 'where stops and targets fill: at their level (default) or at the next open, as a live tick sells', 'level')
+    .option('--json', 'print the machine-readable summary and trade list instead of text')
+    .option('--report <out.html>', 'write a self-contained HTML report')
+    .action(async (opts: BacktestCliOptions) => {
+      const io: BacktestCliIo = {
+        out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+        err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+        progress: Boolean(process.stdout.isTTY) && !opts.json,
+      };
+      process.exitCode = await runBacktestCli(opts, io);
+    });
+}
+
+/**
+ * Runs the command; returns the exit code (0 ok, 1 bad input or data). Configuration errors are
+ * thrown as `ConfigError` for the program to print.
+ */
+export async function runBacktestCli(
+  opts: BacktestCliOptions,
+  io: BacktestCliIo,
+  makeEngine: (config: BotConfig) => DecisionEngine = createDecisionEngine,
+): Promise<number> {
+  try {
+    if (opts.data.length === 0) throw new UsageError('no candles: give at least one --data PAIR=FILE (see kbot data download)');
+    const inputs = opts.data.map(parseDataArg);
+    const pairs = inputs.map((d) => d.pair);
+    if (new Set(pairs).size !== pairs.length) throw new UsageError(`a pair is given twice in --data: ${pairs.join(', ')}`);
+    const config = await loadConfigFile(opts.config, { pairs });
+    const quote = quoteCurrency(config);
+    const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
+    const toMs = opts.to !== undefined ? parseIsoTime(opts.to, '--to') : undefined;
+    if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError('--to must be after --from');
+    const startingQuote = startingBalance(opts.balance, config, quote);
+    const exitFill = opts.exitFill ?? 'level';
+    if (exitFill !== 'level' && exitFill !== 'next-open') throw new UsageError(`--exit-fill ${exitFill}: expected level or next-open`);
+    const markets = loadMarkets(opts.markets, pairs, config.paper.takerFeeRate);
+    const engine = makeEngine(config);
+
+    // Keep enough history before --from to warm the indicators up, and a day more for the 24h volume.
+    const keepFromMs = fromMs !== undefined ? fromMs - (engine.warmupCandles + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
+    const series: { pair: Pair; candles: Candle[] }[] = [];
+    for (const d of inputs) {
+      const file = loadCandleFile(d.file, { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
+      if (file.candles.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
+      const inRange = fromMs !== undefined ? file.candles.filter((c) => c.openTimeMs >= fromMs) : file.candles;
+      io.err(formatGapReport(d.pair, gapReport(inRange)));
+      series.push({ pair: d.pair, candles: file.candles });
+    }
+
+    const total = series.reduce((n, s) => n + replayed(s.candles, fromMs).length, 0);
+    const bar = io.progress ? new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candle-steps | eta {eta}s', hideCursor: true }) : undefined;
+    bar?.start(total, 0);
+    const startedMs = performance.now();
+    const result = runBacktest({
+      config,
+      engine,
+      series,
+      markets,
+      startingQuote,
+      exitFill,
+      ...(fromMs !== undefined ? { fromMs } : {}),
+      ...(toMs !== undefined ? { toMs } : {}),
+      ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),
+    });
+    const elapsedMs = performance.now() - startedMs;
+    bar?.stop();
+
+    if (opts.report) {
+      writeFileSync(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)])), `kbot backtest: ${pairs.join(', ')}`));
+    }
+    if (opts.json) io.out(JSON.stringify({ summary: result.summary, trades: result.trades, fills: result.fills }, null, 2));
+    else {
+      for (const line of describeBacktest(result)) io.out(line);
+      io.out(`Replayed ${result.summary.candlesProcessed} candle-steps in ${(elapsedMs / 1000).toFixed(2)} s (including indicator preparation).`);
+    }
+    if (opts.report) io.err(`Report written to ${opts.report}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    io.err(`kbot backtest: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+/** The human-readable summary. */
+export function describeBacktest(r: BacktestResult): string[] {
+  const s = r.summary;
+  const q = s.quote;
+  const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+  const lines = [
+    `Backtest ${Object.keys(s.pairs).join(', ')}: ${s.fromIso.slice(0, 16)} .. ${s.toIso.slice(0, 16)} UTC, ${s.candlesProcessed} candles`,
+    '',
+    `${'pair'.padEnd(10)}${'candles'.padStart(9)}${'gaps'.padStart(6)}${'trades'.padStart(8)}${'win'.padStart(9)}${'gross'.padStart(12)}${'fees'.padStart(10)}${'net'.padStart(12)}${'exposure'.padStart(10)}`,
+  ];
+  for (const p of Object.values(s.pairs)) {
+    lines.push(
+      `${p.pair.padEnd(10)}${String(p.candles).padStart(9)}${String(p.gaps.gaps).padStart(6)}${String(p.trades).padStart(8)}${pct(p.winRate).padStart(9)}` +
+        `${money(p.grossPnlQuote).padStart(12)}${p.feesQuote.toFixed(2).padStart(10)}${money(p.netPnlQuote).padStart(12)}${pct(p.exposureFraction).padStart(10)}`,
+    );
+  }
+  lines.push(
+    '',
+    `Equity    ${s.startEquityQuote.toFixed(2)} ${q} -> ${s.endEquityQuote.toFixed(2)} ${q}  (net ${money(s.netPnlQuote)} ${q}, ${pct(s.returnFraction)})`,
+    `P&L       gross ${money(s.grossPnlQuote)} - fees ${s.feesQuote.toFixed(2)} = net ${money(s.netPnlQuote)} ${q}`,
+    `Trades    ${s.trades} (${s.wins} won, ${s.losses} lost, win rate ${pct(s.winRate)})`,
+    `Risk      max drawdown ${pct(s.maxDrawdownFraction)} (${s.maxDrawdownQuote.toFixed(2)} ${q}), Sharpe ${s.sharpe === null ? 'n/a' : s.sharpe.toFixed(2)} (daily, x sqrt(365)), exposure ${pct(s.exposureFraction)}`,
+  );
+  const refusals = Object.entries(s.refusals).sort((a, b) => b[1] - a[1]);
+  if (refusals.length) lines.push(`Refused   ${refusals.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  const open = r.trades.filter((t) => t.exitReason === 'end-of-data').length;
+  if (open) lines.push(`Note      ${open} position(s) still open at the end were sold at the last close (end-of-data).`);
+  return lines;
+}
+
+class UsageError extends Error {}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `BTC/USD=file.csv`, or a Kraken file name that names its pair. */
+function parseDataArg(arg: string): { pair: Pair; file: string } {
+  const eq = arg.indexOf('=');
+  if (eq > 0 && arg.slice(0, eq).includes('/')) return { pair: arg.slice(0, eq).toUpperCase(), file: arg.slice(eq + 1) };
+  const file = eq > 0 ? arg.slice(eq + 1) : arg;
+  const named = parseKrakenFileName(file);
+  if (!named) throw new UsageError(`--data ${arg}: say which pair it holds, e.g. --data BTC/USD=${file}`);
+  return { pair: named.pair, file };
+}
+
+
+function startingBalance(arg: string | undefined, config: BotConfig, quote: string): number {
+  if (arg === undefined) {
+    const configured = config.paper.startingBalances[quote];
+    if (configured === undefined) throw new UsageError(`no starting ${quote} balance: pass --balance ${quote}=1000`);
+    return configured;
+  }
+  const m = /^([A-Za-z0-9]+)=(\d+(?:\.\d+)?)$/.exec(arg);
+  if (!m) throw new UsageError(`--balance ${arg}: expected ASSET=AMOUNT, e.g. ${quote}=1000`);
+  if (m[1]!.toUpperCase() !== quote) throw new UsageError(`--balance ${arg}: a backtest starts from the quote currency only (${quote})`);
+  return Number(m[2]);
+}
+
+function loadMarkets(file: string | undefined, pairs: Pair[], feeRate: number): Record<Pair, MarketInfo> {
+  if (!file) return builtInMarkets(pairs, feeRate);
+  let reply: unknown;
+  try {
+    reply = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--markets ${file}: ${(err as Error).message}`);
+  }
+  const all = marketsFromAssetPairs(reply, feeRate);
+  const missing = pairs.filter((p) => !all[p]);
+  if (missing.length) throw new UsageError(`--markets ${file} does not list ${missing.join(', ')}`);
+  return Object.fromEntries(pairs.map((p) => [p, all[p]!]));
+}
+
+function replayed(candles: readonly Candle[], fromMs: number | undefined): readonly Candle[] {
+  return fromMs === undefined ? candles : candles.filter((c) => c.openTimeMs >= fromMs);
+}

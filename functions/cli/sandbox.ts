@@ -1,0 +1,138 @@
+// CLI: `kbot sandbox`. Starts the local Kraken-compatible sandbox (generated or replayed market
+// data, fake keys, fault injection) and prints where it listens, until Ctrl-C.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { Candle } from '../core/types.js';
+import { loadCandlesCsv } from '../sandbox/candlesCsv.js';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandboxServer.js';
+
+/** Default port of `kbot sandbox` (0 picks a free one). */
+export const SANDBOX_DEFAULT_PORT = 8790;
+
+/** The command-line flags as commander parses them. */
+export interface SandboxFlags {
+  port: string;
+  host: string;
+  data: string[];
+  apiKey?: string;
+  apiSecret?: string;
+  balances?: string;
+  balance: string[];
+  start?: string;
+  speed?: string;
+  seed: string;
+  pairs?: string;
+  historyDays: string;
+  verbose?: boolean;
+}
+
+/**
+ * Turns the flags into SandboxOptions (reading CSV and JSON files). Throws with a message naming
+ * the bad flag. Without `--start` the clock follows the wall clock; `--speed` defaults to 1.
+ */
+export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxOptions {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be 0-65535, got ${flags.port}`);
+  const options: SandboxOptions = { port, host: flags.host };
+  if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
+  if (flags.apiSecret !== undefined) options.apiSecret = flags.apiSecret;
+  const seed = Number(flags.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${flags.seed}`);
+  options.seed = seed;
+  const historyDays = Number(flags.historyDays);
+  if (!(historyDays >= 3)) throw new Error(`--history-days must be at least 3 (720 candles), got ${flags.historyDays}`);
+  options.historyMs = historyDays * 86_400_000;
+  if (flags.pairs) options.pairs = flags.pairs.split(',').map((p) => p.trim().toUpperCase()).filter(Boolean);
+
+  const data: Record<string, Candle[]> = {};
+  for (const entry of flags.data) {
+    const [pair, file] = splitPair(entry, '--data', 'BTC/USD=btc.csv');
+    data[pair.toUpperCase()] = loadCandlesCsv(file);
+  }
+  if (Object.keys(data).length) options.data = data;
+
+  const balances: Record<string, number> = {};
+  if (flags.balances) {
+    const parsed: unknown = JSON.parse(readFileSync(flags.balances, 'utf8'));
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`--balances ${flags.balances} must hold a JSON object like {"USD": 1000}`);
+    for (const [asset, amount] of Object.entries(parsed)) balances[asset.toUpperCase()] = amountOf(amount, `--balances ${asset}`);
+  }
+  for (const entry of flags.balance) {
+    const [asset, amount] = splitPair(entry, '--balance', 'USD=1000');
+    balances[asset.toUpperCase()] = amountOf(amount, `--balance ${asset}`);
+  }
+  if (Object.keys(balances).length) options.balances = balances;
+
+  if (flags.start !== undefined) {
+    const startMs = Date.parse(flags.start);
+    if (!Number.isFinite(startMs)) throw new Error(`--start must be an ISO date/time, got ${flags.start}`);
+    options.startTimeMs = startMs;
+  }
+  const speed = flags.speed === undefined ? 1 : Number(flags.speed);
+  if (!(speed >= 0)) throw new Error(`--speed must be 0 or more, got ${flags.speed}`);
+  options.speed = speed;
+  if (flags.verbose) {
+    options.onRequest = (e) =>
+      console.log(`${new Date().toISOString()}  ${e.api.padEnd(7)} ${e.method.padEnd(14)} ${e.status}${e.error ? ` ${e.error}` : ''}${e.fault ? ` [fault: ${e.fault}]` : ''}`);
+  }
+  return options;
+}
+
+/** Lines describing a running sandbox (what `kbot sandbox` prints on start). */
+export function describeSandbox(sandbox: SandboxHandle): string[] {
+  const now = new Date(sandbox.nowMs()).toISOString();
+  const balances = Object.entries(sandbox.getBalances()).map(([a, v]) => `${a} ${v}`).join(', ');
+  return [
+    `Kraken sandbox listening on ${sandbox.url}`,
+    `  pairs       ${sandbox.pairs.join(', ')}`,
+    `  clock       ${now} (speed ${sandbox.speed()})`,
+    `  balances    ${balances}`,
+    `  API key     ${sandbox.apiKey}`,
+    `  API secret  ${sandbox.apiSecret}`,
+    `  point the bot at it:  KRAKEN_API_URL=${sandbox.url}   (or kbot paper --exchange-url ${sandbox.url})`,
+    `  control:    curl ${sandbox.url}/_sandbox/status`,
+  ];
+}
+
+/** `kbot sandbox`: starts the sandbox and runs until Ctrl-C. */
+export function sandboxCommand(): Command {
+  const collect = (value: string, previous: string[]) => [...previous, value];
+  return new Command('sandbox')
+    .description('run the local Kraken-compatible sandbox (fake keys, play money, generated or replayed 5m data, fault injection)')
+    .option('--port <n>', 'port to listen on (0 = any free port)', String(SANDBOX_DEFAULT_PORT))
+    .option('--host <host>', 'interface to listen on (keep it local: the control routes need no key)', '127.0.0.1')
+    .option('--data <pair=file.csv>', 'replay 5m candles for a pair (timestamp_ms,open,high,low,close,volume); repeatable', collect, [])
+    .option('--api-key <key>', 'API key the sandbox accepts (default: the built-in fake key)')
+    .option('--api-secret <base64>', 'API secret the sandbox accepts (default: the built-in fake secret)')
+    .option('--balances <file.json>', 'starting balances from a JSON file, e.g. {"USD": 1000}')
+    .option('--balance <asset=amount>', 'starting balance of one asset, e.g. USD=1000; repeatable', collect, [])
+    .option('--start <iso>', 'sandbox time to start at (default: now, or the start of replayed data)')
+    .option('--speed <x>', 'clock speed: 1 = real time, 60 = one minute per second, 0 = frozen')
+    .option('--seed <n>', 'seed of the generated market data', '42')
+    .option('--pairs <list>', 'pairs to list, comma-separated (default BTC/USD,ETH/USD,SOL/USD)')
+    .option('--history-days <n>', 'days of generated history before the start', '7')
+    .option('--verbose', 'log every API call')
+    .action(async (flags: SandboxFlags) => {
+      const sandbox = await startSandbox(sandboxOptionsFromFlags(flags));
+      for (const line of describeSandbox(sandbox)) console.log(line);
+      console.log('Ctrl-C to stop.');
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await sandbox.close();
+    });
+}
+
+function splitPair(entry: string, flag: string, example: string): [string, string] {
+  const at = entry.indexOf('=');
+  if (at <= 0 || at === entry.length - 1) throw new Error(`${flag} expects NAME=VALUE, e.g. ${flag} ${example}; got ${entry}`);
+  return [entry.slice(0, at), entry.slice(at + 1)];
+}
+
+function amountOf(value: unknown, what: string): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new Error(`${what} must be a non-negative number`);
+  return n;
+}

@@ -1,0 +1,392 @@
+// Core domain: the decision engine. Strategy first (cheap, usually says no), then every risk rule
+// in order; mental exits for open positions. Pure and synchronous: the live tick, the paper tick
+// and the backtest call the same methods and differ only in where state comes from.
+import type { BotConfig } from '../config.js';
+import type { Candle, MarketInfo, Pair, Position } from '../types.js';
+import type { ExitsConfig } from './config.js';
+import { buildEntryPlan } from './entryPlan.js';
+import { resolveExits } from './exitSettings.js';
+import { IndicatorPlan } from './indicatorPlan.js';
+import { evaluateExit } from './mentalExit.js';
+import { PreparedPairSeries } from './preparedPairSeries.js';
+import { checkProtections, protectionsHistoryMs } from './protections/protections.js';
+import { baseOf, exposureFor } from './risk/exposure.js';
+import { checkFeeEdge, expectedEdge } from './risk/feeEdgeGate.js';
+import { effectiveTakerFeeRate } from './risk/feeRate.js';
+import type { RuleCheck } from './risk/ruleCheck.js';
+import { sizeEntry } from './risk/sizing.js';
+import { MeanReversionStrategy } from './strategies/meanReversion.js';
+import { MomentumStrategy } from './strategies/momentum.js';
+import { RegimeStrategy } from './strategies/regime.js';
+import { ScalpingStrategy } from './strategies/scalping.js';
+import type { PositionStrategyName, SignalExit, Strategy, StrategyRefusal, StrategySignal } from './strategies/strategy.js';
+import type { DecisionEngine, EntryDecision, ExitDecision, Explanation, PortfolioView, PreparedSeries, Signal } from './types.js';
+
+/** Kraken serves at most 720 OHLC rows and the last is still forming. */
+export const MAX_LIVE_CANDLES = 719;
+
+/** Strategy name stored on positions opened by an operator's force-entry. */
+export const FORCED_ENTRY_STRATEGY = 'force-entry';
+
+interface PairSetup {
+  strategies: Strategy[];
+  allocationFraction: number;
+}
+
+interface ExitSetup {
+  exits: ExitsConfig;
+  /** Plan slot of the ATR these exits use, or −1 in fixed mode. */
+  atrSlot: number;
+  /** The strategy's signal exit, when enabled for its positions. */
+  signalExit: SignalExit | undefined;
+}
+
+/** The strategy-and-risk engine (see `createDecisionEngine`). */
+export class StrategyRiskEngine implements DecisionEngine {
+  readonly warmupCandles: number;
+  private readonly plan = new IndicatorPlan();
+  private readonly momentum: MomentumStrategy;
+  private readonly meanReversion: MeanReversionStrategy;
+  private readonly scalping: ScalpingStrategy;
+  private readonly regime: RegimeStrategy;
+  /** By position strategy name (a Map: stored names must not reach Object.prototype). */
+  private readonly exitSetups: Map<string, ExitSetup>;
+  private readonly pairSetups = new Map<Pair, PairSetup>();
+  private readonly quoteVolumeSlot: number;
+
+  constructor(private readonly config: BotConfig) {
+    const problems = engineConfigProblems(config);
+    if (problems.length) throw new Error(`Invalid engine configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    const s = config.strategies;
+    const plan = this.plan;
+    // Only strategies some pair uses register indicators (and count toward the warm-up); the
+    // others get a throwaway plan and never run: no entries, and no signal exit for positions
+    // they may have opened under an earlier configuration.
+    const used = usedStrategies(config);
+    const planFor = (name: PositionStrategyName | 'regime'): IndicatorPlan => (used.has(name) ? plan : new IndicatorPlan());
+    this.momentum = new MomentumStrategy(s.momentum, planFor('momentum'));
+    this.meanReversion = new MeanReversionStrategy(s.meanReversion, planFor('meanReversion'));
+    this.scalping = new ScalpingStrategy(s.scalping, planFor('scalping'));
+    const rangeStrategy = s.regime.rangeStrategy === 'meanReversion' ? this.meanReversion : s.regime.rangeStrategy === 'scalping' ? this.scalping : undefined;
+    this.regime = new RegimeStrategy(s.regime, planFor('regime'), this.momentum, rangeStrategy);
+    this.exitSetups = new Map<string, ExitSetup>([
+      ['momentum', this.exitSetup(resolveExits(config.exits, s.momentum.exits), used.has('momentum'), s.momentum.exitOnReversal ? this.momentum : undefined)],
+      ['meanReversion', this.exitSetup(resolveExits(config.exits, s.meanReversion.exits), used.has('meanReversion'), s.meanReversion.exitOnReversal ? this.meanReversion : undefined)],
+      ['scalping', this.exitSetup(resolveExits(config.exits, s.scalping.exits), used.has('scalping'), undefined)],
+      [FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined)],
+    ]);
+    this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
+    this.warmupCandles = plan.warmupCandles();
+    if (this.warmupCandles > MAX_LIVE_CANDLES) {
+      throw new Error(
+        `Invalid engine configuration: the indicators need ${this.warmupCandles} closed 5m candles, more than the ${MAX_LIVE_CANDLES} a live tick gets from Kraken; shorten the longest period (1h and 15m periods count 12× and 3×)`,
+      );
+    }
+  }
+
+  prepare(pair: Pair, candles: readonly Candle[]): PreparedSeries {
+    return new PreparedPairSeries(pair, candles, this.plan);
+  }
+
+  checkExit(position: Position, series: PreparedSeries, i: number, nowMs: number, freeBase: number, market: MarketInfo): ExitDecision {
+    const s = this.own(series);
+    if (!(i >= 0 && i < s.length)) throw new RangeError(`checkExit: index ${i} outside the series (${s.length} candles)`);
+    return evaluateExit(position, s, i, nowMs, freeBase, market, this.exitSetups.get(position.strategy)?.signalExit);
+  }
+
+  checkEntry(series: PreparedSeries, i: number, portfolio: PortfolioView): EntryDecision {
+    const s = this.own(series);
+    const pair = s.pair;
+    if (!(i >= this.warmupCandles - 1 && i < s.length)) {
+      return { action: 'none', pair, stage: 'signal', rule: 'warmup', reason: 'not enough closed candles for the indicators yet', explanation: { index: i, candles: s.length, warmupCandles: this.warmupCandles } };
+    }
+    // Day-level blocks first: they are plain field reads and, when in force, the answer that matters.
+    const dayBlock = this.dayBlock(pair, portfolio);
+    if (dayBlock) return { action: 'none', pair, stage: 'risk', rule: dayBlock.rule, reason: dayBlock.reason, explanation: dayBlock.explanation };
+
+    const strategies = this.setupFor(pair).strategies;
+    let best: StrategySignal | undefined;
+    let refusal: StrategyRefusal | undefined;
+    for (let k = 0; k < strategies.length; k++) {
+      const verdict = strategies[k]!.entry(s, i);
+      if (verdict.ok) {
+        if (!best || verdict.signal.confidence > best.confidence) best = verdict.signal;
+      } else if (!refusal) {
+        refusal = verdict;
+      }
+    }
+    if (!best) {
+      const r = refusal!;
+      return { action: 'none', pair, stage: 'signal', rule: r.rule, reason: r.reason, explanation: r.explanation };
+    }
+    return this.riskCheck(s, i, portfolio, best, undefined);
+  }
+
+  checkForcedEntry(series: PreparedSeries, i: number, portfolio: PortfolioView, costQuote?: number): EntryDecision {
+    const s = this.own(series);
+    const pair = s.pair;
+    if (!(i >= 0 && i < s.length)) throw new RangeError(`checkForcedEntry: index ${i} outside the series (${s.length} candles)`);
+    const dayBlock = this.dayBlock(pair, portfolio);
+    if (dayBlock) return { action: 'none', pair, stage: 'risk', rule: dayBlock.rule, reason: dayBlock.reason, explanation: dayBlock.explanation };
+    const signal: StrategySignal = { strategy: FORCED_ENTRY_STRATEGY as PositionStrategyName, confidence: 1, explanation: { forced: true } };
+    return this.riskCheck(s, i, portfolio, signal, costQuote ?? Number.NaN);
+  }
+
+  /**
+   * Every risk rule after a signal, in order; the first failure is the refusal. A forced entry
+   * (`requestedCostQuote` defined; NaN = use the sizing rule) has no expected edge, so it skips
+   * the edge gate; everything else applies.
+   */
+  private riskCheck(s: PreparedPairSeries, i: number, pf: PortfolioView, signal: StrategySignal, requestedCostQuote: number | undefined): EntryDecision {
+    const pair = s.pair;
+    const cfg = this.config;
+    const forced = requestedCostQuote !== undefined;
+    const checks: { rule: string; explanation: Explanation }[] = [];
+    const publicSignal = (edge: number): Signal => ({ strategy: signal.strategy, confidence: signal.confidence, expectedEdge: edge, explanation: signal.explanation });
+    const refuse = (c: RuleCheck & { ok: false }, edge = 0): EntryDecision => ({
+      action: 'none',
+      pair,
+      stage: 'risk',
+      rule: c.rule,
+      reason: c.reason,
+      explanation: c.explanation,
+      signal: publicSignal(edge),
+    });
+    const pass = (c: RuleCheck): void => {
+      checks.push({ rule: c.rule, explanation: c.explanation });
+    };
+
+    const day = pf.day;
+    checks.push({
+      rule: 'daily-limits',
+      explanation: {
+        killSwitchTripped: day.killSwitchTripped,
+        realizedPnlQuote: day.realizedPnlQuote,
+        maxDailyLossQuote: cfg.limits.maxDailyLossQuote,
+        trades: day.trades,
+        maxTradesPerDay: cfg.limits.maxTradesPerDay,
+        pairTrades: day.tradesByPair[pair] ?? 0,
+        maxTradesPerPairPerDay: cfg.limits.maxTradesPerPairPerDay,
+      },
+    });
+
+    const market = pf.markets[pair];
+    if (!market) return refuse({ ok: false, rule: 'market', reason: 'no market information for the pair', explanation: { pair } });
+    if (!market.active) return refuse({ ok: false, rule: 'market', reason: 'the market is not accepting market orders', explanation: { pair, active: false } });
+    checks.push({ rule: 'market', explanation: { active: true, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, amountDecimals: market.amountDecimals } });
+
+    for (const c of [this.dataCheck(s, i, pf.nowMs), this.positionCheck(pair, pf)]) {
+      if (!c.ok) return refuse(c);
+      pass(c);
+    }
+    for (const c of checkProtections(cfg.protections, pair, pf.recentTrades, pf.nowMs, pf.equityQuote)) {
+      if (!c.ok) return refuse(c);
+      pass(c);
+    }
+    for (const c of [this.liquidityCheck(s, i, pf), this.spreadCheck(pair, pf)]) {
+      if (!c.ok) return refuse(c);
+      pass(c);
+    }
+
+    const referencePrice = s.close[i]!;
+    const exitSetup = this.exitSetups.get(signal.strategy)!;
+    const atrValue = this.atrAt(s, i, exitSetup);
+    const planned = buildEntryPlan(signal.strategy, exitSetup.exits, referencePrice, atrValue);
+    if (!planned.ok) return refuse({ ok: false, rule: 'exit-levels', reason: planned.reason, explanation: { mode: exitSetup.exits.mode, atr: atrValue } });
+    const plan = planned.plan;
+    checks.push({
+      rule: 'exit-levels',
+      explanation: {
+        mode: exitSetup.exits.mode,
+        referencePrice,
+        atr: exitSetup.atrSlot >= 0 ? atrValue : null,
+        stopPrice: plan.stopPrice ?? null,
+        takeProfitPrice: plan.takeProfitPrice ?? null,
+        trailingActivationPrice: plan.trailing?.activationPrice ?? null,
+        maxHoldMs: plan.maxHoldMs ?? null,
+      },
+    });
+
+    const fee = effectiveTakerFeeRate(pf, pair, market, cfg.fees);
+    // The strategy's own target only counts when its signal exit will actually sell there.
+    const target = exitSetup.signalExit ? signal.targetPrice : undefined;
+    const edge = expectedEdge(plan, referencePrice, target);
+    if (!forced) {
+      const gate = checkFeeEdge(edge, fee.rate, fee.source, cfg.fees);
+      if (!gate.ok) return refuse(gate, edge ?? 0);
+      pass(gate);
+    }
+
+    const exposure = exposureFor(pf, pair, market.base || baseOf(pair));
+    const equity = pf.equityQuote;
+    const allocation = this.setupFor(pair).allocationFraction;
+    const r = cfg.risk;
+    const sized = sizeEntry({
+      sizing: r.sizing,
+      positionFraction: r.positionFraction,
+      riskPerTradeFraction: r.riskPerTradeFraction,
+      equityQuote: equity,
+      freeQuote: pf.freeQuote,
+      referencePrice,
+      stopPrice: plan.stopPrice,
+      takerFeeRate: fee.rate,
+      caps: {
+        pairAllocationQuote: equity * allocation - exposure.pairQuote,
+        maxPositionQuote: r.maxPositionQuote - exposure.pairQuote,
+        maxOrderQuote: r.maxOrderQuote,
+        assetExposureQuote: equity * r.maxAssetExposureFraction - exposure.assetQuote,
+        totalExposureQuote: equity * r.maxTotalExposureFraction - exposure.totalQuote,
+      },
+      market,
+      minimumBufferFraction: r.minimumBufferFraction,
+      ...(requestedCostQuote !== undefined && !Number.isNaN(requestedCostQuote) ? { requestedCostQuote } : {}),
+    });
+    if (!sized.ok) return refuse({ ok: false, rule: sized.rule, reason: sized.reason, explanation: sized.explanation }, edge ?? 0);
+    checks.push({ rule: 'sizing', explanation: sized.explanation });
+    checks.push({ rule: 'minimums', explanation: { amountBase: sized.amountBase, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, bufferFraction: r.minimumBufferFraction } });
+
+    return {
+      action: 'buy',
+      pair,
+      costQuote: sized.costQuote,
+      expectedAmountBase: sized.amountBase,
+      referencePrice,
+      plan,
+      signal: publicSignal(edge ?? 0),
+      checks,
+    };
+  }
+
+  private dayBlock(pair: Pair, pf: PortfolioView): (RuleCheck & { ok: false }) | undefined {
+    const day = pf.day;
+    const limits = this.config.limits;
+    if (day.killSwitchTripped) {
+      return { ok: false, rule: 'kill-switch', reason: 'the daily loss kill switch is tripped: no entries until the next UTC day', explanation: { day: day.day, realizedPnlQuote: day.realizedPnlQuote } };
+    }
+    if (day.realizedPnlQuote <= -limits.maxDailyLossQuote) {
+      return {
+        ok: false,
+        rule: 'daily-loss',
+        reason: 'realized loss today reached maxDailyLossQuote',
+        explanation: { day: day.day, realizedPnlQuote: day.realizedPnlQuote, maxDailyLossQuote: limits.maxDailyLossQuote },
+      };
+    }
+    if (day.trades >= limits.maxTradesPerDay) {
+      return { ok: false, rule: 'daily-trade-cap', reason: 'maxTradesPerDay entries already today', explanation: { day: day.day, trades: day.trades, maxTradesPerDay: limits.maxTradesPerDay } };
+    }
+    const pairTrades = day.tradesByPair[pair] ?? 0;
+    if (pairTrades >= limits.maxTradesPerPairPerDay) {
+      return {
+        ok: false,
+        rule: 'pair-trade-cap',
+        reason: 'maxTradesPerPairPerDay entries already today on this pair',
+        explanation: { day: day.day, pairTrades, maxTradesPerPairPerDay: limits.maxTradesPerPairPerDay },
+      };
+    }
+    return undefined;
+  }
+
+  /** No entry on a candle that has not closed, on stale data, or across a recent gap. */
+  private dataCheck(s: PreparedPairSeries, i: number, nowMs: number): RuleCheck {
+    const closeMs = s.closeTimeMs(i);
+    const ageMs = nowMs - closeMs;
+    const maxAge = this.config.risk.maxDataAgeMs;
+    const window = Math.min(this.config.tick.gapWindowCandles, i + 1);
+    const explanation = { candleCloseMs: closeMs, ageMs, maxDataAgeMs: maxAge, gapFreeCandles: s.gapFreeRun[i]!, gapWindowCandles: window };
+    if (ageMs < 0) return { ok: false, rule: 'data', reason: 'the decision candle has not closed yet', explanation };
+    if (ageMs > maxAge) return { ok: false, rule: 'data', reason: 'the decision candle is stale', explanation };
+    if (s.gapFreeRun[i]! < window) return { ok: false, rule: 'data', reason: 'missing candles within the gap window', explanation };
+    return { ok: true, rule: 'data', explanation };
+  }
+
+  private positionCheck(pair: Pair, pf: PortfolioView): RuleCheck {
+    const open = pf.openPositions.length;
+    const max = this.config.risk.maxOpenPositions;
+    if (pf.openPositions.some((p) => p.pair === pair)) return { ok: false, rule: 'open-positions', reason: 'a position on this pair is already open', explanation: { openPositions: open } };
+    if (open >= max) return { ok: false, rule: 'open-positions', reason: 'maxOpenPositions positions are open', explanation: { openPositions: open, maxOpenPositions: max } };
+    return { ok: true, rule: 'open-positions', explanation: { openPositions: open, maxOpenPositions: max } };
+  }
+
+  private liquidityCheck(s: PreparedPairSeries, i: number, pf: PortfolioView): RuleCheck {
+    const min = this.config.risk.minQuoteVolume24h;
+    if (min <= 0) return { ok: true, rule: 'liquidity', explanation: { minQuoteVolume24h: 0 } };
+    const fromTicker = pf.quoteVolume24h[s.pair];
+    const volume = fromTicker !== undefined && Number.isFinite(fromTicker) ? fromTicker : s.ind[this.quoteVolumeSlot]![i]!;
+    const explanation = { quoteVolume24h: volume, source: fromTicker !== undefined ? 'ticker' : 'candles', minQuoteVolume24h: min };
+    if (!(volume >= min)) return { ok: false, rule: 'liquidity', reason: '24h traded volume is below minQuoteVolume24h', explanation };
+    return { ok: true, rule: 'liquidity', explanation };
+  }
+
+  private spreadCheck(pair: Pair, pf: PortfolioView): RuleCheck {
+    const max = this.config.risk.maxSpreadFraction;
+    const spread = pf.spreadFraction?.[pair];
+    const explanation = { spreadFraction: spread ?? null, maxSpreadFraction: max };
+    if (max > 0 && spread !== undefined && !(spread <= max)) return { ok: false, rule: 'spread', reason: 'bid/ask spread is wider than maxSpreadFraction', explanation };
+    return { ok: true, rule: 'spread', explanation };
+  }
+
+  private atrAt(s: PreparedPairSeries, i: number, setup: ExitSetup): number {
+    if (setup.atrSlot < 0) return Number.NaN;
+    const tf = setup.exits.atrTimeframe;
+    const j = tf === '5m' ? i : tf === '15m' ? s.index15m[i]! : s.index1h[i]!;
+    return j >= 0 ? s.ind[setup.atrSlot]![j]! : Number.NaN;
+  }
+
+  /**
+   * @param used whether the strategy runs at all (an unused one has no indicators, so no ATR and no signal exit)
+   * @param signalExit the strategy's signal exit when it is enabled
+   */
+  private exitSetup(exits: ExitsConfig, used: boolean, signalExit: SignalExit | undefined): ExitSetup {
+    const needsAtr = used && exits.mode === 'atr' && (exits.atrStopMultiplier > 0 || exits.atrTakeProfitMultiplier > 0);
+    return {
+      exits,
+      atrSlot: needsAtr ? this.plan.slot({ kind: 'atr', timeframe: exits.atrTimeframe, period: exits.atrPeriod }) : -1,
+      signalExit: used ? signalExit : undefined,
+    };
+  }
+
+  private setupFor(pair: Pair): PairSetup {
+    let setup = this.pairSetups.get(pair);
+    if (!setup) {
+      const own = this.config.strategies.pairs[pair];
+      const names = own?.use ?? this.config.strategies.use;
+      const byName: Record<string, Strategy> = { regime: this.regime, momentum: this.momentum, meanReversion: this.meanReversion, scalping: this.scalping };
+      setup = {
+        strategies: [...new Set(names)].map((n) => byName[n]!),
+        allocationFraction: own?.allocationFraction ?? this.config.risk.pairAllocationFraction,
+      };
+      this.pairSetups.set(pair, setup);
+    }
+    return setup;
+  }
+
+  private own(series: PreparedSeries): PreparedPairSeries {
+    if (series instanceof PreparedPairSeries && series.plan === this.plan) return series;
+    throw new TypeError('the series was not prepared by this engine: call engine.prepare(pair, candles) first');
+  }
+}
+
+/** Strategies that run for some pair, the regime's routes included. */
+function usedStrategies(config: BotConfig): Set<PositionStrategyName | 'regime'> {
+  const s = config.strategies;
+  const used = new Set<PositionStrategyName | 'regime'>(s.use);
+  for (const p of Object.values(s.pairs)) for (const name of p.use ?? []) used.add(name);
+  if (used.has('regime')) {
+    if (s.regime.trendStrategy === 'momentum') used.add('momentum');
+    if (s.regime.rangeStrategy !== 'none') used.add(s.regime.rangeStrategy);
+  }
+  return used;
+}
+
+/**
+ * Configuration problems that span sections (the schema checks each field on its own):
+ * protections reading further back than the trade ledger lookback the tick loads.
+ */
+export function engineConfigProblems(config: BotConfig): string[] {
+  const problems: string[] = [];
+  const needMs = protectionsHistoryMs(config.protections);
+  if (needMs > config.tick.tradeLookbackMs) {
+    problems.push(`protections: they read ${needMs / 60_000} minutes of trades but tick.tradeLookbackMs loads only ${config.tick.tradeLookbackMs / 60_000}; raise tick.tradeLookbackMs or shorten the protections`);
+  }
+  return problems;
+}

@@ -1,0 +1,52 @@
+// Core domain: the strategy seam. A strategy reads a prepared series at one index and returns
+// advice (a signal or the rule that said no); it never sizes, never places orders.
+import type { StrategyName } from '../config.js';
+import type { PreparedPairSeries } from '../preparedPairSeries.js';
+import type { Explanation } from '../types.js';
+
+/** Strategies that own positions (the regime orchestrator routes to one of them). */
+export type PositionStrategyName = Exclude<StrategyName, 'regime'>;
+
+/** A strategy's buy advice, before risk. */
+export interface StrategySignal {
+  /** The strategy that owns the position (decides its exit overrides and signal exit). */
+  strategy: PositionStrategyName;
+  /** 0..1 */
+  confidence: number;
+  /** Where the strategy's own exit sits (mean reversion: the mean or upper band); the edge gate uses it when nearer than the take-profit. */
+  targetPrice?: number;
+  explanation: Explanation;
+}
+
+/** A refusal: the rule that said no, a fixed sentence, and the values compared. */
+export interface StrategyRefusal {
+  ok: false;
+  rule: string;
+  reason: string;
+  explanation: Explanation;
+}
+
+export type StrategyVerdict = { ok: true; signal: StrategySignal } | StrategyRefusal;
+
+/** An entry strategy. */
+export interface Strategy {
+  readonly name: StrategyName;
+  /** Advice at candle i. Must not allocate beyond its answer: the backtest calls it for every candle. */
+  entry(series: PreparedPairSeries, i: number): StrategyVerdict;
+}
+
+/** A position strategy's signal exit. */
+export interface SignalExit {
+  /** The values that show the signal reversed at candle i, or undefined when it has not. */
+  reversal(series: PreparedPairSeries, i: number): Explanation | undefined;
+}
+
+/** Builds a refusal (reasons are fixed sentences: formatting numbers into text in the hot path costs more than the decision). */
+export function refuse(rule: string, reason: string, explanation: Explanation): StrategyRefusal {
+  return { ok: false, rule, reason, explanation };
+}
+
+/** Clamps to 0..1 (NaN becomes 0). */
+export function clamp01(x: number): number {
+  return x > 1 ? 1 : x > 0 ? x : 0;
+}

@@ -1,0 +1,44 @@
+// Kraken sandbox: authentication of private calls, in Kraken's order: API key, then API-Sign over
+// the exact body, then a nonce strictly greater than the last one accepted for that key.
+import { KrakenApiError } from './krakenApiError.js';
+import { krakenSignature, signatureMatches } from './krakenSignature.js';
+
+/** One accepted key pair. */
+export interface SandboxCredentials {
+  apiKey: string;
+  /** Base64, as Kraken issues secrets. */
+  apiSecret: string;
+}
+
+/** Verifies API-Key, API-Sign and nonces; remembers the last nonce per key. */
+export class SandboxAuth {
+  private readonly lastNonce = new Map<string, bigint>();
+  private readonly secrets = new Map<string, string>();
+
+  constructor(credentials: readonly SandboxCredentials[]) {
+    for (const c of credentials) {
+      if (!c.apiKey) throw new Error('the sandbox API key must not be empty');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(c.apiSecret) || Buffer.from(c.apiSecret, 'base64').length < 16) {
+        throw new Error('the sandbox API secret must be base64 of at least 16 bytes');
+      }
+      this.secrets.set(c.apiKey, c.apiSecret);
+    }
+  }
+
+  /**
+   * Throws Kraken's `EAPI:Invalid key`, `EAPI:Invalid signature` or `EAPI:Invalid nonce`.
+   * The nonce is recorded only when the signature is valid, so a forged call cannot burn nonces.
+   */
+  verify(uriPath: string, apiKey: string | undefined, apiSign: string | undefined, rawBody: string, nonce: string | undefined): void {
+    const secret = apiKey === undefined ? undefined : this.secrets.get(apiKey);
+    if (apiKey === undefined || secret === undefined) throw new KrakenApiError('EAPI:Invalid key');
+    if (!apiSign || !signatureMatches(apiSign, krakenSignature(uriPath, nonce ?? '', rawBody, secret))) {
+      throw new KrakenApiError('EAPI:Invalid signature');
+    }
+    if (nonce === undefined || !/^\d{1,30}$/.test(nonce)) throw new KrakenApiError('EAPI:Invalid nonce');
+    const value = BigInt(nonce);
+    const last = this.lastNonce.get(apiKey);
+    if (last !== undefined && value <= last) throw new KrakenApiError('EAPI:Invalid nonce');
+    this.lastNonce.set(apiKey, value);
+  }
+}

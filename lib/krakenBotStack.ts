@@ -1,0 +1,76 @@
+// Deployment: the one stack of a bot. BotState (table, topic) feeds TickService (function,
+// schedule); alarms and the dashboard watch it; the outputs are what the kbot CLI reads.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Code } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { quoteCurrency } from '../functions/core/config.js';
+import { BotState } from './botState.js';
+import type { DeployConfig } from './deployConfig.js';
+import { TickAlarms } from './tickAlarms.js';
+import { TickDashboard } from './tickDashboard.js';
+import { TickService } from './tickService.js';
+
+export interface KrakenBotStackProps extends StackProps {
+  config: DeployConfig;
+  /** Lambda code override (tests use a stub instead of bundling); defaults to the real bundle. */
+  tickCode?: Code;
+}
+
+/**
+ * The deployed bot, named after `config.prefix` (default `KrakenBot`). One stack rather than a
+ * stateful and a stateless one: `kbot` reads a single stack's outputs, there are no cross-stack
+ * exports to untangle, and the table survives `cdk destroy` anyway (RETAIN).
+ */
+export class KrakenBotStack extends Stack {
+  readonly state: BotState;
+  readonly tick: TickService;
+  readonly alarms: TickAlarms;
+  readonly dashboard: TickDashboard;
+
+  /** `id` is the stack name; the app uses `config.prefix`, the name the kbot CLI looks for. */
+  constructor(scope: Construct, id: string, props: KrakenBotStackProps) {
+    const { config, tickCode, ...stackProps } = props;
+    super(scope, id, {
+      description: `Kraken trading bot ${config.prefix} (${config.bot.mode}): 5-minute Lambda tick, DynamoDB state, SNS alerts`,
+      ...stackProps,
+    });
+
+    this.state = new BotState(this, 'State', {
+      prefix: config.prefix,
+      ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
+      ...(config.alertPhone ? { alertPhone: config.alertPhone } : {}),
+    });
+    this.tick = new TickService(this, 'Tick', {
+      config,
+      table: this.state.table,
+      topic: this.state.topic,
+      ...(tickCode ? { code: tickCode } : {}),
+    });
+    this.alarms = new TickAlarms(this, 'Alarms', {
+      prefix: config.prefix,
+      function: this.tick.function,
+      timeout: this.tick.function.timeout!,
+      topic: this.state.topic,
+      metricDimensions: this.tick.metricDimensions,
+      scheduleEnabled: config.scheduleEnabled,
+    });
+    this.dashboard = new TickDashboard(this, 'Dashboard', {
+      prefix: config.prefix,
+      function: this.tick.function,
+      metricDimensions: this.tick.metricDimensions,
+      quoteCurrency: quoteCurrency(config.bot),
+    });
+
+    // Output keys are a contract with the kbot CLI (functions/cli/ops/stackOutputs.ts).
+    const output = (key: string, value: string, description: string): CfnOutput => new CfnOutput(this, key, { value, description });
+    output('RuleName', this.tick.rule.ruleName, 'EventBridge rule that runs the tick every 5 minutes (kbot pause / resume)');
+    output('FunctionName', this.tick.function.functionName, 'The tick Lambda function (kbot flatten invokes it)');
+    output('TableName', this.state.table.tableName, 'DynamoDB table with positions, orders and the trade ledger (retained on delete)');
+    output('TopicArn', this.state.topic.topicArn, 'SNS topic for alerts (kbot alerts test)');
+    output('KeysParameterName', config.keysParameterName, 'SSM SecureString parameter the tick reads the Kraken keys from (kbot keys set)');
+    output('LogGroupName', this.tick.logGroup.logGroupName, 'CloudWatch log group of the tick (kbot logs)');
+    output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard');
+    output('Mode', config.bot.mode, 'paper or live');
+    output('HeartbeatAlarmName', this.alarms.heartbeat.alarmName, 'Alarm for missing ticks; kbot pause may disable its actions');
+  }
+}

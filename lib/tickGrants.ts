@@ -1,0 +1,17 @@
+// Deployment: the IAM actions the tick role is granted, each on its one resource (see TickService).
+// Kept free of CDK imports so tests of the bundle can check the code against them cheaply.
+
+/** On the function's own log group. */
+export const TICK_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/** On the state table: what functions/adapters/dynamo/dynamoStore.ts sends; no Scan. */
+export const TICK_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
+
+/** On the alert topic. */
+export const TICK_ALERT_ACTIONS = ['sns:Publish'];
+
+/** On the Kraken key parameter (decryption with the default aws/ssm key needs no KMS grant). */
+export const TICK_KEY_ACTIONS = ['ssm:GetParameter'];
+
+/** Every action the role may be granted (kms:Decrypt only with a customer managed key). */
+export const TICK_GRANTED_ACTIONS = [...TICK_LOG_ACTIONS, ...TICK_TABLE_ACTIONS, ...TICK_ALERT_ACTIONS, ...TICK_KEY_ACTIONS];

@@ -1,0 +1,572 @@
+// Contract tests: one suite, run against the in-memory store and the DynamoDB store on dynalite.
+// Conditional writes, ConditionalCheckFailedException and concurrency are real on dynalite.
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../functions/adapters/dynamo/dynamoStore.js';
+import { createDynamoClient, ensureTable, startLocalDynamo, type LocalDynamo } from '../../functions/adapters/dynamo/localDynamo.js';
+import { MemoryStore } from '../../functions/adapters/memory/memoryStore.js';
+import type { StorePort } from '../../functions/core/ports.js';
+import type { Mode, OrderIntent, Position, TradeRecord } from '../../functions/core/types.js';
+
+let dynamo: LocalDynamo;
+let client: DynamoDBClient;
+let tableCount = 0;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  client = createDynamoClient({ endpoint: dynamo.endpoint });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.close();
+});
+
+/** A fresh table per test, so tests never see each other's items. */
+async function freshDynamoStore(): Promise<{ store: DynamoStore; tableName: string }> {
+  const tableName = `kbot-contract-${++tableCount}`;
+  await ensureTable(client, tableName);
+  return { store: new DynamoStore({ client, tableName }), tableName };
+}
+
+const implementations: { name: string; create: () => Promise<StorePort> }[] = [
+  { name: 'MemoryStore', create: async () => new MemoryStore() },
+  { name: 'DynamoStore on dynalite', create: async () => (await freshDynamoStore()).store },
+];
+
+const CANDLE_ISO = '2026-01-05T12:00:00.000Z';
+const T0 = Date.UTC(2026, 0, 5, 12, 0, 2);
+const DAY = '2026-01-05';
+const LIMITS = { maxTradesPerDay: 5, maxTradesPerPairPerDay: 100 };
+
+function makePosition(overrides: Partial<Position> = {}): Position {
+  return {
+    mode: 'paper',
+    pair: 'BTC/USD',
+    amountBase: 0.00123457,
+    entryPrice: 64_321.1,
+    entryTimeMs: T0,
+    costQuote: 79.41,
+    entryFeeQuote: 0.317_64,
+    strategy: 'trend',
+    entryClientOrderId: 'a'.repeat(32),
+    stopPrice: 62_000.5,
+    takeProfitPrice: 70_000,
+    trailing: { activationPrice: 66_000, distanceFraction: 0.015, highestPrice: 64_321.1, armed: false },
+    maxHoldUntilMs: T0 + 86_400_000,
+    appliedOrderIds: ['a'.repeat(32)],
+    version: 0,
+    ...overrides,
+  };
+}
+
+function makeIntent(overrides: Partial<OrderIntent> = {}): OrderIntent {
+  return {
+    mode: 'paper',
+    clientOrderId: '0123456789abcdef0123456789abcdef',
+    pair: 'BTC/USD',
+    side: 'buy',
+    reason: 'entry',
+    candleCloseIso: CANDLE_ISO,
+    costQuote: 80,
+    status: 'PENDING',
+    createdAtMs: T0,
+    updatedAtMs: T0,
+    reservedDay: DAY,
+    entryPlan: { strategy: 'trend', stopPrice: 62_000, trailing: { activationPrice: 66_000, distanceFraction: 0.015 } },
+    ...overrides,
+  };
+}
+
+function makeTrade(overrides: Partial<TradeRecord> = {}): TradeRecord {
+  return {
+    mode: 'paper',
+    clientOrderId: 'c'.repeat(32),
+    exchangeOrderId: 'OABCDE-FGHIJ-KLMNOP',
+    pair: 'BTC/USD',
+    side: 'sell',
+    reason: 'take-profit',
+    amountBase: 0.00123457,
+    price: 70_000.1,
+    costQuote: 86.42,
+    feeQuote: 0.345_68,
+    realizedPnlQuote: 0.1 + 0.2,
+    timestampMs: T0,
+    ...overrides,
+  };
+}
+
+function hexId(n: number): string {
+  return n.toString(16).padStart(32, '0');
+}
+
+describe.each(implementations)('StorePort contract: $name', ({ create }) => {
+  describe('tick claims', () => {
+    it('lets exactly one of 20 concurrent claims for one candle win', async () => {
+      const store = await create();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.claimTick('paper', CANDLE_ISO, `owner-${i}`, T0, 60_000)),
+      );
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+      expect(results.filter((r) => !r.claimed && r.reason === 'in-progress')).toHaveLength(19);
+    });
+
+    it('takes over an expired in-progress lease but never a live one', async () => {
+      const store = await create();
+      expect(await store.claimTick('paper', CANDLE_ISO, 'crashed', T0, 60_000)).toEqual({ claimed: true });
+      expect(await store.claimTick('paper', CANDLE_ISO, 'second', T0 + 30_000, 60_000)).toEqual({ claimed: false, reason: 'in-progress' });
+      // The lease ends at T0 + 60s: at exactly that instant it still holds.
+      expect(await store.claimTick('paper', CANDLE_ISO, 'second', T0 + 60_000, 60_000)).toEqual({ claimed: false, reason: 'in-progress' });
+      expect(await store.claimTick('paper', CANDLE_ISO, 'second', T0 + 60_001, 60_000)).toEqual({ claimed: true });
+      // The new owner's lease runs from the takeover.
+      expect(await store.claimTick('paper', CANDLE_ISO, 'third', T0 + 100_000, 60_000)).toEqual({ claimed: false, reason: 'in-progress' });
+    });
+
+    it('never re-claims a DONE candle, however late', async () => {
+      const store = await create();
+      await store.claimTick('paper', CANDLE_ISO, 'owner', T0, 60_000);
+      await store.completeTick('paper', CANDLE_ISO, 'owner', T0 + 5_000, { trades: 0 });
+      expect(await store.claimTick('paper', CANDLE_ISO, 'late', T0 + 10 * 86_400_000, 60_000)).toEqual({
+        claimed: false,
+        reason: 'already-claimed',
+      });
+    });
+
+    it('completes a tick and returns it as the last tick, with the summary intact', async () => {
+      const store = await create();
+      expect(await store.getLastTick('paper')).toBeUndefined();
+      const summary = { pairs: [{ pair: 'BTC/USD', pnl: 0.1 + 0.2, note: '' }], orders: [], skipped: false };
+      await store.claimTick('paper', CANDLE_ISO, 'owner', T0, 60_000);
+      await store.completeTick('paper', CANDLE_ISO, 'owner', T0 + 4_321, summary);
+      expect(await store.getLastTick('paper')).toEqual({ candleCloseIso: CANDLE_ISO, completedAtMs: T0 + 4_321, summary });
+      expect(await store.getLastTick('live')).toBeUndefined();
+    });
+
+    it('ignores completion by an owner whose lease was taken over', async () => {
+      const store = await create();
+      await store.claimTick('paper', CANDLE_ISO, 'slow', T0, 1_000);
+      await store.claimTick('paper', CANDLE_ISO, 'fast', T0 + 2_000, 60_000);
+      await store.completeTick('paper', CANDLE_ISO, 'slow', T0 + 3_000, { by: 'slow' });
+      expect(await store.getLastTick('paper')).toBeUndefined();
+      // The new owner still holds an in-progress lease, so nobody else gets in.
+      expect(await store.claimTick('paper', CANDLE_ISO, 'other', T0 + 4_000, 60_000)).toEqual({ claimed: false, reason: 'in-progress' });
+      await store.completeTick('paper', CANDLE_ISO, 'fast', T0 + 5_000, { by: 'fast' });
+      expect((await store.getLastTick('paper'))?.summary).toEqual({ by: 'fast' });
+    });
+
+    it('keeps the newest candle as the last tick when an older one completes late', async () => {
+      const store = await create();
+      const olderIso = '2026-01-05T11:55:00.000Z';
+      await store.claimTick('paper', olderIso, 'a', T0 - 300_000, 600_000);
+      await store.claimTick('paper', CANDLE_ISO, 'b', T0, 60_000);
+      await store.completeTick('paper', CANDLE_ISO, 'b', T0 + 1_000, { n: 2 });
+      await store.completeTick('paper', olderIso, 'a', T0 + 2_000, { n: 1 });
+      expect(await store.getLastTick('paper')).toEqual({ candleCloseIso: CANDLE_ISO, completedAtMs: T0 + 1_000, summary: { n: 2 } });
+    });
+  });
+
+  describe('control', () => {
+    it('defaults to not halted and stores the halt flag per mode', async () => {
+      const store = await create();
+      expect(await store.getControl('live')).toEqual({ halted: false, haltExits: false });
+      await store.setControl('live', { halted: true, haltExits: true, reason: 'manual', updatedAtMs: T0 });
+      expect(await store.getControl('live')).toEqual({ halted: true, haltExits: true, reason: 'manual', updatedAtMs: T0 });
+      expect(await store.getControl('paper')).toEqual({ halted: false, haltExits: false });
+      await store.setControl('live', { halted: false, haltExits: false });
+      expect(await store.getControl('live')).toEqual({ halted: false, haltExits: false });
+    });
+  });
+
+  describe('positions', () => {
+    it('lets exactly one of 10 concurrent creates win and stores the winner', async () => {
+      const store = await create();
+      const candidates = Array.from({ length: 10 }, (_, i) => makePosition({ amountBase: 0.001 * (i + 1), strategy: `s${i}` }));
+      const results = await Promise.all(candidates.map((p) => store.createPosition(p)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = candidates[results.indexOf(true)]!;
+      expect(await store.getPosition('paper', 'BTC/USD')).toEqual(winner);
+    });
+
+    it('round-trips every field exactly, including awkward floats', async () => {
+      const store = await create();
+      const position = makePosition({
+        amountBase: 1 / 3,
+        entryPrice: 0.1 + 0.2,
+        costQuote: 123_456.789_012_345_67,
+        entryFeeQuote: 1e-8,
+        appliedOrderIds: [],
+      });
+      await store.createPosition(position);
+      const stored = await store.getPosition('paper', 'BTC/USD');
+      expect(stored).toStrictEqual(position);
+      expect(stored?.amountBase).toBe(1 / 3);
+      expect(stored?.entryPrice).toBe(0.30000000000000004);
+    });
+
+    it('applies an update only at the expected version and stores version + 1', async () => {
+      const store = await create();
+      await store.createPosition(makePosition({ version: 0 }));
+      const armed = makePosition({ trailing: { activationPrice: 66_000, distanceFraction: 0.015, highestPrice: 67_000, armed: true } });
+      expect(await store.updatePosition(armed, 0)).toBe(true);
+      expect(await store.getPosition('paper', 'BTC/USD')).toEqual({ ...armed, version: 1 });
+      // A writer still holding version 0 is refused and changes nothing.
+      expect(await store.updatePosition(makePosition({ stopPrice: 1 }), 0)).toBe(false);
+      expect(await store.getPosition('paper', 'BTC/USD')).toEqual({ ...armed, version: 1 });
+      expect(await store.updatePosition(makePosition({ pair: 'ETH/USD' }), 0)).toBe(false);
+      expect(await store.getPosition('paper', 'ETH/USD')).toBeUndefined();
+    });
+
+    it('lets exactly one of 10 concurrent versioned updates win', async () => {
+      const store = await create();
+      await store.createPosition(makePosition({ version: 3 }));
+      const updates = Array.from({ length: 10 }, (_, i) => makePosition({ stopPrice: 60_000 + i }));
+      const results = await Promise.all(updates.map((p) => store.updatePosition(p, 3)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = updates[results.indexOf(true)]!;
+      expect(await store.getPosition('paper', 'BTC/USD')).toEqual({ ...winner, version: 4 });
+    });
+
+    it('deletes only at the expected version', async () => {
+      const store = await create();
+      await store.createPosition(makePosition({ version: 2 }));
+      expect(await store.deletePosition('paper', 'BTC/USD', 1)).toBe(false);
+      expect(await store.getPosition('paper', 'BTC/USD')).toBeDefined();
+      expect(await store.deletePosition('paper', 'BTC/USD', 2)).toBe(true);
+      expect(await store.getPosition('paper', 'BTC/USD')).toBeUndefined();
+      expect(await store.deletePosition('paper', 'BTC/USD', 2)).toBe(false);
+      // Once deleted, a new position for the pair can be created.
+      expect(await store.createPosition(makePosition())).toBe(true);
+    });
+
+    it('lists the positions of one mode, sorted by pair', async () => {
+      const store = await create();
+      await store.createPosition(makePosition({ pair: 'SOL/USD' }));
+      await store.createPosition(makePosition({ pair: 'BTC/USD' }));
+      await store.createPosition(makePosition({ pair: 'ETH/USD', mode: 'live' }));
+      expect((await store.listPositions('paper')).map((p) => p.pair)).toEqual(['BTC/USD', 'SOL/USD']);
+      expect((await store.listPositions('live')).map((p) => [p.mode, p.pair])).toEqual([['live', 'ETH/USD']]);
+    });
+  });
+
+  describe('order intents', () => {
+    it('creates an intent once; a second create is refused and changes nothing', async () => {
+      const store = await create();
+      const intent = makeIntent();
+      expect(await store.createIntent(intent)).toBe(true);
+      expect(await store.createIntent({ ...intent, costQuote: 999, createdAtMs: T0 + 1 })).toBe(false);
+      expect(await store.getIntent('paper', intent.clientOrderId)).toStrictEqual(intent);
+      expect(await store.getIntent('live', intent.clientOrderId)).toBeUndefined();
+    });
+
+    it('moves PENDING to FILLED exactly once under 10 concurrent transitions', async () => {
+      const store = await create();
+      const intent = makeIntent();
+      await store.createIntent(intent);
+      const fills = Array.from({ length: 10 }, (_, i) => ({
+        exchangeOrderId: `O${i}`,
+        clientOrderId: intent.clientOrderId,
+        pair: 'BTC/USD',
+        side: 'buy' as const,
+        status: 'closed' as const,
+        filledBase: 0.001 + i / 1e6,
+        costQuote: 80,
+        averagePrice: 64_000 + i,
+        feeQuote: 0.32,
+        timestampMs: T0 + i,
+      }));
+      const results = await Promise.all(
+        fills.map((fill) => store.transitionIntent('paper', intent.clientOrderId, 'PENDING', { status: 'FILLED', fill, updatedAtMs: T0 + 9 })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const stored = await store.getIntent('paper', intent.clientOrderId);
+      expect(stored).toEqual({ ...intent, status: 'FILLED', fill: fills[results.indexOf(true)], updatedAtMs: T0 + 9 });
+      // Settled intents never move again from PENDING.
+      expect(await store.transitionIntent('paper', intent.clientOrderId, 'PENDING', { status: 'FAILED' })).toBe(false);
+      expect((await store.getIntent('paper', intent.clientOrderId))?.status).toBe('FILLED');
+    });
+
+    it('applies a same-status patch (lookups) and keeps untouched fields', async () => {
+      const store = await create();
+      const intent = makeIntent();
+      await store.createIntent(intent);
+      expect(await store.transitionIntent('paper', intent.clientOrderId, 'PENDING', { lookups: 1, error: undefined, updatedAtMs: T0 + 60_000 })).toBe(true);
+      expect(await store.getIntent('paper', intent.clientOrderId)).toEqual({ ...intent, lookups: 1, updatedAtMs: T0 + 60_000 });
+      expect(await store.transitionIntent('paper', 'f'.repeat(32), 'PENDING', { status: 'FAILED' })).toBe(false);
+      expect(await store.getIntent('paper', 'f'.repeat(32))).toBeUndefined();
+    });
+
+    it('lists only the PENDING intents of the mode asked for', async () => {
+      const store = await create();
+      await store.createIntent(makeIntent({ clientOrderId: hexId(3) }));
+      await store.createIntent(makeIntent({ clientOrderId: hexId(1) }));
+      await store.createIntent(makeIntent({ clientOrderId: hexId(2) }));
+      await store.createIntent(makeIntent({ clientOrderId: hexId(4), status: 'REJECTED', error: 'EOrder:Insufficient funds' }));
+      await store.createIntent(makeIntent({ clientOrderId: hexId(9), mode: 'live' }));
+      await store.transitionIntent('paper', hexId(2), 'PENDING', { status: 'FAILED', updatedAtMs: T0 + 1 });
+      expect((await store.listPendingIntents('paper')).map((i) => i.clientOrderId)).toEqual([hexId(1), hexId(3)]);
+      const live = await store.listPendingIntents('live');
+      expect(live.map((i) => [i.mode, i.clientOrderId])).toEqual([['live', hexId(9)]]);
+    });
+  });
+
+  describe('daily counters', () => {
+    it('reserves exactly maxTradesPerDay of 30 concurrent entries', async () => {
+      const store = await create();
+      const pairs = ['BTC/USD', 'ETH/USD', 'SOL/USD'];
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => store.reserveEntry('paper', DAY, pairs[i % 3]!, LIMITS)));
+      expect(results.filter((r) => r.reserved)).toHaveLength(5);
+      expect(results.filter((r) => !r.reserved && r.reason === 'daily-trade-cap')).toHaveLength(25);
+      const day = await store.getDay('paper', DAY);
+      expect(day.trades).toBe(5);
+      expect(Object.values(day.tradesByPair).reduce((a, b) => a + b, 0)).toBe(5);
+    });
+
+    it('enforces the per-pair cap, also under concurrency', async () => {
+      const store = await create();
+      const limits = { maxTradesPerDay: 20, maxTradesPerPairPerDay: 3 };
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.reserveEntry('paper', DAY, 'BTC/USD', limits)));
+      expect(results.filter((r) => r.reserved)).toHaveLength(3);
+      expect(results.filter((r) => !r.reserved && r.reason === 'pair-trade-cap')).toHaveLength(7);
+      expect(await store.reserveEntry('paper', DAY, 'ETH/USD', limits)).toEqual({ reserved: true });
+      expect(await store.getDay('paper', DAY)).toEqual({
+        day: DAY,
+        trades: 4,
+        tradesByPair: { 'BTC/USD': 3, 'ETH/USD': 1 },
+        exits: 0,
+        realizedPnlQuote: 0,
+        killSwitchTripped: false,
+      });
+    });
+
+    it('refuses everything under a cap of zero and counts nothing', async () => {
+      const store = await create();
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 0, maxTradesPerPairPerDay: 4 })).toEqual({
+        reserved: false,
+        reason: 'daily-trade-cap',
+      });
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 4, maxTradesPerPairPerDay: 0 })).toEqual({
+        reserved: false,
+        reason: 'pair-trade-cap',
+      });
+      expect((await store.getDay('paper', DAY)).trades).toBe(0);
+    });
+
+    it('gives a reservation back, never below zero', async () => {
+      const store = await create();
+      const limits = { maxTradesPerDay: 2, maxTradesPerPairPerDay: 2 };
+      await store.reserveEntry('paper', DAY, 'BTC/USD', limits);
+      await store.reserveEntry('paper', DAY, 'BTC/USD', limits);
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits)).toEqual({ reserved: false, reason: 'daily-trade-cap' });
+      await store.releaseEntry('paper', DAY, 'BTC/USD');
+      expect(await store.getDay('paper', DAY)).toMatchObject({ trades: 1, tradesByPair: { 'BTC/USD': 1 } });
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits)).toEqual({ reserved: true });
+      for (let i = 0; i < 4; i++) await store.releaseEntry('paper', DAY, 'BTC/USD');
+      expect(await store.getDay('paper', DAY)).toMatchObject({ trades: 0, tradesByPair: { 'BTC/USD': 0 } });
+      await store.releaseEntry('paper', '2026-01-06', 'BTC/USD');
+      expect(await store.getDay('paper', '2026-01-06')).toEqual({
+        day: '2026-01-06',
+        trades: 0,
+        tradesByPair: {},
+        exits: 0,
+        realizedPnlQuote: 0,
+        killSwitchTripped: false,
+      });
+    });
+
+    it('records realized P&L once per closing order and counts the exit', async () => {
+      const store = await create();
+      const first = await store.recordRealizedPnl('paper', DAY, hexId(1), -10.25, 50);
+      expect(first).toEqual({ day: expect.objectContaining({ realizedPnlQuote: -10.25, exits: 1 }), tripped: false });
+      const repeat = await store.recordRealizedPnl('paper', DAY, hexId(1), -10.25, 50);
+      expect(repeat).toEqual({ day: expect.objectContaining({ realizedPnlQuote: -10.25, exits: 1 }), tripped: false });
+      const second = await store.recordRealizedPnl('paper', DAY, hexId(2), 4.5, 50);
+      expect(second.day).toEqual({ day: DAY, trades: 0, tradesByPair: {}, exits: 2, realizedPnlQuote: -5.75, killSwitchTripped: false });
+      expect(await store.getDay('paper', DAY)).toEqual(second.day);
+    });
+
+    it('trips the kill switch exactly once under concurrent losses, then refuses entries', async () => {
+      const store = await create();
+      await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.recordRealizedPnl('paper', DAY, hexId(100 + i), -10, 50)),
+      );
+      expect(results.filter((r) => r.tripped)).toHaveLength(1);
+      const day = await store.getDay('paper', DAY);
+      expect(day).toMatchObject({ realizedPnlQuote: -100, exits: 10, killSwitchTripped: true, trades: 1 });
+      expect(results.find((r) => r.tripped)?.day.killSwitchTripped).toBe(true);
+      expect(await store.reserveEntry('paper', DAY, 'ETH/USD', LIMITS)).toEqual({ reserved: false, reason: 'kill-switch' });
+      // A later loss neither re-trips nor un-trips it.
+      expect((await store.recordRealizedPnl('paper', DAY, hexId(999), -1, 50)).tripped).toBe(false);
+      expect(await store.reserveEntry('live', DAY, 'ETH/USD', LIMITS)).toEqual({ reserved: true });
+    });
+
+    it('trips at exactly the loss limit, not one cent before', async () => {
+      const store = await create();
+      expect((await store.recordRealizedPnl('paper', DAY, hexId(1), -49.5, 50)).tripped).toBe(false);
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS)).toEqual({ reserved: true });
+      const atLimit = await store.recordRealizedPnl('paper', DAY, hexId(2), -0.5, 50);
+      expect(atLimit).toEqual({ day: expect.objectContaining({ realizedPnlQuote: -50, killSwitchTripped: true }), tripped: true });
+    });
+  });
+
+  describe('paper wallet', () => {
+    it('creates once at version -1, then only accepts the current version', async () => {
+      const store = await create();
+      expect(await store.getWallet()).toBeUndefined();
+      expect(await store.putWallet({ USD: 1_000 }, 0)).toBe(false);
+      expect(await store.putWallet({ USD: 1_000 }, -1)).toBe(true);
+      expect(await store.putWallet({ USD: 5 }, -1)).toBe(false);
+      expect(await store.getWallet()).toEqual({ balances: { USD: 1_000 }, version: 0 });
+      const candidates = Array.from({ length: 10 }, (_, i) => ({ USD: 920 - i, BTC: 0.00123457 + i / 1e8 }));
+      const results = await Promise.all(candidates.map((balances) => store.putWallet(balances, 0)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.getWallet()).toEqual({ balances: candidates[results.indexOf(true)], version: 1 });
+      expect(await store.putWallet({ USD: 1 }, 0)).toBe(false);
+      expect((await store.getWallet())?.version).toBe(1);
+    });
+  });
+
+  describe('trade ledger', () => {
+    it('appends a trade once, whatever a retry carries', async () => {
+      const store = await create();
+      const trade = makeTrade();
+      await Promise.all(Array.from({ length: 5 }, () => store.appendTrade(trade)));
+      await store.appendTrade({ ...trade, timestampMs: T0 + 7_000, price: 1 });
+      expect(await store.listTrades('paper', 0, T0 + 86_400_000)).toStrictEqual([trade]);
+    });
+
+    it('lists a mode’s trades in time order within an inclusive range', async () => {
+      const store = await create();
+      const trades = [
+        makeTrade({ clientOrderId: hexId(1), timestampMs: T0 + 2_000, pair: 'ETH/USD' }),
+        makeTrade({ clientOrderId: hexId(2), timestampMs: T0 }),
+        makeTrade({ clientOrderId: hexId(3), timestampMs: T0 + 1_000 }),
+        makeTrade({ clientOrderId: hexId(4), timestampMs: T0 + 3_000 }),
+        makeTrade({ clientOrderId: hexId(5), timestampMs: T0 + 1_000, mode: 'live' }),
+      ];
+      for (const trade of trades) await store.appendTrade(trade);
+      const ids = (mode: Mode, fromMs: number, toMs: number) =>
+        store.listTrades(mode, fromMs, toMs).then((list) => list.map((t) => t.clientOrderId));
+      expect(await ids('paper', T0, T0 + 3_000)).toEqual([hexId(2), hexId(3), hexId(1), hexId(4)]);
+      expect(await ids('paper', T0 + 1_000, T0 + 2_000)).toEqual([hexId(3), hexId(1)]);
+      expect(await ids('paper', T0 + 1, T0 + 999)).toEqual([]);
+      expect(await ids('paper', T0 + 3_000, T0)).toEqual([]);
+      expect(await ids('live', 0, Number.MAX_SAFE_INTEGER)).toEqual([hexId(5)]);
+    });
+  });
+
+  describe('isolation', () => {
+    it('never mixes paper and live state', async () => {
+      const store = await create();
+      await store.claimTick('paper', CANDLE_ISO, 'p', T0, 60_000);
+      await store.completeTick('paper', CANDLE_ISO, 'p', T0, { mode: 'paper' });
+      await store.setControl('paper', { halted: true, haltExits: false });
+      await store.createPosition(makePosition());
+      await store.createIntent(makeIntent());
+      await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS);
+      await store.recordRealizedPnl('paper', DAY, hexId(1), -60, 50);
+      await store.appendTrade(makeTrade());
+
+      expect(await store.claimTick('live', CANDLE_ISO, 'l', T0, 60_000)).toEqual({ claimed: true });
+      expect(await store.getLastTick('live')).toBeUndefined();
+      expect(await store.getControl('live')).toEqual({ halted: false, haltExits: false });
+      expect(await store.getPosition('live', 'BTC/USD')).toBeUndefined();
+      expect(await store.listPositions('live')).toEqual([]);
+      expect(await store.getIntent('live', makeIntent().clientOrderId)).toBeUndefined();
+      expect(await store.listPendingIntents('live')).toEqual([]);
+      expect(await store.getDay('live', DAY)).toMatchObject({ trades: 0, realizedPnlQuote: 0, killSwitchTripped: false });
+      expect(await store.listTrades('live', 0, T0 * 2)).toEqual([]);
+      // The same ids are free in live: creating them there is not refused.
+      expect(await store.createPosition(makePosition({ mode: 'live' }))).toBe(true);
+      expect(await store.createIntent(makeIntent({ mode: 'live' }))).toBe(true);
+      expect((await store.getDay('paper', DAY)).killSwitchTripped).toBe(true);
+    });
+
+    it('hands out copies: mutating inputs or results never changes stored state', async () => {
+      const store = await create();
+      const position = makePosition();
+      await store.createPosition(position);
+      position.amountBase = 99;
+      position.trailing!.armed = true;
+      const read = (await store.getPosition('paper', 'BTC/USD'))!;
+      read.trailing!.highestPrice = 1;
+      expect(await store.getPosition('paper', 'BTC/USD')).toEqual(makePosition());
+      await store.putWallet({ USD: 10 }, -1);
+      (await store.getWallet())!.balances.USD = 1e9;
+      expect((await store.getWallet())?.balances).toEqual({ USD: 10 });
+    });
+  });
+});
+
+describe('DynamoStore table layout (dynalite)', () => {
+  async function scanAll(tableName: string) {
+    const out = await client.send(new ScanCommand({ TableName: tableName }));
+    return (out.Items ?? []).map((item) => unmarshall(item));
+  }
+
+  it('writes the keys of docs/storage.md, each partition starting with its kind and mode', async () => {
+    const { store, tableName } = await freshDynamoStore();
+    await store.claimTick('live', CANDLE_ISO, 'o', T0, 60_000);
+    await store.completeTick('live', CANDLE_ISO, 'o', T0 + 1_000, {});
+    await store.createPosition(makePosition({ mode: 'live' }));
+    await store.createIntent(makeIntent({ mode: 'live' }));
+    await store.reserveEntry('live', DAY, 'BTC/USD', LIMITS);
+    await store.appendTrade(makeTrade({ mode: 'live' }));
+    await store.setControl('live', { halted: false, haltExits: false });
+    await store.putWallet({ USD: 1 }, -1);
+    const keys = (await scanAll(tableName)).map((item) => `${item.pk as string} | ${item.sk as string}`).sort();
+    expect(keys).toEqual(
+      [
+        `CONTROL#live | halt`,
+        `DAY#live | ${DAY}`,
+        `ORDER#live | ${makeIntent().clientOrderId}`,
+        `POS#live | BTC/USD`,
+        `TICK#live | ${CANDLE_ISO}`,
+        `TICK#live | LAST`,
+        `TRADE#live | ${new Date(T0).toISOString()}#BTC/USD#${makeTrade().clientOrderId}`,
+        `TRADEID#live | ${makeTrade().clientOrderId}`,
+        `WALLET#paper | balances`,
+      ].sort(),
+    );
+  });
+
+  it('stores per-pair counts as flat attributes and TTLs where data goes stale', async () => {
+    const { store, tableName } = await freshDynamoStore();
+    await store.claimTick('paper', CANDLE_ISO, 'o', T0, 60_000);
+    await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS);
+    await store.createIntent(makeIntent());
+    await store.transitionIntent('paper', makeIntent().clientOrderId, 'PENDING', { status: 'FILLED', updatedAtMs: T0 });
+    await store.createIntent(makeIntent({ clientOrderId: hexId(7) }));
+    const items = await scanAll(tableName);
+    const find = (pk: string, sk: string) => items.find((item) => item.pk === pk && item.sk === sk)!;
+    expect(find('DAY#paper', DAY)).toMatchObject({ trades: 1, 'pair#BTC/USD': 1, ttl: Date.UTC(2026, 0, 5) / 1000 + 400 * 86_400 });
+    expect(find('TICK#paper', CANDLE_ISO)).toMatchObject({ status: 'IN_PROGRESS', owner: 'o', leaseUntilMs: T0 + 60_000 });
+    expect(find('TICK#paper', CANDLE_ISO).ttl).toBe(Math.floor(T0 / 1000) + 3 * 86_400);
+    expect(find('ORDER#paper', makeIntent().clientOrderId).ttl).toBe(Math.floor(T0 / 1000) + 30 * 86_400);
+    // Pending intents never expire: reconcile must always find them.
+    expect(find('ORDER#paper', hexId(7)).ttl).toBeUndefined();
+  });
+
+  it('propagates infrastructure errors instead of mapping them to refusals', async () => {
+    const store = new DynamoStore({ client, tableName: 'kbot-no-such-table' });
+    await expect(store.createPosition(makePosition())).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('heals a ledger row lost between the marker and the row write', async () => {
+    const { store, tableName } = await freshDynamoStore();
+    const trade = makeTrade();
+    await store.appendTrade(trade);
+    const { DeleteItemCommand } = await import('@aws-sdk/client-dynamodb');
+    await client.send(
+      new DeleteItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'TRADE#paper' }, sk: { S: `${new Date(T0).toISOString()}#BTC/USD#${trade.clientOrderId}` } },
+      }),
+    );
+    expect(await store.listTrades('paper', 0, T0 * 2)).toEqual([]);
+    await store.appendTrade({ ...trade, timestampMs: T0 + 5_000 });
+    expect(await store.listTrades('paper', 0, T0 * 2)).toStrictEqual([trade]);
+  });
+});

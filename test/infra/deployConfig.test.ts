@@ -1,0 +1,133 @@
+// Infra tests: deployment settings — defaults, validation with named fields, and where they are
+// read from (kbot.deploy.json, another file named by context, single-field context overrides).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeployConfigError, parseDeployConfig } from '../../lib/deployConfig.js';
+import { loadDeployConfig } from '../../lib/loadDeployConfig.js';
+
+describe('Function: parseDeployConfig', () => {
+  it('defaults to a paper bot named KrakenBot on a 5-minute schedule, no alerts', () => {
+    const config = parseDeployConfig({});
+    expect(config).toMatchObject({
+      prefix: 'KrakenBot',
+      mode: 'paper',
+      allowLiveTrading: false,
+      validateOnly: false,
+      scheduleEnabled: true,
+      keysParameterName: '/kbot/kraken/api-keys',
+      logRetentionDays: 30,
+      memoryMb: 256,
+      timeoutSeconds: 90,
+    });
+    expect(config.alertEmail).toBeUndefined();
+    expect(config.alertPhone).toBeUndefined();
+    expect(config.bot.mode).toBe('paper');
+    expect(config.bot.pairs).toEqual(['BTC/USD', 'ETH/USD']);
+  });
+
+  it('puts the top-level mode, gates and pairs into the bot config', () => {
+    const config = parseDeployConfig({ mode: 'live', allowLiveTrading: true, validateOnly: true, pairs: ['SOL/USD'], bot: { limits: { maxTradesPerDay: 2 } } });
+    expect(config.bot).toMatchObject({ mode: 'live', allowLiveTrading: true, validateOnly: true, pairs: ['SOL/USD'], limits: { maxTradesPerDay: 2 } });
+    expect(JSON.parse(config.botConfigJson)).toEqual({ limits: { maxTradesPerDay: 2 }, mode: 'live', allowLiveTrading: true, validateOnly: true, pairs: ['SOL/USD'] });
+  });
+
+  it('names the bad bot config field as written in the file', () => {
+    expect(() => parseDeployConfig({ bot: { tick: { closeDelayMs: -1 } } })).toThrow(/bot\.tick\.closeDelayMs: /);
+    expect(() => parseDeployConfig({ bot: { limits: { maxTradesPerDay: -1 } } })).toThrow(/bot\.limits\.maxTradesPerDay: /);
+    expect(() => parseDeployConfig({ pairs: ['BTC/USD', 'ETH/EUR'] })).toThrow(/\n {2}pairs: all pairs must share one quote currency/);
+  });
+
+  it('names bad deployment fields and refuses unknown ones', () => {
+    const error = catchError(() => parseDeployConfig({ alertPhone: '555-1234', alertEmail: 'nope', logRetentionDays: 10, prefix: '1bot', colour: 'red' }));
+    expect(error).toBeInstanceOf(DeployConfigError);
+    expect(error.message).toMatch(/alertPhone: must be an E\.164 phone number/);
+    expect(error.message).toMatch(/alertEmail: must be an email address/);
+    expect(error.message).toMatch(/logRetentionDays: must be one of 1, 3, 5, 7, 14, 30/);
+    expect(error.message).toMatch(/prefix: must start with a letter/);
+    expect(error.message).toMatch(/colour/);
+  });
+
+  it('names deployment and bot config mistakes together, so one run shows them all', () => {
+    const error = catchError(() => parseDeployConfig({ alertPhone: '555', bot: { limits: { maxTradesPerDay: -1 } } }));
+    expect(error.message).toMatch(/^Invalid deployment config:\n {2}alertPhone: must be an E\.164/);
+    expect(error.message).toMatch(/\n {2}bot\.limits\.maxTradesPerDay: /);
+  });
+
+  it('refuses mode, gates or pairs set inside bot, where they would be ignored', () => {
+    expect(() => parseDeployConfig({ bot: { mode: 'live' } })).toThrow(/bot\.mode: set mode at the top level/);
+    expect(() => parseDeployConfig({ pairs: ['BTC/USD'], bot: { pairs: ['ETH/USD'] } })).toThrow(/bot\.pairs: set pairs at the top level/);
+    // bot.pairs alone is fine: nothing overrides it.
+    expect(parseDeployConfig({ bot: { pairs: ['ETH/USD'] } }).bot.pairs).toEqual(['ETH/USD']);
+  });
+
+  it('refuses live mode without allowLiveTrading', () => {
+    expect(() => parseDeployConfig({ mode: 'live' })).toThrow(/allowLiveTrading: must be true to deploy mode "live"/);
+    expect(parseDeployConfig({ mode: 'live', allowLiveTrading: true }).bot.mode).toBe('live');
+  });
+
+  it('refuses a timeout the tick lease does not cover', () => {
+    expect(() => parseDeployConfig({ timeoutSeconds: 120, bot: { tick: { leaseMs: 100_000 } } })).toThrow(/bot\.tick\.leaseMs: 100000 ms must exceed timeoutSeconds \(120 s\)/);
+    expect(() => parseDeployConfig({ timeoutSeconds: 300 })).toThrow(/timeoutSeconds/);
+    expect(parseDeployConfig({ timeoutSeconds: 120, bot: { tick: { leaseMs: 200_000 } } }).timeoutSeconds).toBe(120);
+  });
+
+  it('accepts E.164 phone numbers and customer managed key ARNs', () => {
+    const config = parseDeployConfig({ alertPhone: '+447700900123', keysKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abcd-1234' });
+    expect(config.alertPhone).toBe('+447700900123');
+    expect(() => parseDeployConfig({ keysKmsKeyArn: 'alias/aws/ssm' })).toThrow(/keysKmsKeyArn: must be a KMS key ARN/);
+  });
+});
+
+describe('Function: loadDeployConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kbot-deploy-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('uses the defaults when there is no kbot.deploy.json', () => {
+    expect(loadDeployConfig({}, dir)).toMatchObject({ prefix: 'KrakenBot', mode: 'paper' });
+  });
+
+  it('reads kbot.deploy.json from the working directory', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ prefix: 'KbFile', alertEmail: 'me@example.com', pairs: ['SOL/USD'] }));
+    expect(loadDeployConfig({}, dir)).toMatchObject({ prefix: 'KbFile', alertEmail: 'me@example.com', bot: { pairs: ['SOL/USD'] } });
+  });
+
+  it('reads the file named by context kbotConfigFile, and fails when it is missing', () => {
+    writeFileSync(join(dir, 'live.json'), JSON.stringify({ prefix: 'KbLive', mode: 'live', allowLiveTrading: true }));
+    expect(loadDeployConfig({ kbotConfigFile: 'live.json' }, dir)).toMatchObject({ prefix: 'KbLive', mode: 'live' });
+    expect(() => loadDeployConfig({ kbotConfigFile: 'absent.json' }, dir)).toThrow(/absent\.json .*does not exist/);
+  });
+
+  it('lets -c kbot.<field>=<value> override the file, with values converted to their types', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ scheduleEnabled: true, memoryMb: 256, pairs: ['BTC/USD'] }));
+    const config = loadDeployConfig(
+      { 'kbot.scheduleEnabled': 'false', 'kbot.memoryMb': '512', 'kbot.pairs': 'ETH/USD, SOL/USD', 'kbot.bot': '{"limits":{"maxTradesPerDay":1}}', unrelated: 'x' },
+      dir,
+    );
+    expect(config).toMatchObject({ scheduleEnabled: false, memoryMb: 512, bot: { pairs: ['ETH/USD', 'SOL/USD'], limits: { maxTradesPerDay: 1 } } });
+  });
+
+  it('names the source and the field when a value is bad', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ bot: { paper: { slippageBps: 9999 } } }));
+    expect(() => loadDeployConfig({}, dir)).toThrow(/Invalid deployment config \(kbot\.deploy\.json\):\n {2}bot\.paper\.slippageBps: /);
+    expect(() => loadDeployConfig({ 'kbot.scheduleEnabled': 'maybe' }, dir)).toThrow(/scheduleEnabled: /);
+  });
+
+  it('says so when the file is not JSON', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), '{ prefix: KbBad }');
+    expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json is not valid JSON/);
+  });
+});
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}

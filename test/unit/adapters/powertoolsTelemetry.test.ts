@@ -1,0 +1,78 @@
+// Unit tests: the Powertools logger and metrics wiring (JSON logs with keys, EMF, redaction).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPowertoolsTelemetry } from '../../../functions/adapters/powertools/telemetry.js';
+
+let written: string[];
+
+beforeEach(() => {
+  written = [];
+  // Powertools writes warnings and errors to stderr; both streams end up in CloudWatch.
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+  }
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+function jsonLines(): Record<string, unknown>[] {
+  return written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('Function: createPowertoolsTelemetry', () => {
+  it('logs JSON with service, mode, the invocation keys and redacted fields', () => {
+    const telemetry = createPowertoolsTelemetry({ mode: 'live', serviceName: 'kbot-test' });
+    telemetry.startInvocation('req-42', '2026-01-05T12:00:00.000Z');
+    telemetry.logger.info('order placed', { pair: 'BTC/USD', apiKey: 'should-not-appear', nested: { 'API-Sign': 'sig' } });
+    telemetry.endInvocation();
+    telemetry.logger.warn('after the tick');
+    const [during, after] = jsonLines();
+    expect(during).toMatchObject({
+      level: 'INFO',
+      message: 'order placed',
+      service: 'kbot-test',
+      mode: 'live',
+      correlationId: 'req-42',
+      candle: '2026-01-05T12:00:00.000Z',
+      pair: 'BTC/USD',
+      apiKey: '[redacted]',
+      nested: { 'API-Sign': '[redacted]' },
+    });
+    expect(written.join('')).not.toContain('should-not-appear');
+    expect(after).toMatchObject({ level: 'WARN', message: 'after the tick', mode: 'live' });
+    expect(after).not.toHaveProperty('correlationId');
+  });
+
+  it('publishes metrics as one EMF line per invocation in the KrakenBot namespace, without pair dimensions', () => {
+    const telemetry = createPowertoolsTelemetry({ mode: 'paper', serviceName: 'kbot-test' });
+    telemetry.startInvocation('req-1', '2026-01-05T12:05:00.000Z');
+    telemetry.metrics.add('OrdersFilled', 'Count', 2);
+    telemetry.metrics.add('TickDuration', 'Milliseconds', 812);
+    telemetry.endInvocation();
+    const emf = jsonLines().filter((line) => '_aws' in line);
+    expect(emf).toHaveLength(1);
+    const line = emf[0]!;
+    expect(line).toMatchObject({ OrdersFilled: 2, TickDuration: 812, service: 'kbot-test', mode: 'paper' });
+    const directive = (line._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] })
+      .CloudWatchMetrics[0]!;
+    expect(directive.Namespace).toBe('KrakenBot');
+    expect(directive.Dimensions).toEqual([['service', 'mode']]);
+    expect(directive.Metrics).toEqual(
+      expect.arrayContaining([
+        { Name: 'OrdersFilled', Unit: 'Count' },
+        { Name: 'TickDuration', Unit: 'Milliseconds' },
+      ]),
+    );
+  });
+
+  it('writes nothing for an invocation without metrics', () => {
+    const telemetry = createPowertoolsTelemetry({ mode: 'paper', serviceName: 'kbot-test' });
+    telemetry.startInvocation('req-2', 'force-exit');
+    telemetry.endInvocation();
+    expect(written).toEqual([]);
+  });
+});
