@@ -3,8 +3,6 @@
 // it, and runs one scheduled tick of its handler against the Kraken sandbox and dynalite.
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +14,7 @@ import { FIVE_MINUTES_MS } from '../../functions/core/types.js';
 import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
 import { buildTickBundle, PROJECT_ROOT, TICK_BUNDLE_FILE, type TickBundle } from '../../functions/tick/bundle.js';
 import { TICK_GRANTED_ACTIONS, TICK_TABLE_ACTIONS } from '../../lib/tickGrants.js';
+import { startDynamoProxy, type DynamoProxy } from './harness.js';
 
 const run = promisify(execFile);
 // Node 20 here, 22 in Lambda: the AWS SDK's notice about it is noise in this test's own clients.
@@ -131,13 +130,13 @@ describe('Bundle: the tick Lambda artifact', () => {
   describe('one scheduled tick against the sandbox and dynalite', () => {
     let sandbox: SandboxHandle;
     let dynamo: LocalDynamo;
-    let counter: DynamoCounter;
+    let counter: DynamoProxy;
 
     beforeAll(async () => {
       sandbox = await startSandbox({ pairs: ['BTC/USD'] });
       dynamo = await startLocalDynamo();
       await ensureTable(createDynamoClient({ endpoint: dynamo.endpoint }), TABLE);
-      counter = await countDynamoCalls(dynamo.endpoint);
+      counter = await startDynamoProxy(dynamo.endpoint);
     });
 
     afterAll(async () => {
@@ -205,42 +204,6 @@ describe('Bundle: the tick Lambda artifact', () => {
     });
   });
 });
-
-interface DynamoCounter {
-  endpoint: string;
-  /** Calls seen so far, by operation (`PutItem`, `Query`, ...). */
-  calls(): Record<string, number>;
-  close(): Promise<void>;
-}
-
-/** A pass-through proxy in front of dynalite that counts calls by their X-Amz-Target operation. */
-async function countDynamoCalls(target: string): Promise<DynamoCounter> {
-  const counts: Record<string, number> = {};
-  const upstream = new URL(target);
-  const server: Server = createServer((req, res) => {
-    const operation = String(req.headers['x-amz-target'] ?? 'unknown').split('.').pop()!;
-    counts[operation] = (counts[operation] ?? 0) + 1;
-    const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (reply) => {
-        res.writeHead(reply.statusCode ?? 500, reply.headers);
-        reply.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls: () => ({ ...counts }),
-    close: () =>
-      new Promise<void>((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
-  };
-}
 
 function commandsOf(clientPackage: string, namesInBundle: Set<string>): string[] {
   const dir = join(PROJECT_ROOT, 'node_modules', '@aws-sdk', clientPackage, 'dist-types', 'commands');

@@ -110,23 +110,21 @@ export function mockAws(apiKey: string, apiSecret: string) {
   return { ssm, sns };
 }
 
-/** Starts a sandbox with the crafted market and a handler on a fresh table. */
-export async function startHarness(opts: { dynamoEndpoint: string; tableName: string; config?: BotConfig; balances?: Record<string, number> }): Promise<Harness> {
-  const config = opts.config ?? e2eConfig();
-  const { btc, eth, buyIndex } = craftedMarket(config);
-  const sandbox = await startSandbox({ pairs: ['BTC/USD', 'ETH/USD'], data: { 'BTC/USD': btc, 'ETH/USD': eth }, startTimeMs: closeOf(buyIndex), speed: 0, balances: opts.balances ?? { USD: 10_000 } });
-  const client = createDynamoClient({ endpoint: opts.dynamoEndpoint });
-  await ensureTable(client, opts.tableName);
-  const { sns } = mockAws(sandbox.apiKey, sandbox.apiSecret);
+/**
+ * The real tick handler (createTickHandler, as handler.ts builds it) wired by its environment to
+ * the sandbox and dynalite, in live mode with the sandbox's keys, on the sandbox's clock.
+ */
+export function sandboxTickHandler(opts: { sandbox: SandboxHandle; dynamoEndpoint: string; tableName: string; config: BotConfig; lookupDelayMs?: number }): TickHandler {
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   process.env.AWS_ENDPOINT_URL_DYNAMODB = opts.dynamoEndpoint;
-  const handler = createTickHandler({
+  const { sandbox } = opts;
+  return createTickHandler({
     env: {
       KBOT_TABLE_NAME: opts.tableName,
       KBOT_MODE: 'live',
-      KBOT_CONFIG: JSON.stringify(config),
+      KBOT_CONFIG: JSON.stringify(opts.config),
       KBOT_KEYS_PARAMETER: '/kbot/e2e/keys',
       KBOT_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:kbot-alerts',
       KRAKEN_API_URL: sandbox.url,
@@ -136,8 +134,19 @@ export async function startHarness(opts: { dynamoEndpoint: string; tableName: st
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     metrics: { add() {} },
     enableRateLimit: false,
-    orderTiming: { lookupDelayMs: 500, pendingGraceMs: 60_000 },
+    orderTiming: { lookupDelayMs: opts.lookupDelayMs ?? 0, pendingGraceMs: 60_000 },
   });
+}
+
+/** Starts a sandbox with the crafted market and a handler on a fresh table. */
+export async function startHarness(opts: { dynamoEndpoint: string; tableName: string; config?: BotConfig; balances?: Record<string, number> }): Promise<Harness> {
+  const config = opts.config ?? e2eConfig();
+  const { btc, eth, buyIndex } = craftedMarket(config);
+  const sandbox = await startSandbox({ pairs: ['BTC/USD', 'ETH/USD'], data: { 'BTC/USD': btc, 'ETH/USD': eth }, startTimeMs: closeOf(buyIndex), speed: 0, balances: opts.balances ?? { USD: 10_000 } });
+  const client = createDynamoClient({ endpoint: opts.dynamoEndpoint });
+  await ensureTable(client, opts.tableName);
+  const { sns } = mockAws(sandbox.apiKey, sandbox.apiSecret);
+  const handler = sandboxTickHandler({ sandbox, dynamoEndpoint: opts.dynamoEndpoint, tableName: opts.tableName, config, lookupDelayMs: 500 });
   const store = new DynamoStore({ client, tableName: opts.tableName });
   return {
     sandbox,
@@ -157,19 +166,32 @@ export async function startHarness(opts: { dynamoEndpoint: string; tableName: st
   };
 }
 
+/** A pass-through proxy in front of dynalite (see `startDynamoProxy`). */
+export interface DynamoProxy {
+  endpoint: string;
+  /** Drops requests matching the predicate (connection destroyed, no reply); undefined stops dropping. */
+  failWhen(pred: ((target: string, body: string) => boolean) | undefined): void;
+  /** Calls seen so far by operation (`GetItem`, `PutItem`, ...). */
+  calls(): Record<string, number>;
+  close(): Promise<void>;
+}
+
 /**
- * A pass-through HTTP proxy in front of dynalite that can drop requests matching a predicate (the
- * connection is destroyed without a reply), to crash the tick at an exact point.
+ * A pass-through HTTP proxy in front of dynalite that counts calls by operation and can drop
+ * requests matching a predicate, to crash the tick at an exact point.
  */
-export async function startDynamoProxy(target: string): Promise<{ endpoint: string; failWhen(pred: ((target: string, body: string) => boolean) | undefined): void; close(): Promise<void> }> {
+export async function startDynamoProxy(target: string): Promise<DynamoProxy> {
   const upstream = new URL(target);
   let predicate: ((target: string, body: string) => boolean) | undefined;
+  const counts: Record<string, number> = {};
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const amzTarget = String(req.headers['x-amz-target'] ?? '');
+      const operation = amzTarget.split('.').pop() || 'unknown';
+      counts[operation] = (counts[operation] ?? 0) + 1;
       if (predicate?.(amzTarget, body.toString('utf8'))) {
         req.socket.destroy();
         return;
@@ -191,6 +213,7 @@ export async function startDynamoProxy(target: string): Promise<{ endpoint: stri
     failWhen: (p) => {
       predicate = p;
     },
+    calls: () => ({ ...counts }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

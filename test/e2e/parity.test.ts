@@ -15,8 +15,7 @@ import { FIVE_MINUTES_MS, type Candle, type Pair } from '../../functions/core/ty
 import { CandleGenerator } from '../../functions/sandbox/candleGenerator.js';
 import type { SandboxOrder } from '../../functions/sandbox/sandboxAccount.js';
 import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
-import { createTickHandler } from '../../functions/tick/runtime.js';
-import { mockAws } from './harness.js';
+import { mockAws, sandboxTickHandler } from './harness.js';
 
 const T0 = Date.UTC(2026, 4, 4, 6);
 /** Candles before the first tick: the live tick reads 720 from Kraken. */
@@ -87,25 +86,7 @@ describe('parity: backtest vs the Lambda handler on the sandbox and dynalite', (
       ssm.restore();
       sns.restore();
     };
-    process.env.AWS_REGION ??= 'us-east-1';
-    process.env.AWS_ACCESS_KEY_ID ??= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-    const handler = createTickHandler({
-      env: {
-        KBOT_TABLE_NAME: 'kbot-parity',
-        KBOT_MODE: 'live',
-        KBOT_CONFIG: JSON.stringify(config),
-        KBOT_KEYS_PARAMETER: '/kbot/parity/keys',
-        KBOT_ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:kbot-alerts',
-        KRAKEN_API_URL: sandbox.url,
-      },
-      clock: { nowMs: () => sandbox.nowMs(), sleep: async (ms) => sandbox.advance(ms) },
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      metrics: { add() {} },
-      enableRateLimit: false,
-      orderTiming: { lookupDelayMs: 0, pendingGraceMs: 60_000 },
-    });
+    const handler = sandboxTickHandler({ sandbox, dynamoEndpoint: dynamo.endpoint, tableName: 'kbot-parity', config });
     for (let i = WARM; i < WARM + TICKS; i++) {
       sandbox.setTime(closeOf(i));
       ticks.push(await handler(scheduledEvent(closeOf(i)), { awsRequestId: `parity-${i}` }));
