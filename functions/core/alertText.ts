@@ -1,6 +1,6 @@
 // Core domain: alert wording. Email gets the detail; SMS gets one short line.
 import type { Alert } from './ports.js';
-import type { ExchangeOrder, Mode, OrderIntent } from './types.js';
+import type { DayCounters, ExchangeOrder, Mode, OrderIntent, Pair } from './types.js';
 
 const money = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(2) : v.toPrecision(4));
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
@@ -77,5 +77,28 @@ export function formatErrorAlert(mode: Mode, what: string, detail: string): Aler
     subject: `[${m}] ${what}`.slice(0, 100),
     message: detail,
     sms: `${m} ERROR ${what}`.slice(0, 140),
+  };
+}
+
+/** The end-of-day report, sent by the first tick of the next UTC day. */
+export function formatDailySummaryAlert(
+  mode: Mode,
+  s: { day: DayCounters; fills: number; feesQuote: number; openPositions: Pair[]; equityQuote: number | undefined; quote: string },
+): Alert {
+  const m = mode.toUpperCase();
+  const equity = s.equityQuote === undefined ? 'unknown' : `${s.equityQuote.toFixed(2)} ${s.quote}`;
+  return {
+    severity: 'info',
+    kind: 'daily-summary',
+    subject: `[${m}] daily summary ${s.day.day}: P&L ${signed(s.day.realizedPnlQuote)} ${s.quote}, ${s.day.trades} entries`,
+    message: [
+      `UTC day ${s.day.day}`,
+      `entries ${s.day.trades}, exits ${s.day.exits}, fills ${s.fills}`,
+      `realized P&L ${signed(s.day.realizedPnlQuote)} ${s.quote} (net of fees), fees ${s.feesQuote.toFixed(2)} ${s.quote}`,
+      `kill switch ${s.day.killSwitchTripped ? 'TRIPPED' : 'not tripped'}`,
+      `open positions: ${s.openPositions.length ? s.openPositions.join(', ') : 'none'}`,
+      `equity now ${equity}`,
+    ].join('\n'),
+    sms: `${m} ${s.day.day}: P&L ${signed(s.day.realizedPnlQuote)}, ${s.day.trades} entries, ${s.openPositions.length} open, equity ${equity}`,
   };
 }

@@ -1,6 +1,6 @@
 // Core domain: one 5-minute tick, in DESIGN.md's order: claim, halt checks, reconcile, market data,
 // exits first, entries, persist and report. The handler, the local runners and the demo call this.
-import { formatErrorAlert } from './alertText.js';
+import { formatDailySummaryAlert, formatErrorAlert } from './alertText.js';
 import { checkSeries, closedCandles, lastClosedCandleCloseMs } from './candles.js';
 import type { TickCommand } from './commands.js';
 import { liveGateProblem, quoteCurrency, type BotConfig } from './config.js';
@@ -10,7 +10,7 @@ import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type
 import { sellableAmountBase } from './engine/precision.js';
 import { utcDay } from './utcDay.js';
 import type { OrderOutcome, PairResult, TickResult } from './tickResult.js';
-import { FIVE_MINUTES_MS, type Balances, type Candle, type DayCounters, type MarketInfo, type Pair, type Position } from './types.js';
+import { FIVE_MINUTES_MS, ONE_DAY_MS, type Balances, type Candle, type DayCounters, type MarketInfo, type Pair, type Position } from './types.js';
 
 /** Everything a tick needs, built once per process by the handler or a local runner. */
 export interface TickDeps {
@@ -212,9 +212,36 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   metrics.add('OpenPositions', 'Count', finalPositions.length);
   if (result.equityQuote !== undefined) metrics.add('EquityQuote', 'None', result.equityQuote);
   metrics.add('TickCompleted', 'Count', 1);
+  // The first candle of a UTC day closes at 00:05; its tick (claimed once) reports the day before.
+  if (!input.command && candleCloseMs % ONE_DAY_MS === FIVE_MINUTES_MS) {
+    await sendDailySummary(deps, candleCloseMs - FIVE_MINUTES_MS - ONE_DAY_MS, finalPositions, result.equityQuote);
+  }
   if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
   logger.info('tick completed', { candleCloseIso, orders: result.pairs.reduce((n, p) => n + p.orders.length, 0), halt: result.halt });
   return result;
+}
+
+/** Sends the summary of one finished UTC day; a failure to read it is logged, never fatal. */
+async function sendDailySummary(deps: TickDeps, dayStartMs: number, positions: Position[], equityQuote: number | undefined): Promise<void> {
+  const day = utcDay(dayStartMs);
+  try {
+    const [counters, trades] = await Promise.all([
+      deps.store.getDay(deps.config.mode, day),
+      deps.store.listTrades(deps.config.mode, dayStartMs, dayStartMs + ONE_DAY_MS - 1),
+    ]);
+    await deps.alerts.send(
+      formatDailySummaryAlert(deps.config.mode, {
+        day: counters,
+        fills: trades.length,
+        feesQuote: trades.reduce((sum, t) => sum + t.feeQuote, 0),
+        openPositions: positions.map((p) => p.pair),
+        equityQuote,
+        quote: quoteCurrency(deps.config),
+      }),
+    );
+  } catch (err) {
+    deps.logger.warn('daily summary not sent', { day, error: (err as Error).message });
+  }
 }
 
 /** Fetches and checks one pair's candles; never throws (a bad pair is skipped with a reason). */

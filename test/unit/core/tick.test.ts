@@ -279,3 +279,29 @@ describe('runTick when the exchange is down', () => {
     expect(t.metrics.total('TickCompleted')).toBe(0);
   });
 });
+
+describe('daily summary', () => {
+  it('the first tick of a UTC day reports the day before, once', async () => {
+    const t = setup();
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    t.engine.exits.set('BTC/USD', 'sell');
+    await tick(t.deps); // buys at 12:00 on 2026-01-05
+    const next = CLOSE + FIVE_MINUTES_MS;
+    for (const pair of ['BTC/USD', 'ETH/USD']) t.exchange.candles.set(pair, makeSeries(next, 101, (i) => (i >= 99 ? 99 : 100)));
+    t.clock.now = next + 1_000;
+    await runTick(t.deps, { scheduledTimeMs: next, invocationId: 'inv-2' }); // stop-loss exit
+    expect(t.alerts.sent.filter((a) => a.kind === 'daily-summary')).toHaveLength(0);
+
+    const midnightClose = Date.UTC(2026, 0, 6, 0, 5); // the 00:00-00:05 candle of the 6th
+    for (const pair of ['BTC/USD', 'ETH/USD']) t.exchange.candles.set(pair, makeSeries(midnightClose, 101));
+    t.engine.entries.clear();
+    t.clock.now = midnightClose + 1_000;
+    await runTick(t.deps, { scheduledTimeMs: midnightClose, invocationId: 'inv-3' });
+    await runTick(t.deps, { scheduledTimeMs: midnightClose, invocationId: 'inv-3b' }); // a second delivery
+    const summaries = t.alerts.sent.filter((a) => a.kind === 'daily-summary');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.subject).toBe('[PAPER] daily summary 2026-01-05: P&L -1.80 USD, 1 entries');
+    expect(summaries[0]!.message).toContain('entries 1, exits 1, fills 2');
+    expect(summaries[0]!.sms!.length).toBeLessThanOrEqual(140);
+  });
+});
