@@ -1,6 +1,5 @@
 // Backtest data in: the gap report printed after loading or downloading candles. Gaps are only
 // reported; the backtest never fills them.
-import { findGaps } from '../core/candles.js';
 import { FIVE_MINUTES_MS, type Candle } from '../core/types.js';
 
 /** How complete a series is. */
@@ -18,22 +17,30 @@ export interface GapReport {
 
 /** Counts gaps in an ordered series (see the core's `findGaps`). */
 export function gapReport(candles: readonly Candle[], intervalMs = FIVE_MINUTES_MS): GapReport {
-  const gaps = findGaps(candles, intervalMs);
+  return gapReportOfTimes(
+    candles.map((c) => c.openTimeMs),
+    intervalMs,
+  );
+}
+
+/** `gapReport` from the candles' open times alone (candles held as columns). */
+export function gapReportOfTimes(openTimeMs: ArrayLike<number>, intervalMs = FIVE_MINUTES_MS): GapReport {
+  let gaps = 0;
   let longest: GapReport['longest'];
   let missing = 0;
-  for (const g of gaps) {
-    missing += g.missing;
-    if (!longest || g.missing > longest.missingCandles) {
-      longest = { missingCandles: g.missing, afterOpenIso: new Date(g.afterOpenTimeMs).toISOString() };
-    }
+  const n = openTimeMs.length;
+  for (let i = 1; i < n; i++) {
+    const step = openTimeMs[i]! - openTimeMs[i - 1]!;
+    if (!(step > intervalMs)) continue;
+    const m = Math.round(step / intervalMs) - 1;
+    gaps++;
+    missing += m;
+    if (!longest || m > longest.missingCandles) longest = { missingCandles: m, afterOpenIso: new Date(openTimeMs[i - 1]!).toISOString() };
   }
-  const first = candles[0];
-  const last = candles[candles.length - 1];
   return {
-    candles: candles.length,
-    ...(first ? { firstOpenIso: new Date(first.openTimeMs).toISOString() } : {}),
-    ...(last ? { lastOpenIso: new Date(last.openTimeMs).toISOString() } : {}),
-    gaps: gaps.length,
+    candles: n,
+    ...(n > 0 ? { firstOpenIso: new Date(openTimeMs[0]!).toISOString(), lastOpenIso: new Date(openTimeMs[n - 1]!).toISOString() } : {}),
+    gaps,
     missingCandles: missing,
     ...(longest ? { longest } : {}),
   };

@@ -1,8 +1,12 @@
 // Backtest driver: replays 5m candles through the decision engine the live tick uses, candle by
 // candle, for several pairs with one shared wallet: exits first, then entries, simulated fills.
-// Synchronous and allocation-free on the no-signal path, so a pair-year replays in well under a second.
+// Synchronous, on candle columns (typed arrays, no candle objects), and allocation-free on the
+// no-signal path (the engine's `screenEntry`; the portfolio view is filled only when a strategy
+// signals), so a pair-year replays in a fraction of a second.
 import { clientOrderIdFor } from '../core/clientOrderId.js';
 import { quoteCurrency, type BotConfig } from '../core/config.js';
+import { candlesFromColumns, columnsFromCandles, isCandleColumns, sliceColumns, type CandleColumns } from '../core/engine/candleColumns.js';
+import { PreparedPairSeries } from '../core/engine/preparedPairSeries.js';
 import type { DecisionEngine, ExitDecision, PortfolioView, PreparedSeries } from '../core/engine/types.js';
 import { floorToDecimals } from '../core/engine/precision.js';
 import { utcDay } from '../core/utcDay.js';
@@ -10,7 +14,7 @@ import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type DayCounters, type Market
 import { emptyDay, lossLimitReached, reserveRefusal } from '../adapters/store/storeRules.js';
 import type { BacktestExitReason, BacktestFill, BacktestResult, BacktestTrade, PairSummary } from './backtestResult.js';
 import { dailySharpe, SHARPE_METHOD } from './dailySharpe.js';
-import { gapReport } from './gapReport.js';
+import { gapReportOfTimes } from './gapReport.js';
 
 /** Quote amounts are kept as integers of 1e-8 quote so sums reconcile exactly. */
 const QUOTE_UNITS = 1e8;
@@ -24,8 +28,12 @@ export interface BacktestInput {
   config: BotConfig;
   /** The decision engine, usually `createDecisionEngine(config)`. */
   engine: DecisionEngine;
-  /** Closed 5m candles per pair, oldest first, gaps left as gaps. */
-  series: readonly { pair: Pair; candles: readonly Candle[] }[];
+  /**
+   * Closed 5m candles per pair, oldest first, gaps left as gaps: as candle objects or, faster and
+   * lighter, as columns. `prepared` is the engine's series for exactly these candles (cut at
+   * `toMs`) when it was prepared elsewhere, e.g. on worker threads (`PreparePool`).
+   */
+  series: readonly BacktestSeries[];
   /** Minimums, precision and fee per pair. */
   markets: Record<Pair, MarketInfo>;
   /** Starting wallet, in the quote currency only. */
@@ -44,14 +52,22 @@ export interface BacktestInput {
   onProgress?: (candleStepsDone: number, candleStepsTotal: number) => void;
 }
 
+/** One pair's candles for `runBacktest`. */
+export type BacktestSeries =
+  | { pair: Pair; candles: readonly Candle[]; prepared?: PreparedSeries }
+  | { pair: Pair; columns: CandleColumns; prepared?: PreparedSeries };
+
 /** Per-pair replay state. */
 interface PairRun {
   pair: Pair;
   base: string;
   market: MarketInfo;
-  candles: readonly Candle[];
   n: number;
   openTimes: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
   series: PreparedSeries;
   firstIdx: number;
   ptr: number;
@@ -62,6 +78,10 @@ interface PairRun {
   amountScale: number;
   /** Has a candle at the current step. */
   active: boolean;
+  /** Close and 24h quote volume (NaN: unknown) of the latest candle replayed, once there is one. */
+  hasPrice: boolean;
+  lastClose: number;
+  lastQuoteVolume24h: number;
   /** Sent a sell this step. */
   soldThisStep: boolean;
   position: Position | undefined;
@@ -91,90 +111,370 @@ interface PairRun {
  * - a position still open when its pair's data ends is sold at the last close (`end-of-data`).
  */
 export function runBacktest(input: BacktestInput): BacktestResult {
-  const { config, engine, markets } = input;
-  const quote = quoteCurrency({ pairs: input.series.map((s) => s.pair) });
-  const slip = config.paper.slippageBps / 10_000;
-  const fromMs = input.fromMs ?? -Infinity;
-  const toMs = input.toMs ?? Infinity;
-  const gapWindow = config.tick.gapWindowCandles;
-  const warmup = engine.warmupCandles;
-  const lookbackMs = config.tick.tradeLookbackMs;
-  const mode = config.mode;
-  const exitFill = input.exitFill ?? 'level';
+  return new Replay(input).run();
+}
 
-  const runs: PairRun[] = input.series.map((s) => makeRun(s.pair, s.candles, markets, engine, fromMs, toMs));
-  const totalCandleSteps = runs.reduce((sum, r) => sum + (r.n - r.firstIdx), 0);
+/**
+ * The replay's state and its steps. Small methods rather than one long loop: each is compiled on
+ * its own and early, and a rarely taken path (a fill, a new day) cannot send the whole hot loop
+ * back to the interpreter.
+ */
+class Replay {
+  private readonly config: BotConfig;
+  private readonly engine: DecisionEngine;
+  private readonly quote: string;
+  private readonly slip: number;
+  private readonly gapWindow: number;
+  private readonly warmup: number;
+  private readonly lookbackMs: number;
+  private readonly mode: BotConfig['mode'];
+  private readonly exitFill: 'level' | 'next-open';
+  private readonly maxDailyLossQuote: number;
+  private readonly runs: PairRun[];
+  /** Whether the engine has the allocation-free screens (called as its methods: they inline). */
+  private readonly screensEntries: boolean;
+  private readonly screensExits: boolean;
+  private readonly onProgress: BacktestInput['onProgress'];
+  private readonly totalCandleSteps: number;
 
-  let quoteUnits = toUnits(input.startingQuote);
-  const startUnits = quoteUnits;
-  const fills: BacktestFill[] = [];
-  const trades: BacktestTrade[] = [];
-  const closedTrades: TradeRecord[] = [];
-  const refusals: Record<string, number> = {};
-  const refuse = (key: string) => {
-    refusals[key] = (refusals[key] ?? 0) + 1;
-  };
-  // Counted by the engine's rule name alone (no string built per step); prefixed in the summary.
-  const riskRefusals: Record<string, number> = {};
+  private quoteUnits: number;
+  private readonly startUnits: number;
+  private readonly startingQuote: number;
+  private readonly fills: BacktestFill[] = [];
+  private readonly trades: BacktestTrade[] = [];
+  private readonly closedTrades: TradeRecord[] = [];
+  private readonly refusals: Record<string, number> = {};
+  /** Counted by the engine's rule name alone (no string built per step); prefixed in the summary. */
+  private readonly riskRefusals: Record<string, number> = {};
+  private readonly view: PortfolioView;
 
-  const view: PortfolioView = {
-    nowMs: 0,
-    quote,
-    equityQuote: input.startingQuote,
-    freeQuote: input.startingQuote,
-    freeBase: {},
-    openPositions: [],
-    lastPrice: {},
-    day: emptyDay('1970-01-01'),
-    recentTrades: [],
-    markets,
-    takerFeeRate: {},
-    quoteVolume24h: {},
-  };
-  for (const r of runs) {
-    view.freeBase[r.base] = 0;
-    view.takerFeeRate[r.pair] = r.market.takerFeeRate;
-    view.quoteVolume24h[r.pair] = undefined;
+  private curveTimes: Float64Array;
+  private curveEquity: Float64Array;
+  private steps = 0;
+  private stepsExposed = 0;
+  private candleStepsDone = 0;
+  private nextProgress = PROGRESS_EVERY_STEPS;
+  private peakEquity: number;
+  private maxDrawdownQuote = 0;
+  private maxDrawdownFraction = 0;
+  private readonly dailyEquity: number[];
+  private dayEndMs = -Infinity;
+  private day: DayCounters;
+  private recentStart = 0;
+  private lastEquity: number;
+  private firstTimeMs = NaN;
+  /** Positions open right now (to skip the exit pass when there are none). */
+  private openCount = 0;
+
+  // The view the engine sees is filled only when checkEntry runs (a strategy signalled, or the
+  // engine has no screen), with the values the live tick would hold at that point of the step:
+  // prices and 24h volumes of the step, equity and the trade ledger as read before the step's
+  // exits, free balances and open positions as they are now.
+  /** Equity and the end of the visible trade ledger, as of the start of this step's exits. */
+  private stepEquity: number;
+  private stepRecentEnd = 0;
+  /** The step the view's prices, volumes, equity and ledger were last filled for. */
+  private viewStep = -1;
+  private viewRecentStart = 0;
+  private viewRecentEnd = 0;
+  private positionsDirty = false;
+
+  constructor(input: BacktestInput) {
+    const { config, engine, markets } = input;
+    this.config = config;
+    this.engine = engine;
+    this.quote = quoteCurrency({ pairs: input.series.map((s) => s.pair) });
+    this.slip = config.paper.slippageBps / 10_000;
+    this.gapWindow = config.tick.gapWindowCandles;
+    this.warmup = engine.warmupCandles;
+    this.lookbackMs = config.tick.tradeLookbackMs;
+    this.mode = config.mode;
+    this.exitFill = input.exitFill ?? 'level';
+    this.maxDailyLossQuote = config.limits.maxDailyLossQuote;
+    const fromMs = input.fromMs ?? -Infinity;
+    const toMs = input.toMs ?? Infinity;
+    this.runs = input.series.map((s) => makeRun(s, markets, engine, fromMs, toMs));
+    this.screensEntries = typeof engine.screenEntry === 'function';
+    this.screensExits = typeof engine.screenExit === 'function';
+    this.onProgress = input.onProgress;
+    this.totalCandleSteps = this.runs.reduce((sum, r) => sum + (r.n - r.firstIdx), 0);
+
+    this.startingQuote = input.startingQuote;
+    this.quoteUnits = toUnits(input.startingQuote);
+    this.startUnits = this.quoteUnits;
+    this.peakEquity = input.startingQuote;
+    this.lastEquity = input.startingQuote;
+    this.stepEquity = input.startingQuote;
+    this.dailyEquity = [input.startingQuote];
+    this.view = {
+      nowMs: 0,
+      quote: this.quote,
+      equityQuote: input.startingQuote,
+      freeQuote: input.startingQuote,
+      freeBase: {},
+      openPositions: [],
+      lastPrice: {},
+      day: emptyDay('1970-01-01'),
+      recentTrades: [],
+      markets,
+      takerFeeRate: {},
+      quoteVolume24h: {},
+    };
+    this.day = this.view.day;
+    for (const r of this.runs) {
+      this.view.freeBase[r.base] = 0;
+      this.view.takerFeeRate[r.pair] = r.market.takerFeeRate;
+      this.view.quoteVolume24h[r.pair] = undefined;
+    }
+    // The longest series' candles: the step count when the pairs share one time grid, as usual
+    // (the curve grows if the series interleave).
+    const capacity = this.runs.reduce((most, r) => Math.max(most, r.n - r.firstIdx), 1);
+    this.curveTimes = new Float64Array(capacity);
+    this.curveEquity = new Float64Array(capacity);
   }
 
-  const timelineSteps = countTimeline(runs);
-  const curveTimes = new Float64Array(timelineSteps);
-  const curveEquity = new Float64Array(timelineSteps);
-  let steps = 0;
-  let stepsExposed = 0;
-  let candleStepsDone = 0;
-  let nextProgress = PROGRESS_EVERY_STEPS;
-  let peakEquity = input.startingQuote;
-  let maxDrawdownQuote = 0;
-  let maxDrawdownFraction = 0;
-  const dailyEquity: number[] = [input.startingQuote];
-  let dayEndMs = -Infinity;
-  let day: DayCounters = view.day;
-  let recentStart = 0;
-  let recentDirty = false;
-  let lastEquity = input.startingQuote;
-  let firstTimeMs = NaN;
+  run(): BacktestResult {
+    while (this.step()) {
+      // one 5m close per call
+    }
+    if (this.steps > 0) this.dailyEquity.push(this.lastEquity);
+    for (const [rule, count] of Object.entries(this.riskRefusals)) this.refusals[`risk:${rule}`] = count;
+    this.onProgress?.(this.candleStepsDone, this.totalCandleSteps);
+    if (!Number.isSafeInteger(this.quoteUnits)) throw new Error('balance too large to account for exactly at 1e-8 quote');
+    return {
+      summary: this.summarize(),
+      trades: this.trades,
+      fills: this.fills,
+      equity: { closeTimeMs: this.curveTimes.subarray(0, this.steps), equityQuote: this.curveEquity.subarray(0, this.steps), length: this.steps },
+    };
+  }
 
-  const positionsChanged = () => {
-    const open: Position[] = [];
-    for (const r of runs) if (r.position) open.push(r.position);
-    view.openPositions = open;
-  };
+  /** One 5m close for every pair that has a candle there: exits, entries, end of data, the equity curve. False when no candle is left. */
+  private step(): boolean {
+    const runs = this.runs;
+    let T = Infinity;
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      if (r.ptr < r.n && r.openTimes[r.ptr]! < T) T = r.openTimes[r.ptr]!;
+    }
+    if (T === Infinity) return false;
+    const nowMs = T + FIVE_MINUTES_MS;
+    if (this.steps === 0) this.firstTimeMs = T;
+    this.view.nowMs = nowMs;
+    if (nowMs >= this.dayEndMs) this.newDay(nowMs);
 
-  const equityNow = (): number => {
-    let equity = quoteUnits / QUOTE_UNITS;
-    for (const r of runs) if (r.position) equity += r.position.amountBase * (view.lastPrice[r.pair] ?? r.position.entryPrice);
-    return equity;
-  };
+    let exposed = false;
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      r.active = r.ptr < r.n && r.openTimes[r.ptr] === T;
+      if (!r.active) continue;
+      const i = r.ptr;
+      r.hasPrice = true;
+      r.lastClose = r.close[i]!;
+      r.lastQuoteVolume24h = r.quoteVolume24h[i]!;
+      r.candlesProcessed++;
+      if (r.position) {
+        r.candlesExposed++;
+        exposed = true;
+      }
+    }
+    if (exposed) this.stepsExposed++;
 
-  /** Sells `amountUnits` of a run's position at `price` (before slippage); returns false if refused. */
-  const sell = (r: PairRun, i: number, nowMs: number, rawPrice: number, amountUnits: number, reason: BacktestExitReason, forced: boolean): boolean => {
+    // The live tick reads the trade ledger once, before its exits: so does the replay.
+    const closedTrades = this.closedTrades;
+    const cutoffMs = nowMs - this.lookbackMs;
+    while (this.recentStart < closedTrades.length && closedTrades[this.recentStart]!.timestampMs < cutoffMs) this.recentStart++;
+    this.stepRecentEnd = closedTrades.length;
+    this.stepEquity = this.equityNow();
+    this.view.freeQuote = this.quoteUnits / QUOTE_UNITS;
+
+    if (this.openCount > 0) this.exits(nowMs);
+    this.entries(nowMs);
+
+    // A position still open when its pair's data ends is sold at the last close.
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      if (r.ptr === r.n - 1 && r.position && r.openTimes[r.ptr] === T) this.sell(r, r.ptr, nowMs, r.close[r.ptr]!, r.bookAmountUnits, 'end-of-data', true);
+    }
+
+    const equity = this.equityNow();
+    this.lastEquity = equity;
+    if (this.steps === this.curveTimes.length) this.growCurve();
+    this.curveTimes[this.steps] = nowMs;
+    this.curveEquity[this.steps] = equity;
+    if (equity > this.peakEquity) this.peakEquity = equity;
+    const drawdown = this.peakEquity - equity;
+    if (drawdown > this.maxDrawdownQuote) this.maxDrawdownQuote = drawdown;
+    if (this.peakEquity > 0 && drawdown / this.peakEquity > this.maxDrawdownFraction) this.maxDrawdownFraction = drawdown / this.peakEquity;
+    this.steps++;
+
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      if (!r.active) continue;
+      r.ptr++;
+      this.candleStepsDone++;
+      r.soldThisStep = false;
+    }
+    if (this.candleStepsDone >= this.nextProgress && this.onProgress) {
+      this.onProgress(this.candleStepsDone, this.totalCandleSteps);
+      this.nextProgress += PROGRESS_EVERY_STEPS;
+    }
+    return true;
+  }
+
+  private growCurve(): void {
+    const times = new Float64Array(this.curveTimes.length * 2);
+    const equity = new Float64Array(this.curveEquity.length * 2);
+    times.set(this.curveTimes);
+    equity.set(this.curveEquity);
+    this.curveTimes = times;
+    this.curveEquity = equity;
+  }
+
+  private newDay(nowMs: number): void {
+    if (this.dayEndMs > -Infinity) this.dailyEquity.push(this.lastEquity);
+    this.dayEndMs = Math.floor(nowMs / ONE_DAY_MS) * ONE_DAY_MS + ONE_DAY_MS;
+    this.day = emptyDay(utcDay(nowMs));
+    this.view.day = this.day;
+  }
+
+  /** Exits first, for every open position on the candle that just closed. */
+  private exits(nowMs: number): void {
+    const runs = this.runs;
+    const engine = this.engine;
+    const screens = this.screensExits;
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      if (!r.active || !r.position) continue;
+      // A plain hold changes nothing: the screen says so without building the answer.
+      if (screens && !engine.screenExit!(r.position, r.series, r.ptr, nowMs)) continue;
+      this.exit(r, r.ptr, nowMs);
+    }
+  }
+
+  private exit(r: PairRun, i: number, nowMs: number): void {
+    const decision = this.engine.checkExit(r.position!, r.series, i, nowMs, this.view.freeBase[r.base] ?? 0, r.market);
+    if (decision.action === 'hold') {
+      if (decision.updated) {
+        r.position = decision.updated;
+        this.positionsDirty = true;
+      }
+      return;
+    }
+    const amountUnits = Math.min(Math.round(decision.amountBase * r.amountScale), r.bookAmountUnits);
+    if (amountUnits <= 0) return;
+    this.sell(r, i, nowMs, exitPrice(decision, r, i, this.exitFill), amountUnits, decision.reason, false);
+    // Like the tick, a pair that sent an order this step (filled or refused) takes no entry in it.
+    r.soldThisStep = true;
+  }
+
+  /** Entries for pairs that had no position at the start of the step (and sent no sell in it). */
+  private entries(nowMs: number): void {
+    const runs = this.runs;
+    const engine = this.engine;
+    const screens = this.screensEntries;
+    const warmup = this.warmup;
+    const gapWindow = this.gapWindow;
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      if (!r.active || r.position || r.soldThisStep) continue;
+      const i = r.ptr;
+      if (i + 1 < warmup || r.lastGapIdx[i]! > Math.max(0, i + 1 - gapWindow)) continue;
+      const day = this.day;
+      if (day.killSwitchTripped) {
+        this.refuse('halt:kill-switch');
+        continue;
+      }
+      if (screens) {
+        const screened = engine.screenEntry!(r.series, i, day);
+        if (screened) {
+          if (screened.stage === 'risk') this.riskRefusals[screened.rule] = (this.riskRefusals[screened.rule] ?? 0) + 1;
+          continue;
+        }
+      }
+      this.entry(r, i, nowMs);
+    }
+  }
+
+  /** The engine's full entry decision for `r` at candle i and, on a buy, the fill at the next open. */
+  private entry(r: PairRun, i: number, nowMs: number): void {
+    this.fillView();
+    const view = this.view;
+    const day = this.day;
+    const decision = this.engine.checkEntry(r.series, i, view);
+    if (decision.action === 'none') {
+      if (decision.stage === 'risk') this.riskRefusals[decision.rule] = (this.riskRefusals[decision.rule] ?? 0) + 1;
+      return;
+    }
+    const limit = reserveRefusal({ trades: day.trades, pairTrades: day.tradesByPair[r.pair] ?? 0, killSwitchTripped: day.killSwitchTripped }, this.config.limits);
+    if (limit) {
+      this.refuse(`limits:${limit}`);
+      return;
+    }
+    if (i + 1 >= r.n || r.openTimes[i + 1] !== nowMs) {
+      this.refuse('data:no-next-candle');
+      return;
+    }
     const m = r.market;
-    const price = rawPrice * (1 - slip);
+    const price = r.open[i + 1]! * (1 + this.slip);
+    const amountBase = floorToDecimals(decision.costQuote / price, m.amountDecimals);
+    const amountUnits = Math.round(amountBase * r.amountScale);
+    const costUnits = toUnits(amountBase * price);
+    if (amountBase < m.minAmountBase || costUnits < toUnits(m.minCostQuote)) {
+      this.refuse('order:minimum-not-met');
+      return;
+    }
+    const feeUnits = Math.round(costUnits * m.takerFeeRate);
+    if (costUnits + feeUnits > this.quoteUnits) {
+      this.refuse('order:insufficient-funds');
+      return;
+    }
+    this.quoteUnits -= costUnits + feeUnits;
+    day.trades++;
+    day.tradesByPair[r.pair] = (day.tradesByPair[r.pair] ?? 0) + 1;
+    const mode = this.mode;
+    const clientOrderId = clientOrderIdFor({ mode, pair: r.pair, side: 'buy', reason: 'entry', decidedOn: iso(nowMs) });
+    const plan = decision.plan;
+    // Built field by field, always in the same order (no conditional spreads): every position has
+    // the same internal layout, so the exit checks that read it at every candle stay fast.
+    const position: Position = {
+      mode,
+      pair: r.pair,
+      amountBase,
+      entryPrice: price,
+      entryTimeMs: nowMs,
+      costQuote: costUnits / QUOTE_UNITS,
+      entryFeeQuote: feeUnits / QUOTE_UNITS,
+      strategy: plan.strategy,
+      entryClientOrderId: clientOrderId,
+      appliedOrderIds: [clientOrderId],
+      version: 1,
+    };
+    if (plan.stopPrice !== undefined) position.stopPrice = plan.stopPrice;
+    if (plan.takeProfitPrice !== undefined) position.takeProfitPrice = plan.takeProfitPrice;
+    const t = plan.trailing;
+    if (t) position.trailing = { activationPrice: t.activationPrice, distanceFraction: t.distanceFraction, highestPrice: price, armed: price >= t.activationPrice };
+    if (plan.maxHoldMs !== undefined) position.maxHoldUntilMs = nowMs + plan.maxHoldMs;
+    r.position = position;
+    this.openCount++;
+    r.bookAmountUnits = amountUnits;
+    r.bookCostUnits = costUnits;
+    r.bookFeeUnits = feeUnits;
+    r.entryIdx = i + 1;
+    this.fills.push({ timeMs: nowMs, pair: r.pair, side: 'buy', reason: 'entry', clientOrderId, price, amountBase, costQuote: costUnits / QUOTE_UNITS, feeQuote: feeUnits / QUOTE_UNITS });
+    view.freeQuote = this.quoteUnits / QUOTE_UNITS;
+    view.freeBase[r.base] = amountBase;
+    this.positionsDirty = true;
+  }
+
+  /** Sells `amountUnits` of a run's position at `rawPrice` (before slippage); returns false if refused. */
+  private sell(r: PairRun, i: number, nowMs: number, rawPrice: number, amountUnits: number, reason: BacktestExitReason, forced: boolean): boolean {
+    const m = r.market;
+    const price = rawPrice * (1 - this.slip);
     const amountBase = amountUnits / r.amountScale;
     const proceedsUnits = toUnits(amountBase * price);
     if (!forced && (amountBase < m.minAmountBase || proceedsUnits < toUnits(m.minCostQuote))) {
-      refuse('exit:order-minimum-not-met');
+      this.refuse('exit:order-minimum-not-met');
       return false;
     }
     const feeUnits = Math.round(proceedsUnits * m.takerFeeRate);
@@ -183,12 +483,12 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     const entryFeeUnits = whole ? r.bookFeeUnits : Math.round((r.bookFeeUnits * amountUnits) / r.bookAmountUnits);
     const grossUnits = proceedsUnits - costUnits;
     const netUnits = grossUnits - feeUnits - entryFeeUnits;
-    quoteUnits += proceedsUnits - feeUnits;
-    recentDirty = true;
+    this.quoteUnits += proceedsUnits - feeUnits;
     const pos = r.position!;
+    const mode = this.mode;
     const clientOrderId = clientOrderIdFor({ mode, pair: r.pair, side: 'sell', reason: reason === 'end-of-data' ? 'force-exit' : reason, decidedOn: iso(nowMs) });
-    fills.push({ timeMs: nowMs, pair: r.pair, side: 'sell', reason, clientOrderId, price, amountBase, costQuote: proceedsUnits / QUOTE_UNITS, feeQuote: feeUnits / QUOTE_UNITS });
-    trades.push({
+    this.fills.push({ timeMs: nowMs, pair: r.pair, side: 'sell', reason, clientOrderId, price, amountBase, costQuote: proceedsUnits / QUOTE_UNITS, feeQuote: feeUnits / QUOTE_UNITS });
+    this.trades.push({
       pair: r.pair,
       strategy: pos.strategy,
       entryTimeMs: pos.entryTimeMs,
@@ -207,10 +507,10 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       candlesHeld: i - r.entryIdx + 1,
     });
     const pnlQuote = netUnits / QUOTE_UNITS;
-    closedTrades.push({
+    this.closedTrades.push({
       mode,
       clientOrderId,
-      exchangeOrderId: `backtest-${fills.length}`,
+      exchangeOrderId: `backtest-${this.fills.length}`,
       pair: r.pair,
       side: 'sell',
       reason: reason === 'end-of-data' ? 'force-exit' : reason,
@@ -226,204 +526,77 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     r.grossUnits += grossUnits;
     r.feeUnits += feeUnits + entryFeeUnits;
     r.netUnits += netUnits;
+    const day = this.day;
     day.realizedPnlQuote += pnlQuote;
     day.exits++;
-    if (lossLimitReached(day.realizedPnlQuote, config.limits.maxDailyLossQuote)) day.killSwitchTripped = true;
+    if (lossLimitReached(day.realizedPnlQuote, this.maxDailyLossQuote)) day.killSwitchTripped = true;
 
     r.bookAmountUnits -= amountUnits;
     r.bookCostUnits -= costUnits;
     r.bookFeeUnits -= entryFeeUnits;
-    view.freeBase[r.base] = r.bookAmountUnits / r.amountScale;
-    view.freeQuote = quoteUnits / QUOTE_UNITS;
-    r.position =
-      r.bookAmountUnits > 0
-        ? { ...pos, amountBase: r.bookAmountUnits / r.amountScale, costQuote: r.bookCostUnits / QUOTE_UNITS, entryFeeQuote: r.bookFeeUnits / QUOTE_UNITS }
-        : undefined;
-    positionsChanged();
+    this.view.freeBase[r.base] = r.bookAmountUnits / r.amountScale;
+    this.view.freeQuote = this.quoteUnits / QUOTE_UNITS;
+    if (r.bookAmountUnits > 0) {
+      r.position = { ...pos, amountBase: r.bookAmountUnits / r.amountScale, costQuote: r.bookCostUnits / QUOTE_UNITS, entryFeeQuote: r.bookFeeUnits / QUOTE_UNITS };
+    } else {
+      r.position = undefined;
+      this.openCount--;
+    }
+    this.positionsDirty = true;
     return true;
-  };
+  }
 
-  for (;;) {
-    let T = Infinity;
-    for (const r of runs) if (r.ptr < r.n && r.openTimes[r.ptr]! < T) T = r.openTimes[r.ptr]!;
-    if (T === Infinity) break;
-    const nowMs = T + FIVE_MINUTES_MS;
-    if (steps === 0) firstTimeMs = T;
-    view.nowMs = nowMs;
+  private refuse(key: string): void {
+    this.refusals[key] = (this.refusals[key] ?? 0) + 1;
+  }
 
-    if (nowMs >= dayEndMs) {
-      if (dayEndMs > -Infinity) dailyEquity.push(lastEquity);
-      dayEndMs = Math.floor(nowMs / ONE_DAY_MS) * ONE_DAY_MS + ONE_DAY_MS;
-      day = emptyDay(utcDay(nowMs));
-      view.day = day;
+  private equityNow(): number {
+    const runs = this.runs;
+    let equity = this.quoteUnits / QUOTE_UNITS;
+    if (this.openCount === 0) return equity;
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!;
+      const p = r.position;
+      if (p) equity += p.amountBase * (r.hasPrice ? r.lastClose : p.entryPrice);
     }
+    return equity;
+  }
 
-    let exposed = false;
-    for (const r of runs) {
-      r.active = r.ptr < r.n && r.openTimes[r.ptr] === T;
-      if (!r.active) continue;
-      const i = r.ptr;
-      view.lastPrice[r.pair] = r.candles[i]!.close;
-      const qv = r.quoteVolume24h[i]!;
-      view.quoteVolume24h[r.pair] = qv === qv ? qv : undefined;
-      r.candlesProcessed++;
-      if (r.position) {
-        r.candlesExposed++;
-        exposed = true;
+  /** Fills the view for checkEntry (see the fields above). */
+  private fillView(): void {
+    const view = this.view;
+    const runs = this.runs;
+    if (this.viewStep !== this.steps) {
+      this.viewStep = this.steps;
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        if (!r.hasPrice) continue;
+        view.lastPrice[r.pair] = r.lastClose;
+        const qv = r.lastQuoteVolume24h;
+        view.quoteVolume24h[r.pair] = qv === qv ? qv : undefined;
       }
-    }
-    if (exposed) stepsExposed++;
-
-    // The live tick reads the trade ledger once, before its exits: so does the replay.
-    const cutoffMs = nowMs - lookbackMs;
-    while (recentStart < closedTrades.length && closedTrades[recentStart]!.timestampMs < cutoffMs) {
-      recentStart++;
-      recentDirty = true;
-    }
-    if (recentDirty) {
-      view.recentTrades = closedTrades.slice(recentStart);
-      recentDirty = false;
-    }
-    view.equityQuote = equityNow();
-    view.freeQuote = quoteUnits / QUOTE_UNITS;
-
-    // Exits first.
-    for (const r of runs) {
-      if (!r.active || !r.position) continue;
-      const i = r.ptr;
-      const decision = engine.checkExit(r.position, r.series, i, nowMs, view.freeBase[r.base] ?? 0, r.market);
-      if (decision.action === 'hold') {
-        if (decision.updated) {
-          r.position = decision.updated;
-          positionsChanged();
-        }
-        continue;
-      }
-      const amountUnits = Math.min(Math.round(decision.amountBase * r.amountScale), r.bookAmountUnits);
-      if (amountUnits <= 0) continue;
-      sell(r, i, nowMs, exitPrice(decision, r, i, exitFill), amountUnits, decision.reason, false);
-      // Like the tick, a pair that sent an order this step (filled or refused) takes no entry in it.
-      r.soldThisStep = true;
-    }
-
-    // Entries for pairs without a position.
-    for (const r of runs) {
-      if (!r.active || r.position || r.soldThisStep) continue;
-      const i = r.ptr;
-      if (i + 1 < warmup || r.lastGapIdx[i]! > Math.max(0, i + 1 - gapWindow)) continue;
-      if (day.killSwitchTripped) {
-        refuse('halt:kill-switch');
-        continue;
-      }
-      const decision = engine.checkEntry(r.series, i, view);
-      if (decision.action === 'none') {
-        if (decision.stage === 'risk') riskRefusals[decision.rule] = (riskRefusals[decision.rule] ?? 0) + 1;
-        continue;
-      }
-      const limit = reserveRefusal(
-        { trades: day.trades, pairTrades: day.tradesByPair[r.pair] ?? 0, killSwitchTripped: day.killSwitchTripped },
-        config.limits,
-      );
-      if (limit) {
-        refuse(`limits:${limit}`);
-        continue;
-      }
-      if (i + 1 >= r.n || r.openTimes[i + 1] !== nowMs) {
-        refuse('data:no-next-candle');
-        continue;
-      }
-      const m = r.market;
-      const price = r.candles[i + 1]!.open * (1 + slip);
-      const amountBase = floorToDecimals(decision.costQuote / price, m.amountDecimals);
-      const amountUnits = Math.round(amountBase * r.amountScale);
-      const costUnits = toUnits(amountBase * price);
-      if (amountBase < m.minAmountBase || costUnits < toUnits(m.minCostQuote)) {
-        refuse('order:minimum-not-met');
-        continue;
-      }
-      const feeUnits = Math.round(costUnits * m.takerFeeRate);
-      if (costUnits + feeUnits > quoteUnits) {
-        refuse('order:insufficient-funds');
-        continue;
-      }
-      quoteUnits -= costUnits + feeUnits;
-      day.trades++;
-      day.tradesByPair[r.pair] = (day.tradesByPair[r.pair] ?? 0) + 1;
-      const clientOrderId = clientOrderIdFor({ mode, pair: r.pair, side: 'buy', reason: 'entry', decidedOn: iso(nowMs) });
-      const plan = decision.plan;
-      r.position = {
-        mode,
-        pair: r.pair,
-        amountBase,
-        entryPrice: price,
-        entryTimeMs: nowMs,
-        costQuote: costUnits / QUOTE_UNITS,
-        entryFeeQuote: feeUnits / QUOTE_UNITS,
-        strategy: plan.strategy,
-        entryClientOrderId: clientOrderId,
-        ...(plan.stopPrice !== undefined ? { stopPrice: plan.stopPrice } : {}),
-        ...(plan.takeProfitPrice !== undefined ? { takeProfitPrice: plan.takeProfitPrice } : {}),
-        ...(plan.trailing ? { trailing: { ...plan.trailing, highestPrice: price, armed: price >= plan.trailing.activationPrice } } : {}),
-        ...(plan.maxHoldMs !== undefined ? { maxHoldUntilMs: nowMs + plan.maxHoldMs } : {}),
-        appliedOrderIds: [clientOrderId],
-        version: 1,
-      };
-      r.bookAmountUnits = amountUnits;
-      r.bookCostUnits = costUnits;
-      r.bookFeeUnits = feeUnits;
-      r.entryIdx = i + 1;
-      fills.push({ timeMs: nowMs, pair: r.pair, side: 'buy', reason: 'entry', clientOrderId, price, amountBase, costQuote: costUnits / QUOTE_UNITS, feeQuote: feeUnits / QUOTE_UNITS });
-      view.freeQuote = quoteUnits / QUOTE_UNITS;
-      view.freeBase[r.base] = amountBase;
-      positionsChanged();
-    }
-
-    // A position still open when its pair's data ends is sold at the last close.
-    for (const r of runs) {
-      if (r.ptr === r.n - 1 && r.position && r.openTimes[r.ptr] === T) {
-        sell(r, r.ptr, nowMs, r.candles[r.ptr]!.close, r.bookAmountUnits, 'end-of-data', true);
+      view.equityQuote = this.stepEquity;
+      if (this.viewRecentStart !== this.recentStart || this.viewRecentEnd !== this.stepRecentEnd) {
+        view.recentTrades = this.closedTrades.slice(this.recentStart, this.stepRecentEnd);
+        this.viewRecentStart = this.recentStart;
+        this.viewRecentEnd = this.stepRecentEnd;
       }
     }
-
-    lastEquity = equityNow();
-    curveTimes[steps] = nowMs;
-    curveEquity[steps] = lastEquity;
-    if (lastEquity > peakEquity) peakEquity = lastEquity;
-    const drawdown = peakEquity - lastEquity;
-    if (drawdown > maxDrawdownQuote) maxDrawdownQuote = drawdown;
-    if (peakEquity > 0 && drawdown / peakEquity > maxDrawdownFraction) maxDrawdownFraction = drawdown / peakEquity;
-    steps++;
-
-    for (const r of runs) {
-      if (!r.active) continue;
-      r.ptr++;
-      candleStepsDone++;
-      r.soldThisStep = false;
-    }
-    if (candleStepsDone >= nextProgress && input.onProgress) {
-      input.onProgress(candleStepsDone, totalCandleSteps);
-      nextProgress += PROGRESS_EVERY_STEPS;
+    if (this.positionsDirty) {
+      const open: Position[] = [];
+      for (const r of runs) if (r.position) open.push(r.position);
+      view.openPositions = open;
+      this.positionsDirty = false;
     }
   }
-  if (steps > 0) dailyEquity.push(lastEquity);
-  for (const [rule, count] of Object.entries(riskRefusals)) refusals[`risk:${rule}`] = count;
-  input.onProgress?.(candleStepsDone, totalCandleSteps);
-  if (!Number.isSafeInteger(quoteUnits)) throw new Error('balance too large to account for exactly at 1e-8 quote');
 
-  return {
-    summary: summarize(),
-    trades,
-    fills,
-    equity: { closeTimeMs: curveTimes.subarray(0, steps), equityQuote: curveEquity.subarray(0, steps), length: steps },
-  };
-
-  function summarize() {
+  private summarize(): BacktestResult['summary'] {
     let grossUnits = 0;
     let feeUnits = 0;
     let netUnits = 0;
     let wins = 0;
     const pairs: Record<Pair, PairSummary> = {};
-    for (const r of runs) {
+    for (const r of this.runs) {
       grossUnits += r.grossUnits;
       feeUnits += r.feeUnits;
       netUnits += r.netUnits;
@@ -431,7 +604,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       pairs[r.pair] = {
         pair: r.pair,
         candles: r.n - r.firstIdx,
-        gaps: gapReport(r.candles.slice(r.firstIdx)),
+        gaps: gapReportOfTimes(r.openTimes.subarray(r.firstIdx)),
         trades: r.trades,
         wins: r.wins,
         winRate: r.trades ? r.wins / r.trades : null,
@@ -441,15 +614,19 @@ export function runBacktest(input: BacktestInput): BacktestResult {
         exposureFraction: r.candlesProcessed ? r.candlesExposed / r.candlesProcessed : 0,
       };
     }
-    const lastTime = steps > 0 ? curveTimes[steps - 1]! : NaN;
+    const steps = this.steps;
+    const trades = this.trades;
+    const exitFill = this.exitFill;
+    const startUnits = this.startUnits;
+    const lastTime = steps > 0 ? this.curveTimes[steps - 1]! : NaN;
     return {
-      quote,
-      fromIso: steps > 0 ? iso(firstTimeMs) : '',
+      quote: this.quote,
+      fromIso: steps > 0 ? iso(this.firstTimeMs) : '',
       toIso: steps > 0 ? iso(lastTime) : '',
       steps,
-      candlesProcessed: candleStepsDone,
+      candlesProcessed: this.candleStepsDone,
       startEquityQuote: startUnits / QUOTE_UNITS,
-      endEquityQuote: quoteUnits / QUOTE_UNITS,
+      endEquityQuote: this.quoteUnits / QUOTE_UNITS,
       grossPnlQuote: grossUnits / QUOTE_UNITS,
       feesQuote: feeUnits / QUOTE_UNITS,
       netPnlQuote: netUnits / QUOTE_UNITS,
@@ -458,17 +635,17 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       wins,
       losses: trades.length - wins,
       winRate: trades.length ? wins / trades.length : null,
-      maxDrawdownFraction,
-      maxDrawdownQuote,
-      sharpe: dailySharpe(dailyEquity),
+      maxDrawdownFraction: this.maxDrawdownFraction,
+      maxDrawdownQuote: this.maxDrawdownQuote,
+      sharpe: dailySharpe(this.dailyEquity),
       sharpeMethod: SHARPE_METHOD,
-      exposureFraction: steps ? stepsExposed / steps : 0,
+      exposureFraction: steps ? this.stepsExposed / steps : 0,
       pairs,
-      refusals,
+      refusals: this.refusals,
       assumptions: {
         exitFill,
-        slippageBps: config.paper.slippageBps,
-        takerFeeRate: { ...view.takerFeeRate },
+        slippageBps: this.config.paper.slippageBps,
+        takerFeeRate: { ...this.view.takerFeeRate },
         entryFill: 'open of the candle after the signal candle, plus slippage',
         stopFill:
           exitFill === 'level'
@@ -487,81 +664,67 @@ export function runBacktest(input: BacktestInput): BacktestResult {
 
 /** Where an exit fills, before slippage, clamped to the candle's range. */
 function exitPrice(decision: Extract<ExitDecision, { action: 'sell' }>, r: PairRun, i: number, exitFill: 'level' | 'next-open'): number {
-  const c = r.candles[i]!;
+  const open = r.open[i]!;
   let price: number;
   switch (exitFill === 'next-open' ? 'next-open' : decision.reason) {
     case 'stop-loss':
     case 'trailing-stop':
-      price = c.open <= decision.triggerPrice ? c.open : decision.triggerPrice;
+      price = open <= decision.triggerPrice ? open : decision.triggerPrice;
       break;
     case 'take-profit':
-      price = c.open >= decision.triggerPrice ? c.open : decision.triggerPrice;
+      price = open >= decision.triggerPrice ? open : decision.triggerPrice;
       break;
-    default: {
-      const next = r.candles[i + 1];
-      return next && next.openTimeMs === c.openTimeMs + FIVE_MINUTES_MS ? next.open : c.close;
-    }
+    default:
+      return i + 1 < r.n && r.openTimes[i + 1] === r.openTimes[i]! + FIVE_MINUTES_MS ? r.open[i + 1]! : r.close[i]!;
   }
-  return Math.min(Math.max(price, c.low), c.high);
+  return Math.min(Math.max(price, r.low[i]!), r.high[i]!);
 }
 
-/** Distinct candle times across all pairs (the replay's steps), by a k-way merge of the series. */
-function countTimeline(runs: readonly PairRun[]): number {
-  const ptr = runs.map((r) => r.firstIdx);
-  let steps = 0;
-  for (;;) {
-    let t = Infinity;
-    for (let k = 0; k < runs.length; k++) if (ptr[k]! < runs[k]!.n && runs[k]!.openTimes[ptr[k]!]! < t) t = runs[k]!.openTimes[ptr[k]!]!;
-    if (t === Infinity) return steps;
-    for (let k = 0; k < runs.length; k++) if (runs[k]!.openTimes[ptr[k]!] === t) ptr[k]!++;
-    steps++;
-  }
-}
-
-function makeRun(
-  pair: Pair,
-  all: readonly Candle[],
-  markets: Record<Pair, MarketInfo>,
-  engine: DecisionEngine,
-  fromMs: number,
-  toMs: number,
-): PairRun {
+function makeRun(s: BacktestSeries, markets: Record<Pair, MarketInfo>, engine: DecisionEngine, fromMs: number, toMs: number): PairRun {
+  const pair = s.pair;
   const market = markets[pair];
   if (!market) throw new Error(`no market rules for ${pair}`);
+  const source = 'columns' in s ? s.columns : s.candles;
+  const all = isCandleColumns(source) ? source : columnsFromCandles(source);
   let end = all.length;
-  while (end > 0 && all[end - 1]!.openTimeMs >= toMs) end--;
-  const candles = end === all.length ? all : all.slice(0, end);
-  const n = candles.length;
-  const openTimes = new Float64Array(n);
+  while (end > 0 && all.openTimeMs[end - 1]! >= toMs) end--;
+  const cols = end === all.length ? all : sliceColumns(all, 0, end);
+  const n = cols.length;
+  const { openTimeMs: openTimes, close, volume } = cols;
   const lastGapIdx = new Int32Array(n);
   const quoteVolume24h = new Float64Array(n);
   let lastGap = 0;
   let rolling = 0;
   let firstIdx = n;
   for (let i = 0; i < n; i++) {
-    const c = candles[i]!;
-    openTimes[i] = c.openTimeMs;
-    if (i > 0 && c.openTimeMs - candles[i - 1]!.openTimeMs > FIVE_MINUTES_MS) lastGap = i;
+    const t = openTimes[i]!;
+    if (i > 0 && t - openTimes[i - 1]! > FIVE_MINUTES_MS) lastGap = i;
     lastGapIdx[i] = lastGap;
-    rolling += c.volume * c.close;
-    if (i >= CANDLES_PER_DAY) rolling -= candles[i - CANDLES_PER_DAY]!.volume * candles[i - CANDLES_PER_DAY]!.close;
+    rolling += volume[i]! * close[i]!;
+    if (i >= CANDLES_PER_DAY) rolling -= volume[i - CANDLES_PER_DAY]! * close[i - CANDLES_PER_DAY]!;
     quoteVolume24h[i] = i >= CANDLES_PER_DAY - 1 ? rolling : NaN;
-    if (firstIdx === n && c.openTimeMs >= fromMs) firstIdx = i;
+    if (firstIdx === n && t >= fromMs) firstIdx = i;
   }
   return {
     pair,
     base: market.base,
     market,
-    candles,
     n,
     openTimes,
-    series: engine.prepare(pair, candles),
+    open: cols.open,
+    high: cols.high,
+    low: cols.low,
+    close,
+    series: s.prepared ? checkedPrepared(s.prepared, n) : prepareSeries(engine, pair, source, cols),
     firstIdx,
     ptr: firstIdx,
     lastGapIdx,
     quoteVolume24h,
     amountScale: 10 ** market.amountDecimals,
     active: false,
+    hasPrice: false,
+    lastClose: NaN,
+    lastQuoteVolume24h: NaN,
     soldThisStep: false,
     position: undefined,
     bookAmountUnits: 0,
@@ -576,6 +739,20 @@ function makeRun(
     feeUnits: 0,
     netUnits: 0,
   };
+}
+
+/** A series prepared elsewhere must cover exactly the replayed candles (cut at `toMs`). */
+function checkedPrepared(prepared: PreparedSeries, n: number): PreparedSeries {
+  const length = prepared instanceof PreparedPairSeries ? prepared.length : prepared.candles.length;
+  if (length !== n) throw new Error(`${prepared.pair}: the prepared series holds ${length} candles, the replay ${n}`);
+  return prepared;
+}
+
+/** The engine's series for the replayed candles: from columns when the engine takes them, else from candle objects. */
+function prepareSeries(engine: DecisionEngine, pair: Pair, source: readonly Candle[] | CandleColumns, cols: CandleColumns): PreparedSeries {
+  if (engine.prepareColumns) return engine.prepareColumns(pair, cols);
+  const candles = isCandleColumns(source) ? candlesFromColumns(cols) : source.length === cols.length ? source : source.slice(0, cols.length);
+  return engine.prepare(pair, candles);
 }
 
 const toUnits = (quoteAmount: number) => Math.round(quoteAmount * QUOTE_UNITS);

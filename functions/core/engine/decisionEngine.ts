@@ -2,13 +2,14 @@
 // in order; mental exits for open positions. Pure and synchronous: the live tick, the paper tick
 // and the backtest call the same methods and differ only in where state comes from.
 import type { BotConfig } from '../config.js';
-import type { Candle, MarketInfo, Pair, Position } from '../types.js';
+import type { Candle, DayCounters, MarketInfo, Pair, Position } from '../types.js';
+import type { CandleColumns } from './candleColumns.js';
 import type { ExitsConfig } from './config.js';
 import { buildEntryPlan } from './entryPlan.js';
 import { resolveExits } from './exitSettings.js';
 import { IndicatorPlan } from './indicatorPlan.js';
-import { evaluateExit } from './mentalExit.js';
-import { PreparedPairSeries } from './preparedPairSeries.js';
+import { evaluateExit, exitPending } from './mentalExit.js';
+import { PreparedPairSeries, type PreparedParts } from './preparedPairSeries.js';
 import { checkProtections, protectionsHistoryMs } from './protections/protections.js';
 import { baseOf, exposureFor } from './risk/exposure.js';
 import { checkFeeEdge, expectedEdge } from './risk/feeEdgeGate.js';
@@ -20,13 +21,24 @@ import { MomentumStrategy } from './strategies/momentum.js';
 import { RegimeStrategy } from './strategies/regime.js';
 import { ScalpingStrategy } from './strategies/scalping.js';
 import type { PositionStrategyName, SignalExit, Strategy, StrategyRefusal, StrategySignal } from './strategies/strategy.js';
-import type { DecisionEngine, EntryDecision, ExitDecision, Explanation, PortfolioView, PreparedSeries, Signal } from './types.js';
+import type { DecisionEngine, EntryDecision, EntryScreen, ExitDecision, Explanation, PortfolioView, PreparedSeries, Signal } from './types.js';
 
 /** Kraken serves at most 720 OHLC rows and the last is still forming. */
 export const MAX_LIVE_CANDLES = 719;
 
 /** Strategy name stored on positions opened by an operator's force-entry. */
 export const FORCED_ENTRY_STRATEGY = 'force-entry';
+
+type DayBlockRule = 'kill-switch' | 'daily-loss' | 'daily-trade-cap' | 'pair-trade-cap';
+
+/** `screenEntry`'s answers, shared (a screen allocates nothing). */
+const NO_SIGNAL_SCREEN: EntryScreen = Object.freeze({ stage: 'signal', rule: 'no-signal' });
+const DAY_BLOCK_SCREENS: Record<DayBlockRule, EntryScreen> = {
+  'kill-switch': Object.freeze({ stage: 'risk', rule: 'kill-switch' }),
+  'daily-loss': Object.freeze({ stage: 'risk', rule: 'daily-loss' }),
+  'daily-trade-cap': Object.freeze({ stage: 'risk', rule: 'daily-trade-cap' }),
+  'pair-trade-cap': Object.freeze({ stage: 'risk', rule: 'pair-trade-cap' }),
+};
 
 interface PairSetup {
   strategies: Strategy[];
@@ -53,6 +65,8 @@ export class StrategyRiskEngine implements DecisionEngine {
   private readonly exitSetups: Map<string, ExitSetup>;
   private readonly pairSetups = new Map<Pair, PairSetup>();
   private readonly quoteVolumeSlot: number;
+  /** What entry signals depend on besides the candles: series screened by another engine with the same key can be reused. */
+  private readonly entrySignalsKey: string;
 
   constructor(private readonly config: BotConfig) {
     const problems = engineConfigProblems(config);
@@ -77,6 +91,7 @@ export class StrategyRiskEngine implements DecisionEngine {
     ]);
     this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
     this.warmupCandles = plan.warmupCandles();
+    this.entrySignalsKey = JSON.stringify([config.strategies, this.warmupCandles, plan.specs]);
     if (this.warmupCandles > MAX_LIVE_CANDLES) {
       throw new Error(
         `Invalid engine configuration: the indicators need ${this.warmupCandles} closed 5m candles, more than the ${MAX_LIVE_CANDLES} a live tick gets from Kraken; shorten the longest period (1h and 15m periods count 12× and 3×)`,
@@ -97,7 +112,7 @@ export class StrategyRiskEngine implements DecisionEngine {
   checkEntry(series: PreparedSeries, i: number, portfolio: PortfolioView): EntryDecision {
     const s = this.own(series);
     const pair = s.pair;
-    if (!(i >= this.warmupCandles - 1 && i < s.length)) {
+    if (!this.inDecisionRange(s, i)) {
       return { action: 'none', pair, stage: 'signal', rule: 'warmup', reason: 'not enough closed candles for the indicators yet', explanation: { index: i, candles: s.length, warmupCandles: this.warmupCandles } };
     }
     // Day-level blocks first: they are plain field reads and, when in force, the answer that matters.
@@ -132,6 +147,63 @@ export class StrategyRiskEngine implements DecisionEngine {
     return this.riskCheck(s, i, portfolio, signal, costQuote ?? Number.NaN);
   }
 
+  /** `prepare` from columns, with the entry signals of every candle worked out for `screenEntry`. */
+  prepareColumns(pair: Pair, columns: CandleColumns): PreparedSeries {
+    const s = new PreparedPairSeries(pair, columns, this.plan);
+    s.entrySignals = this.entrySignalsOf(s);
+    s.entrySignalsKey = this.entrySignalsKey;
+    return s;
+  }
+
+  /**
+   * A series from parts another engine built from the same configuration worked out (usually
+   * `prepareColumns` on a worker thread, then `PreparedPairSeries.parts()`).
+   */
+  preparedFromParts(pair: Pair, parts: PreparedParts): PreparedSeries {
+    if (parts.entrySignals && parts.entrySignalsKey !== this.entrySignalsKey) throw new Error('prepared parts come from an engine with other strategies');
+    // The key that came with the parts is an equal string but another object: comparing it at
+    // every candle would compare its characters. This engine's own key compares by reference.
+    return PreparedPairSeries.fromParts(pair, this.plan, parts.entrySignals ? { ...parts, entrySignalsKey: this.entrySignalsKey } : parts);
+  }
+
+  screenEntry(series: PreparedSeries, i: number, day: DayCounters): EntryScreen | undefined {
+    const s = this.own(series);
+    if (!this.inDecisionRange(s, i)) return NO_SIGNAL_SCREEN;
+    const block = this.dayBlockRule(s.pair, day);
+    if (block) return DAY_BLOCK_SCREENS[block];
+    if (s.entrySignalsKey !== this.entrySignalsKey) {
+      s.entrySignals = this.entrySignalsOf(s);
+      s.entrySignalsKey = this.entrySignalsKey;
+    }
+    return s.entrySignals![i] === 1 ? undefined : NO_SIGNAL_SCREEN;
+  }
+
+  screenExit(position: Position, series: PreparedSeries, i: number, nowMs: number): boolean {
+    const s = this.own(series);
+    if (!(i >= 0 && i < s.length)) throw new RangeError(`screenExit: index ${i} outside the series (${s.length} candles)`);
+    return exitPending(position, s, i, nowMs, this.exitSetups.get(position.strategy)?.signalExit);
+  }
+
+  /** 1 for each candle where one of the pair's strategies signals an entry (what checkEntry's strategy loop finds), else 0. */
+  private entrySignalsOf(s: PreparedPairSeries): Uint8Array {
+    const strategies = this.setupFor(s.pair).strategies;
+    const out = new Uint8Array(s.length);
+    for (let i = Math.max(0, this.warmupCandles - 1); i < s.length; i++) {
+      for (let k = 0; k < strategies.length; k++) {
+        if (strategies[k]!.signals(s, i)) {
+          out[i] = 1;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether candle i can be decided on: the indicators are warm and it is in the series. */
+  private inDecisionRange(s: PreparedPairSeries, i: number): boolean {
+    return i >= this.warmupCandles - 1 && i < s.length;
+  }
+
   /**
    * Every risk rule after a signal, in order; the first failure is the refusal. A forced entry
    * (`requestedCostQuote` defined; NaN = use the sizing rule) has no expected edge, so it skips
@@ -142,20 +214,8 @@ export class StrategyRiskEngine implements DecisionEngine {
     const cfg = this.config;
     const forced = requestedCostQuote !== undefined;
     const checks: { rule: string; explanation: Explanation }[] = [];
-    const publicSignal = (edge: number): Signal => ({ strategy: signal.strategy, confidence: signal.confidence, expectedEdge: edge, explanation: signal.explanation });
-    const refuse = (c: RuleCheck & { ok: false }, edge = 0): EntryDecision => ({
-      action: 'none',
-      pair,
-      stage: 'risk',
-      rule: c.rule,
-      reason: c.reason,
-      explanation: c.explanation,
-      signal: publicSignal(edge),
-    });
-    const pass = (c: RuleCheck): void => {
-      checks.push({ rule: c.rule, explanation: c.explanation });
-    };
-
+    // Helpers are module functions, not closures: a closure made per call costs more than the
+    // rules it serves (and more again where function names are kept).
     const day = pf.day;
     checks.push({
       rule: 'daily-limits',
@@ -171,28 +231,28 @@ export class StrategyRiskEngine implements DecisionEngine {
     });
 
     const market = pf.markets[pair];
-    if (!market) return refuse({ ok: false, rule: 'market', reason: 'no market information for the pair', explanation: { pair } });
-    if (!market.active) return refuse({ ok: false, rule: 'market', reason: 'the market is not accepting market orders', explanation: { pair, active: false } });
+    if (!market) return refusal(pair, { ok: false, rule: 'market', reason: 'no market information for the pair', explanation: { pair } }, signal);
+    if (!market.active) return refusal(pair, { ok: false, rule: 'market', reason: 'the market is not accepting market orders', explanation: { pair, active: false } }, signal);
     checks.push({ rule: 'market', explanation: { active: true, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, amountDecimals: market.amountDecimals } });
 
     for (const c of [this.dataCheck(s, i, pf.nowMs), this.positionCheck(pair, pf)]) {
-      if (!c.ok) return refuse(c);
-      pass(c);
+      if (!c.ok) return refusal(pair, c, signal);
+      passed(checks, c);
     }
     for (const c of checkProtections(cfg.protections, pair, pf.recentTrades, pf.nowMs, pf.equityQuote)) {
-      if (!c.ok) return refuse(c);
-      pass(c);
+      if (!c.ok) return refusal(pair, c, signal);
+      passed(checks, c);
     }
     for (const c of [this.liquidityCheck(s, i, pf), this.spreadCheck(pair, pf)]) {
-      if (!c.ok) return refuse(c);
-      pass(c);
+      if (!c.ok) return refusal(pair, c, signal);
+      passed(checks, c);
     }
 
     const referencePrice = s.close[i]!;
     const exitSetup = this.exitSetups.get(signal.strategy)!;
     const atrValue = this.atrAt(s, i, exitSetup);
     const planned = buildEntryPlan(signal.strategy, exitSetup.exits, referencePrice, atrValue);
-    if (!planned.ok) return refuse({ ok: false, rule: 'exit-levels', reason: planned.reason, explanation: { mode: exitSetup.exits.mode, atr: atrValue } });
+    if (!planned.ok) return refusal(pair, { ok: false, rule: 'exit-levels', reason: planned.reason, explanation: { mode: exitSetup.exits.mode, atr: atrValue } }, signal);
     const plan = planned.plan;
     checks.push({
       rule: 'exit-levels',
@@ -213,8 +273,8 @@ export class StrategyRiskEngine implements DecisionEngine {
     const edge = expectedEdge(plan, referencePrice, target);
     if (!forced) {
       const gate = checkFeeEdge(edge, fee.rate, fee.source, cfg.fees);
-      if (!gate.ok) return refuse(gate, edge ?? 0);
-      pass(gate);
+      if (!gate.ok) return refusal(pair, gate, signal, edge ?? 0);
+      passed(checks, gate);
     }
 
     const exposure = exposureFor(pf, pair, market.base || baseOf(pair));
@@ -241,7 +301,7 @@ export class StrategyRiskEngine implements DecisionEngine {
       minimumBufferFraction: r.minimumBufferFraction,
       ...(requestedCostQuote !== undefined && !Number.isNaN(requestedCostQuote) ? { requestedCostQuote } : {}),
     });
-    if (!sized.ok) return refuse({ ok: false, rule: sized.rule, reason: sized.reason, explanation: sized.explanation }, edge ?? 0);
+    if (!sized.ok) return refusal(pair, { ok: false, rule: sized.rule, reason: sized.reason, explanation: sized.explanation }, signal, edge ?? 0);
     checks.push({ rule: 'sizing', explanation: sized.explanation });
     checks.push({ rule: 'minimums', explanation: { amountBase: sized.amountBase, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, bufferFraction: r.minimumBufferFraction } });
 
@@ -252,7 +312,7 @@ export class StrategyRiskEngine implements DecisionEngine {
       expectedAmountBase: sized.amountBase,
       referencePrice,
       plan,
-      signal: publicSignal(edge ?? 0),
+      signal: publicSignal(signal, edge ?? 0),
       checks,
     };
   }
@@ -260,29 +320,37 @@ export class StrategyRiskEngine implements DecisionEngine {
   private dayBlock(pair: Pair, pf: PortfolioView): (RuleCheck & { ok: false }) | undefined {
     const day = pf.day;
     const limits = this.config.limits;
-    if (day.killSwitchTripped) {
-      return { ok: false, rule: 'kill-switch', reason: 'the daily loss kill switch is tripped: no entries until the next UTC day', explanation: { day: day.day, realizedPnlQuote: day.realizedPnlQuote } };
+    switch (this.dayBlockRule(pair, day)) {
+      case undefined:
+        return undefined;
+      case 'kill-switch':
+        return { ok: false, rule: 'kill-switch', reason: 'the daily loss kill switch is tripped: no entries until the next UTC day', explanation: { day: day.day, realizedPnlQuote: day.realizedPnlQuote } };
+      case 'daily-loss':
+        return {
+          ok: false,
+          rule: 'daily-loss',
+          reason: 'realized loss today reached maxDailyLossQuote',
+          explanation: { day: day.day, realizedPnlQuote: day.realizedPnlQuote, maxDailyLossQuote: limits.maxDailyLossQuote },
+        };
+      case 'daily-trade-cap':
+        return { ok: false, rule: 'daily-trade-cap', reason: 'maxTradesPerDay entries already today', explanation: { day: day.day, trades: day.trades, maxTradesPerDay: limits.maxTradesPerDay } };
+      case 'pair-trade-cap':
+        return {
+          ok: false,
+          rule: 'pair-trade-cap',
+          reason: 'maxTradesPerPairPerDay entries already today on this pair',
+          explanation: { day: day.day, pairTrades: day.tradesByPair[pair] ?? 0, maxTradesPerPairPerDay: limits.maxTradesPerPairPerDay },
+        };
     }
-    if (day.realizedPnlQuote <= -limits.maxDailyLossQuote) {
-      return {
-        ok: false,
-        rule: 'daily-loss',
-        reason: 'realized loss today reached maxDailyLossQuote',
-        explanation: { day: day.day, realizedPnlQuote: day.realizedPnlQuote, maxDailyLossQuote: limits.maxDailyLossQuote },
-      };
-    }
-    if (day.trades >= limits.maxTradesPerDay) {
-      return { ok: false, rule: 'daily-trade-cap', reason: 'maxTradesPerDay entries already today', explanation: { day: day.day, trades: day.trades, maxTradesPerDay: limits.maxTradesPerDay } };
-    }
-    const pairTrades = day.tradesByPair[pair] ?? 0;
-    if (pairTrades >= limits.maxTradesPerPairPerDay) {
-      return {
-        ok: false,
-        rule: 'pair-trade-cap',
-        reason: 'maxTradesPerPairPerDay entries already today on this pair',
-        explanation: { day: day.day, pairTrades, maxTradesPerPairPerDay: limits.maxTradesPerPairPerDay },
-      };
-    }
+  }
+
+  /** The day-level rule that blocks entries on `pair` today, if any (plain field reads, nothing allocated). */
+  private dayBlockRule(pair: Pair, day: DayCounters): DayBlockRule | undefined {
+    const limits = this.config.limits;
+    if (day.killSwitchTripped) return 'kill-switch';
+    if (day.realizedPnlQuote <= -limits.maxDailyLossQuote) return 'daily-loss';
+    if (day.trades >= limits.maxTradesPerDay) return 'daily-trade-cap';
+    if ((day.tradesByPair[pair] ?? 0) >= limits.maxTradesPerPairPerDay) return 'pair-trade-cap';
     return undefined;
   }
 
@@ -364,6 +432,19 @@ export class StrategyRiskEngine implements DecisionEngine {
     if (series instanceof PreparedPairSeries && series.plan === this.plan) return series;
     throw new TypeError('the series was not prepared by this engine: call engine.prepare(pair, candles) first');
   }
+}
+
+/** A risk refusal after `signal`. */
+function refusal(pair: Pair, c: RuleCheck & { ok: false }, signal: StrategySignal, edge = 0): EntryDecision {
+  return { action: 'none', pair, stage: 'risk', rule: c.rule, reason: c.reason, explanation: c.explanation, signal: publicSignal(signal, edge) };
+}
+
+function publicSignal(signal: StrategySignal, edge: number): Signal {
+  return { strategy: signal.strategy, confidence: signal.confidence, expectedEdge: edge, explanation: signal.explanation };
+}
+
+function passed(checks: { rule: string; explanation: Explanation }[], c: RuleCheck): void {
+  checks.push({ rule: c.rule, explanation: c.explanation });
 }
 
 /** Strategies that run for some pair, the regime's routes included. */

@@ -7,6 +7,96 @@ import type { PreparedPairSeries } from './preparedPairSeries.js';
 import type { SignalExit } from './strategies/strategy.js';
 import type { ExitDecision, Explanation } from './types.js';
 
+// What `exitTrigger` found, as numbers: `exitPending` decides without allocating.
+const HOLD = 0;
+const LEVEL = 1;
+const TAKE_PROFIT = 2;
+const TRAILING_CLOSE = 3;
+const MAX_HOLD = 4;
+const SIGNAL = 5;
+
+/**
+ * The values `exitTrigger` worked out, reused between calls (decisions are synchronous). Numbers
+ * are always numbers (NaN for none), so storing one allocates nothing.
+ */
+const found = {
+  /** LEVEL: the stop or trailing level the low reached, and which of the two it is. */
+  level: Number.NaN,
+  reason: 'stop-loss' as ExitReason,
+  /** The trailing stop in force after this candle, if `hasTrailingStop` (none while not armed). */
+  hasTrailingStop: false,
+  trailingStop: Number.NaN,
+  /** Whether this candle moves the trailing state (a new high, or arming), and to what. */
+  moved: false,
+  highest: Number.NaN,
+  armed: false,
+  /** SIGNAL: the signal exit's values. */
+  why: undefined as Explanation | undefined,
+};
+
+/**
+ * The one decision behind `evaluateExit` and `exitPending`: which exit (if any) fires on candle
+ * `i`, in the documented order, with its values left in `found`.
+ */
+function exitTrigger(position: Position, s: PreparedPairSeries, i: number, nowMs: number, signalExit: SignalExit | undefined): number {
+  const high = s.high[i]!;
+  const low = s.low[i]!;
+  const close = s.close[i]!;
+  // A candle that closed before the entry says nothing about the position's price path.
+  const afterEntry = s.openTimeMs[i]! + FIVE_MINUTES_MS > position.entryTimeMs;
+  const trailing = position.trailing;
+  found.moved = false;
+  found.why = undefined;
+  const trailingStop = trailing?.armed ? trailing.highestPrice * (1 - trailing.distanceFraction) : undefined;
+  found.hasTrailingStop = trailingStop !== undefined;
+  found.trailingStop = trailingStop ?? Number.NaN;
+
+  if (afterEntry) {
+    let level = position.stopPrice;
+    let reason: ExitReason = 'stop-loss';
+    if (trailingStop !== undefined && (level === undefined || trailingStop > level)) {
+      level = trailingStop;
+      reason = 'trailing-stop';
+    }
+    if (level !== undefined && low <= level) {
+      found.level = level;
+      found.reason = reason;
+      return LEVEL;
+    }
+    const tp = position.takeProfitPrice;
+    if (tp !== undefined && high >= tp) return TAKE_PROFIT;
+    if (trailing) {
+      const highest = high > trailing.highestPrice ? high : trailing.highestPrice;
+      const armed = trailing.armed || high >= trailing.activationPrice;
+      found.highest = highest;
+      found.armed = armed;
+      found.moved = highest !== trailing.highestPrice || armed !== trailing.armed;
+      if (armed) {
+        found.hasTrailingStop = true;
+        found.trailingStop = highest * (1 - trailing.distanceFraction);
+        if (close <= found.trailingStop) return TRAILING_CLOSE;
+      }
+    }
+  }
+  if (position.maxHoldUntilMs !== undefined && nowMs >= position.maxHoldUntilMs) return MAX_HOLD;
+  if (afterEntry && signalExit) {
+    const why = signalExit.reversal(s, i);
+    if (why) {
+      found.why = why;
+      return SIGNAL;
+    }
+  }
+  return HOLD;
+}
+
+/**
+ * Whether `evaluateExit` would answer anything but a plain hold: an exit fires, or the trailing
+ * state moves (the position must be updated). Allocates nothing (but a firing signal exit's values).
+ */
+export function exitPending(position: Position, s: PreparedPairSeries, i: number, nowMs: number, signalExit: SignalExit | undefined): boolean {
+  return exitTrigger(position, s, i, nowMs, signalExit) !== HOLD || found.moved;
+}
+
 /**
  * Decides whether `position` exits on candle `i` of `s`.
  *
@@ -27,50 +117,29 @@ export function evaluateExit(
   market: MarketInfo,
   signalExit: SignalExit | undefined,
 ): ExitDecision {
+  const trigger = exitTrigger(position, s, i, nowMs, signalExit);
   const open = s.open[i]!;
   const high = s.high[i]!;
   const low = s.low[i]!;
   const close = s.close[i]!;
-  // A candle that closed before the entry says nothing about the position's price path.
-  const afterEntry = s.openTimeMs[i]! + FIVE_MINUTES_MS > position.entryTimeMs;
   const trailing = position.trailing;
-  let updated: Position | undefined;
-  let trailingStop: number | undefined = trailing?.armed ? trailing.highestPrice * (1 - trailing.distanceFraction) : undefined;
-
-  if (afterEntry) {
-    let level = position.stopPrice;
-    let reason: ExitReason = 'stop-loss';
-    if (trailingStop !== undefined && (level === undefined || trailingStop > level)) {
-      level = trailingStop;
-      reason = 'trailing-stop';
+  const trailingStop = found.hasTrailingStop ? found.trailingStop : undefined;
+  const updated: Position | undefined = found.moved && trailing ? { ...position, trailing: { ...trailing, highestPrice: found.highest, armed: found.armed } } : undefined;
+  switch (trigger) {
+    case LEVEL: {
+      const level = found.level;
+      return sell(position, found.reason, open < level ? open : level, freeBase, market, close, { low, open, level }, undefined);
     }
-    if (level !== undefined && low <= level) {
-      return sell(position, reason, open < level ? open : level, freeBase, market, close, { low, open, level }, undefined);
-    }
-    const tp = position.takeProfitPrice;
-    if (tp !== undefined && high >= tp) {
+    case TAKE_PROFIT: {
+      const tp = position.takeProfitPrice!;
       return sell(position, 'take-profit', open > tp ? open : tp, freeBase, market, close, { high, open, takeProfitPrice: tp }, undefined);
     }
-    if (trailing) {
-      const highest = high > trailing.highestPrice ? high : trailing.highestPrice;
-      const armed = trailing.armed || high >= trailing.activationPrice;
-      if (highest !== trailing.highestPrice || armed !== trailing.armed) {
-        updated = { ...position, trailing: { ...trailing, highestPrice: highest, armed } };
-      }
-      if (armed) {
-        trailingStop = highest * (1 - trailing.distanceFraction);
-        if (close <= trailingStop) {
-          return sell(position, 'trailing-stop', trailingStop, freeBase, market, close, { high, close, highestPrice: highest, level: trailingStop }, updated);
-        }
-      }
-    }
-  }
-  if (position.maxHoldUntilMs !== undefined && nowMs >= position.maxHoldUntilMs) {
-    return sell(position, 'max-hold', close, freeBase, market, close, { nowMs, maxHoldUntilMs: position.maxHoldUntilMs }, updated);
-  }
-  if (afterEntry && signalExit) {
-    const why = signalExit.reversal(s, i);
-    if (why) return sell(position, 'signal-reversal', close, freeBase, market, close, why, updated);
+    case TRAILING_CLOSE:
+      return sell(position, 'trailing-stop', trailingStop!, freeBase, market, close, { high, close, highestPrice: found.highest, level: trailingStop! }, updated);
+    case MAX_HOLD:
+      return sell(position, 'max-hold', close, freeBase, market, close, { nowMs, maxHoldUntilMs: position.maxHoldUntilMs! }, updated);
+    case SIGNAL:
+      return sell(position, 'signal-reversal', close, freeBase, market, close, found.why!, updated);
   }
   const explanation: Explanation = {
     close,

@@ -1,27 +1,35 @@
 // Core domain: a pair's closed 5m candles with every indicator computed once (O(n)), 15m and 1h
 // resampled from 5m, and for each 5m candle the index of the last CLOSED 15m/1h candle (no look-ahead).
 // Live ticks prepare a 720-candle window, backtests a whole history; decisions read it by index.
-import { resample } from '../candles.js';
-import { adx } from '../indicators/adx.js';
+import { adx, type AdxSeries } from '../indicators/adx.js';
 import { atr } from '../indicators/atr.js';
 import { choppiness } from '../indicators/choppiness.js';
 import { rollingStdDev } from '../indicators/rollingStdDev.js';
 import { rollingSum } from '../indicators/rollingSum.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
+import { trueRange } from '../indicators/trueRange.js';
 import { FIVE_MINUTES_MS, type Candle, type Pair } from '../types.js';
 import type { Timeframe } from './config.js';
+import { allocateColumns, canonicalColumns, candlesFromColumns, columnsFromCandles, isCandleColumns, resampleColumns, type CandleColumns } from './candleColumns.js';
 import { TIMEFRAME_MS, type IndicatorPlan, type IndicatorSpec } from './indicatorPlan.js';
 import type { PreparedSeries } from './types.js';
 
-/** Candle columns of one timeframe. */
-interface Columns {
-  openTimeMs: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
+/**
+ * Everything `prepare` computes, as typed arrays only: what a worker thread sends back (the
+ * buffers are transferred, not copied) for `PreparedPairSeries.fromParts`.
+ */
+export interface PreparedParts {
+  base: CandleColumns;
+  columns15m: CandleColumns;
+  columns1h: CandleColumns;
+  gapFreeRun: Int32Array;
+  index15m: Int32Array;
+  index1h: Int32Array;
+  ind: Float64Array[];
+  /** See `PreparedPairSeries.entrySignals`. */
+  entrySignals?: Uint8Array | undefined;
+  entrySignalsKey?: string | undefined;
 }
 
 /**
@@ -46,40 +54,105 @@ export class PreparedPairSeries implements PreparedSeries {
    */
   readonly index15m: Int32Array;
   readonly index1h: Int32Array;
-  /** Resampled candles, for display and tests. */
-  readonly candles15m: readonly Candle[];
-  readonly candles1h: readonly Candle[];
+  /** The 5m candles as columns, and the resampled 15m and 1h ones (empty when no indicator uses them). */
+  readonly columns: CandleColumns;
+  readonly columns15m: CandleColumns;
+  readonly columns1h: CandleColumns;
+  /**
+   * For each candle, 1 where a strategy of the engine that prepared the series for a replay
+   * signals an entry (its `screenEntry` reads it), and the key of that engine's strategies.
+   * Only replays fill it; the live tick does not need it.
+   */
+  entrySignals: Uint8Array | undefined;
+  entrySignalsKey: string | undefined;
+  private candleObjects: readonly Candle[] | undefined;
+  private candles15mObjects: readonly Candle[] | undefined;
+  private candles1hObjects: readonly Candle[] | undefined;
 
+  /**
+   * @param source the closed 5m candles, as objects (the live tick) or as columns (backtests: no
+   *   candle objects are made)
+   * @param parts already computed (see `fromParts`); computed here when left out
+   */
   constructor(
     readonly pair: Pair,
-    readonly candles: readonly Candle[],
+    source: readonly Candle[] | CandleColumns,
     /** The plan the slots follow; an engine only reads series prepared with its own plan. */
     readonly plan: IndicatorPlan,
+    parts?: PreparedParts,
   ) {
-    const base = columnsOf(candles);
-    this.length = candles.length;
+    const fromColumns = isCandleColumns(source);
+    this.candleObjects = fromColumns ? undefined : source;
+    const p = parts ?? computeParts(fromColumns ? source : columnsFromCandles(source), plan);
+    const base = p.base;
+    this.columns = base;
+    this.length = base.length;
     this.openTimeMs = base.openTimeMs;
     this.open = base.open;
     this.high = base.high;
     this.low = base.low;
     this.close = base.close;
     this.volume = base.volume;
-    this.gapFreeRun = gapFreeRuns(base.openTimeMs);
+    this.gapFreeRun = p.gapFreeRun;
+    this.columns15m = p.columns15m;
+    this.columns1h = p.columns1h;
+    this.index15m = p.index15m;
+    this.index1h = p.index1h;
+    this.ind = p.ind;
+    this.entrySignals = p.entrySignals;
+    this.entrySignalsKey = p.entrySignalsKey;
+  }
 
-    this.candles15m = plan.uses('15m') ? resample(candles, TIMEFRAME_MS['15m']) : [];
-    this.candles1h = plan.uses('1h') ? resample(candles, TIMEFRAME_MS['1h']) : [];
-    const byTimeframe: Record<Timeframe, Columns> = {
-      '5m': base,
-      '15m': columnsOf(this.candles15m),
-      '1h': columnsOf(this.candles1h),
+  /** A series from the `parts()` of one prepared elsewhere (usually on a worker thread) with an identical plan. */
+  static fromParts(pair: Pair, plan: IndicatorPlan, parts: PreparedParts): PreparedPairSeries {
+    if (parts.ind.length !== plan.specs.length) throw new Error(`prepared parts hold ${parts.ind.length} indicator slots, the plan has ${plan.specs.length}`);
+    const n = parts.base.length;
+    if (parts.gapFreeRun.length !== n || parts.index15m.length !== n || parts.index1h.length !== n || (parts.entrySignals && parts.entrySignals.length !== n)) {
+      throw new Error(`prepared parts do not match the ${n} candles they came with`);
+    }
+    // Objects rebuilt by a message between threads can differ in their internal layout from the
+    // ones made here; the hot path reads them at every candle, so give them the usual shapes.
+    const canonical: PreparedParts = {
+      base: canonicalColumns(parts.base),
+      columns15m: canonicalColumns(parts.columns15m),
+      columns1h: canonicalColumns(parts.columns1h),
+      gapFreeRun: parts.gapFreeRun,
+      index15m: parts.index15m,
+      index1h: parts.index1h,
+      ind: parts.ind.map((a) => a),
+      entrySignals: parts.entrySignals,
+      entrySignalsKey: parts.entrySignalsKey,
     };
-    this.index15m = lastClosedIndex(base.openTimeMs, byTimeframe['15m'].openTimeMs, TIMEFRAME_MS['15m']);
-    this.index1h = lastClosedIndex(base.openTimeMs, byTimeframe['1h'].openTimeMs, TIMEFRAME_MS['1h']);
+    return new PreparedPairSeries(pair, canonical.base, plan, canonical);
+  }
 
-    // Specs are registered after the slots they depend on, so one pass in order is enough.
-    this.ind = [];
-    const adxCache = new Map<string, ReturnType<typeof adx>>();
-    for (const spec of plan.specs) this.ind.push(compute(spec, byTimeframe[spec.timeframe], this.ind, adxCache));
+  /** The typed arrays of this series (to send to another thread). */
+  parts(): PreparedParts {
+    return {
+      base: this.columns,
+      columns15m: this.columns15m,
+      columns1h: this.columns1h,
+      gapFreeRun: this.gapFreeRun,
+      index15m: this.index15m,
+      index1h: this.index1h,
+      ind: this.ind,
+      entrySignals: this.entrySignals,
+      entrySignalsKey: this.entrySignalsKey,
+    };
+  }
+
+  /** The 5m candles as objects (made on first use when the series was prepared from columns). */
+  get candles(): readonly Candle[] {
+    return (this.candleObjects ??= candlesFromColumns(this.columns));
+  }
+
+  /** Resampled candles, for display and tests. */
+  get candles15m(): readonly Candle[] {
+    return (this.candles15mObjects ??= candlesFromColumns(this.columns15m));
+  }
+
+  get candles1h(): readonly Candle[] {
+    return (this.candles1hObjects ??= candlesFromColumns(this.columns1h));
   }
 
   /** Close time of candle i (when the decision on it is taken). */
@@ -88,26 +161,25 @@ export class PreparedPairSeries implements PreparedSeries {
   }
 }
 
-function columnsOf(candles: readonly Candle[]): Columns {
-  const n = candles.length;
-  const cols: Columns = {
-    openTimeMs: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
+/** Computes every part of a prepared series from 5m columns: resampling, mappings and the plan's indicators. */
+export function computeParts(base: CandleColumns, plan: IndicatorPlan): PreparedParts {
+  const empty = allocateColumns(0);
+  const columns15m = plan.uses('15m') ? resampleColumns(base, TIMEFRAME_MS['15m']) : empty;
+  const columns1h = plan.uses('1h') ? resampleColumns(base, TIMEFRAME_MS['1h']) : empty;
+  const byTimeframe: Record<Timeframe, CandleColumns> = { '5m': base, '15m': columns15m, '1h': columns1h };
+  // Specs are registered after the slots they depend on, so one pass in order is enough.
+  const ind: Float64Array[] = [];
+  const shared = new SharedInputs();
+  for (const spec of plan.specs) ind.push(compute(spec, byTimeframe[spec.timeframe], ind, shared));
+  return {
+    base,
+    columns15m,
+    columns1h,
+    gapFreeRun: gapFreeRuns(base.openTimeMs),
+    index15m: lastClosedIndex(base.openTimeMs, columns15m.openTimeMs, TIMEFRAME_MS['15m']),
+    index1h: lastClosedIndex(base.openTimeMs, columns1h.openTimeMs, TIMEFRAME_MS['1h']),
+    ind,
   };
-  for (let i = 0; i < n; i++) {
-    const c = candles[i]!;
-    cols.openTimeMs[i] = c.openTimeMs;
-    cols.open[i] = c.open;
-    cols.high[i] = c.high;
-    cols.low[i] = c.low;
-    cols.close[i] = c.close;
-    cols.volume[i] = c.volume;
-  }
-  return cols;
 }
 
 function gapFreeRuns(openTimeMs: Float64Array): Int32Array {
@@ -129,16 +201,49 @@ function lastClosedIndex(openTimeMs5m: Float64Array, htfOpenTimeMs: Float64Array
   const n = openTimeMs5m.length;
   const out = new Int32Array(n).fill(-1);
   let j = -1;
+  // Close times in [bucketFrom, bucketTo) share one expected candle: compute it once per bucket.
+  let bucketFrom = Infinity;
+  let bucketTo = -Infinity;
+  let expectedOpen = 0;
   for (let i = 0; i < n; i++) {
     const closeMs = openTimeMs5m[i]! + FIVE_MINUTES_MS;
-    const expectedOpen = Math.floor(closeMs / htfMs) * htfMs - htfMs;
+    if (!(closeMs >= bucketFrom && closeMs < bucketTo)) {
+      bucketFrom = Math.floor(closeMs / htfMs) * htfMs;
+      bucketTo = bucketFrom + htfMs;
+      expectedOpen = bucketFrom - htfMs;
+    }
     while (j + 1 < htfOpenTimeMs.length && htfOpenTimeMs[j + 1]! <= expectedOpen) j++;
     if (j >= 0 && htfOpenTimeMs[j] === expectedOpen) out[i] = j;
   }
   return out;
 }
 
-function compute(spec: IndicatorSpec, c: Columns, done: readonly Float64Array[], adxCache: Map<string, ReturnType<typeof adx>>): Float64Array {
+/** Inputs several indicators of one series share: computed once per timeframe (and ADX once per period). */
+class SharedInputs {
+  private readonly adxByKey = new Map<string, AdxSeries>();
+  private readonly trueRangeByTimeframe = new Map<CandleColumns, Float64Array>();
+
+  adx(c: CandleColumns, timeframe: Timeframe, period: number): AdxSeries {
+    const key = `${timeframe}:${period}`;
+    let result = this.adxByKey.get(key);
+    if (!result) {
+      result = adx(c.high, c.low, c.close, period);
+      this.adxByKey.set(key, result);
+    }
+    return result;
+  }
+
+  trueRange(c: CandleColumns): Float64Array {
+    let tr = this.trueRangeByTimeframe.get(c);
+    if (!tr) {
+      tr = trueRange(c.high, c.low, c.close);
+      this.trueRangeByTimeframe.set(c, tr);
+    }
+    return tr;
+  }
+}
+
+function compute(spec: IndicatorSpec, c: CandleColumns, done: readonly Float64Array[], shared: SharedInputs): Float64Array {
   switch (spec.kind) {
     case 'sma':
       return sma(spec.source === 'close' ? c.close : c.volume, spec.period);
@@ -147,20 +252,15 @@ function compute(spec: IndicatorSpec, c: Columns, done: readonly Float64Array[],
     case 'rsi':
       return rsi(c.close, spec.period);
     case 'atr':
-      return atr(c.high, c.low, c.close, spec.period);
+      return atr(c.high, c.low, c.close, spec.period, shared.trueRange(c));
     case 'adx':
     case 'plusDi':
     case 'minusDi': {
-      const key = `${spec.timeframe}:${spec.period}`;
-      let result = adxCache.get(key);
-      if (!result) {
-        result = adx(c.high, c.low, c.close, spec.period);
-        adxCache.set(key, result);
-      }
+      const result = shared.adx(c, spec.timeframe, spec.period);
       return spec.kind === 'adx' ? result.adx : spec.kind === 'plusDi' ? result.plusDi : result.minusDi;
     }
     case 'chop':
-      return choppiness(c.high, c.low, c.close, spec.period);
+      return choppiness(c.high, c.low, c.close, spec.period, shared.trueRange(c));
     case 'quoteVolumeSum':
       return rollingSum(quoteVolumes(c.close, c.volume), spec.period);
     case 'lastCrossUp':

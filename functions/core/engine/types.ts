@@ -10,6 +10,8 @@ import type {
   Position,
   TradeRecord,
 } from '../types.js';
+import type { CandleColumns } from './candleColumns.js';
+import type { PreparedParts } from './preparedPairSeries.js';
 
 /** Values that explain a decision (which numbers a rule compared). */
 export type Explanation = Record<string, number | string | boolean | null>;
@@ -87,6 +89,16 @@ export type EntryDecision =
       signal?: Signal;
     };
 
+/**
+ * `screenEntry`'s answer when `checkEntry` would refuse before any portfolio field but the day's
+ * counters matters: a day-level block (`risk`, counted like checkEntry's refusal with that rule)
+ * or no strategy signal (`signal`).
+ */
+export interface EntryScreen {
+  readonly stage: 'signal' | 'risk';
+  readonly rule: string;
+}
+
 /** The engine's answer for an open position. */
 export type ExitDecision =
   | {
@@ -128,4 +140,28 @@ export interface DecisionEngine {
   checkForcedEntry(series: PreparedSeries, i: number, portfolio: PortfolioView, costQuote?: number): EntryDecision;
   /** Minimum number of closed candles the engine needs before it can decide. */
   readonly warmupCandles: number;
+
+  // Optional fast paths for replays (backtests). The live tick does not use them; an engine
+  // without them is replayed through prepare / checkEntry alone.
+
+  /** `prepare` for candles held as columns: the same series, without candle objects. */
+  prepareColumns?(pair: Pair, columns: CandleColumns): PreparedSeries;
+  /**
+   * Adopts a series prepared by `prepareColumns` of an engine built from the same configuration,
+   * usually on another thread (its typed arrays, `PreparedPairSeries.parts()`).
+   */
+  preparedFromParts?(pair: Pair, parts: PreparedParts): PreparedSeries;
+  /**
+   * A screen before `checkEntry` at candle i, reading only today's counters: a refusal that
+   * checkEntry would return before any other portfolio field matters (candle not decidable, a
+   * day-level block, or no strategy signal), or undefined when a strategy signals and checkEntry
+   * must decide with the full portfolio. Allocates nothing: a replay asks at every candle, and
+   * the answer is almost always no.
+   */
+  screenEntry?(series: PreparedSeries, i: number, day: DayCounters): EntryScreen | undefined;
+  /**
+   * False when `checkExit` would hold the position without changing it (no exit fires, the
+   * trailing state does not move), true when checkExit must be asked. Allocates nothing.
+   */
+  screenExit?(position: Position, series: PreparedSeries, i: number, nowMs: number): boolean;
 }

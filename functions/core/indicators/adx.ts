@@ -1,4 +1,5 @@
 // Indicators: average directional index with +DI/-DI (Wilder), the trend-strength input of the regime.
+import { nanPrefixed } from './nanPrefix.js';
 
 /** ADX with its directional indicators, each indexed like the candles. */
 export interface AdxSeries {
@@ -22,9 +23,9 @@ export interface AdxSeries {
 export function adx(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number): AdxSeries {
   if (!Number.isInteger(period) || period < 1) throw new Error(`adx: period must be a positive integer, got ${period}`);
   const n = high.length;
-  const adxOut = new Float64Array(n).fill(Number.NaN);
-  const plusDi = new Float64Array(n).fill(Number.NaN);
-  const minusDi = new Float64Array(n).fill(Number.NaN);
+  const adxOut = nanPrefixed(n, 2 * period - 1);
+  const plusDi = nanPrefixed(n, period);
+  const minusDi = nanPrefixed(n, period);
   let trS = 0;
   let pdmS = 0;
   let mdmS = 0;

@@ -1,4 +1,5 @@
 // Indicators: rolling population standard deviation, the width of the Bollinger bands.
+import { nanPrefixed } from './nanPrefix.js';
 
 /**
  * Population standard deviation of the last `period` values at every index (NaN until
@@ -12,7 +13,7 @@
 export function rollingStdDev(values: ArrayLike<number>, period: number): Float64Array {
   if (!Number.isInteger(period) || period < 1) throw new Error(`rollingStdDev: period must be a positive integer, got ${period}`);
   const n = values.length;
-  const out = new Float64Array(n).fill(Number.NaN);
+  const out = nanPrefixed(n, period - 1);
   if (n < period) return out;
   let shift = 0;
   let s1 = 0;

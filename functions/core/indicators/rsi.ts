@@ -1,4 +1,5 @@
 // Indicators: relative strength index (Wilder), the overbought/oversold filter.
+import { nanPrefixed } from './nanPrefix.js';
 
 /**
  * Wilder's RSI at every index (NaN before index `period`), as technicalindicators computes it
@@ -9,7 +10,7 @@
 export function rsi(close: ArrayLike<number>, period: number): Float64Array {
   if (!Number.isInteger(period) || period < 1) throw new Error(`rsi: period must be a positive integer, got ${period}`);
   const n = close.length;
-  const out = new Float64Array(n).fill(Number.NaN);
+  const out = nanPrefixed(n, period);
   if (n <= period) return out;
   let gainSum = 0;
   let lossSum = 0;

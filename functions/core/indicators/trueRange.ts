@@ -1,4 +1,5 @@
 // Indicators: true range, the per-candle volatility under ATR, ADX and the choppiness index.
+import { nanPrefixed } from './nanPrefix.js';
 
 /**
  * True range at every index: max(high - low, |high - previous close|, |low - previous close|).
@@ -6,7 +7,7 @@
  */
 export function trueRange(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>): Float64Array {
   const n = high.length;
-  const out = new Float64Array(n).fill(Number.NaN);
+  const out = nanPrefixed(n, 1);
   for (let i = 1; i < n; i++) {
     const h = high[i]!;
     const l = low[i]!;

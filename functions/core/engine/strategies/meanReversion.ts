@@ -32,19 +32,32 @@ export class MeanReversionStrategy implements Strategy, SignalExit {
     const close = s.close[i]!;
     const mean = s.ind[this.meanSlot]![i]!;
     const std = s.ind[this.stdSlot]![i]!;
-    const lower = mean - this.k * std;
-    if (!(close < lower)) return refuse('meanReversion.band', 'close is not below the lower Bollinger band', { close, lowerBand: lower, middleBand: mean });
+    const lower = this.lowerBand(s, i);
+    if (!this.signals(s, i)) return refuse('meanReversion.band', 'close is not below the lower Bollinger band', { close, lowerBand: lower, middleBand: mean });
     const target = this.exitAtUpper ? mean + this.k * std : mean;
     const depthStd = (lower - close) / std;
     return {
       ok: true,
       signal: {
         strategy: 'meanReversion',
-        confidence: clamp01(0.5 + depthStd),
+        confidence: this.confidenceAt(s, i),
         targetPrice: target,
         explanation: { close, lowerBand: lower, middleBand: mean, stdDev: std, depthStd, targetPrice: target },
       },
     };
+  }
+
+  signals(s: PreparedPairSeries, i: number): boolean {
+    return s.close[i]! < this.lowerBand(s, i);
+  }
+
+  /** The confidence of a signal at i: 0.5 at the band, 1 at half a standard deviation or more below it. */
+  confidenceAt(s: PreparedPairSeries, i: number): number {
+    return clamp01(0.5 + (this.lowerBand(s, i) - s.close[i]!) / s.ind[this.stdSlot]![i]!);
+  }
+
+  private lowerBand(s: PreparedPairSeries, i: number): number {
+    return s.ind[this.meanSlot]![i]! - this.k * s.ind[this.stdSlot]![i]!;
   }
 
   /** Reversal: the close is back at the target (the mean, or the upper band). */

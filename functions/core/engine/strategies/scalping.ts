@@ -24,17 +24,32 @@ export class ScalpingStrategy implements Strategy, SignalExit {
   entry(s: PreparedPairSeries, i: number): StrategyVerdict {
     const close = s.close[i]!;
     const mean = s.ind[this.smaSlot]![i]!;
-    const dipPrice = mean * (1 - this.dip);
-    if (!(close <= dipPrice)) return refuse('scalping.dip', 'close is not far enough below the SMA', { close, sma: mean, dipPrice });
+    const dipPrice = this.dipPrice(s, i);
+    if (!this.signals(s, i)) return refuse('scalping.dip', 'close is not far enough below the SMA', { close, sma: mean, dipPrice });
     const depth = (mean - close) / mean;
     return {
       ok: true,
       signal: {
         strategy: 'scalping',
-        confidence: clamp01(0.5 + (0.5 * (depth - this.dip)) / this.dip),
+        confidence: this.confidenceAt(s, i),
         explanation: { close, sma: mean, dipPrice, dipFraction: depth },
       },
     };
+  }
+
+  signals(s: PreparedPairSeries, i: number): boolean {
+    return s.close[i]! <= this.dipPrice(s, i);
+  }
+
+  /** The confidence of a signal at i: 0.5 at the dip threshold, 1 at twice the dip. */
+  confidenceAt(s: PreparedPairSeries, i: number): number {
+    const mean = s.ind[this.smaSlot]![i]!;
+    const depth = (mean - s.close[i]!) / mean;
+    return clamp01(0.5 + (0.5 * (depth - this.dip)) / this.dip);
+  }
+
+  private dipPrice(s: PreparedPairSeries, i: number): number {
+    return s.ind[this.smaSlot]![i]! * (1 - this.dip);
   }
 
   /** Scalps leave through their fixed target, stop or time limit only. */

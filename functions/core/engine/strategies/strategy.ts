@@ -31,8 +31,14 @@ export type StrategyVerdict = { ok: true; signal: StrategySignal } | StrategyRef
 /** An entry strategy. */
 export interface Strategy {
   readonly name: StrategyName;
-  /** Advice at candle i. Must not allocate beyond its answer: the backtest calls it for every candle. */
+  /** Advice at candle i, with the values behind it. */
   entry(series: PreparedPairSeries, i: number): StrategyVerdict;
+  /**
+   * Whether `entry(series, i)` advises a buy, without building the answer (nothing allocated): a
+   * backtest asks at every candle, and almost always the answer is no. Both read one decision
+   * function, so they cannot disagree.
+   */
+  signals(series: PreparedPairSeries, i: number): boolean;
 }
 
 /** A position strategy's signal exit. */
