@@ -1,0 +1,26 @@
+// `npm run demo`: offline, the real handler trades through ccxt into the sandbox, and the summary adds up.
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../functions/cli/demo.js';
+
+describe('kbot demo', () => {
+  it('runs simulated hours offline and every order it reports went through the sandbox', async () => {
+    const lines: string[] = [];
+    const summary = await runDemo({
+      hours: 6,
+      seed: 7,
+      pairs: ['BTC/USD', 'ETH/USD', 'SOL/USD'],
+      startIso: '2026-03-02T00:00:00Z',
+      balanceQuote: 10_000,
+      print: (line) => lines.push(line),
+    });
+    expect(summary.ticks).toEqual({ run: 72, completed: 72, skipped: 0 });
+    expect(summary.simulated).toEqual({ from: '2026-03-02T00:00:00.000Z', to: '2026-03-02T06:00:00.000Z', hours: 6 });
+    expect(summary.orders.filled).toBeGreaterThan(0);
+    // Every fill the handler recorded is an order the sandbox executed, and nothing else was sent.
+    expect(summary.orders.placedInSandbox).toBe(summary.orders.filled);
+    expect(summary.orders.buys - summary.orders.sells).toBe(summary.openPositions);
+    expect(summary.startEquityQuote).toBe(10_000);
+    // Each fill was printed as it happened.
+    expect(lines.filter((l) => / (BUY|SELL) +[A-Z]+\/USD .* filled /.test(l))).toHaveLength(summary.orders.filled);
+  });
+});
