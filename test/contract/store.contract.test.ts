@@ -505,7 +505,7 @@ describe('DynamoStore table layout (dynalite)', () => {
     return (out.Items ?? []).map((item) => unmarshall(item));
   }
 
-  it('writes the keys the README's storage table lists, each partition starting with its kind and mode', async () => {
+  it('writes the keys the README storage table lists, each partition starting with its kind and mode', async () => {
     const { store, tableName } = await freshDynamoStore();
     await store.claimTick('live', CANDLE_ISO, 'o', T0, 60_000);
     await store.completeTick('live', CANDLE_ISO, 'o', T0 + 1_000, {});

@@ -5,7 +5,7 @@ import { ConfigError, parseConfig } from '../../../functions/core/config.js';
 import { simpleMomentumConfig } from '../../../functions/core/engine/presets.js';
 
 describe('Engine configuration', () => {
-  it('parses {} to the documented defaults (the README's configuration tables list the same values)', () => {
+  it('parses {} to the documented defaults (the README configuration tables list the same values)', () => {
     const c = parseConfig({});
     expect({ strategies: c.strategies, exits: c.exits, risk: c.risk, protections: c.protections, fees: c.fees }).toEqual(EXPECTED_DEFAULTS);
   });
