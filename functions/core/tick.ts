@@ -116,17 +116,17 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   result.halt.entries = control.halted || dayAtStart.killSwitchTripped || gate !== undefined;
   result.halt.exits = (control.halted && control.haltExits) || gate !== undefined;
 
-  // 3. Reconcile intents left PENDING by a tick that crashed or timed out.
-  if (!gate) {
-    for (const intent of await store.listPendingIntents(mode)) {
-      const outcome = await orders.reconcile(intent);
-      result.reconciled.push(outcome);
-      logger.info('reconciled pending order intent', { ...outcome });
-    }
+  // 3. Reconcile intents left PENDING by a tick that crashed or timed out. The positions are read
+  // alongside the pending intents; only if there was something to reconcile are they read again.
+  const [pending, positionsBefore] = await Promise.all([gate ? [] : store.listPendingIntents(mode), store.listPositions(mode)]);
+  for (const intent of pending) {
+    const outcome = await orders.reconcile(intent);
+    result.reconciled.push(outcome);
+    logger.info('reconciled pending order intent', { ...outcome });
   }
 
   // 4. Market data, per pair, in parallel.
-  let positions = await store.listPositions(mode);
+  let positions = pending.length > 0 ? await store.listPositions(mode) : positionsBefore;
   const pairs = unique([...config.pairs, ...positions.map((p) => p.pair)]);
   let markets: Record<Pair, MarketInfo>;
   let balances: Balances;
@@ -150,13 +150,15 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
     return result;
   }
-  const data = await Promise.all(pairs.map((pair) => loadPair(deps, pair, markets[pair], candleCloseMs)));
+  // The recent trades (for the protections) are read while the candles load.
+  const [data, recentTrades] = await Promise.all([
+    Promise.all(pairs.map((pair) => loadPair(deps, pair, markets[pair], candleCloseMs))),
+    store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs()),
+  ]);
   result.pairs = data.map((d) => d.result);
 
   const portfolio = buildPortfolio(config, clock.nowMs(), balances, positions, dayAtStart, markets, data, feeRates, pairs);
-  portfolio.recentTrades = (await store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs())).filter(
-    (t) => t.realizedPnlQuote !== undefined,
-  );
+  portfolio.recentTrades = recentTrades.filter((t) => t.realizedPnlQuote !== undefined);
 
   if (input.command) {
     result.command = await runCommand(deps, orders, input.command, data, portfolio, candleCloseIso);
@@ -206,8 +208,8 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   }
 
   // 7. Persist and report.
-  const finalPositions = await store.listPositions(mode);
-  result.equityQuote = equityOf(portfolio.quote, await safeBalances(deps), finalPositions, portfolio.lastPrice);
+  const [finalPositions, finalBalances] = await Promise.all([store.listPositions(mode), safeBalances(deps)]);
+  result.equityQuote = equityOf(portfolio.quote, finalBalances, finalPositions, portfolio.lastPrice);
   result.finishedAtMs = clock.nowMs();
   metrics.add('OpenPositions', 'Count', finalPositions.length);
   if (result.equityQuote !== undefined) metrics.add('EquityQuote', 'None', result.equityQuote);

@@ -29,8 +29,11 @@ export interface PairData {
 /** Market data for every listed pair, read at the sandbox clock's "now". */
 export class SandboxMarketData {
   private readonly byId = new Map<string, PairData>();
-  /** Formatted committed 5m OHLC rows per pair: committed candles never change, so ticks reuse them. */
-  private readonly fiveMinuteRows = new Map<string, { formingOpen: number; rows: OhlcRow[] }>();
+  /**
+   * Formatted committed 5m OHLC rows per pair, and each row's JSON text: committed candles never
+   * change, so ticks reuse them (a bot re-reads its 720-row window every 5 minutes).
+   */
+  private readonly fiveMinuteRows = new Map<string, { formingOpen: number; rows: OhlcRow[]; json: string[] }>();
 
   constructor(
     pairs: readonly PairData[],
@@ -69,6 +72,15 @@ export class SandboxMarketData {
       priceDecimals: m.pairDecimals,
       lotDecimals: m.lotDecimals,
     }, levels);
+  }
+
+  /**
+   * One public method's result as JSON text, exactly `JSON.stringify(call(method, params))`. The
+   * 5m OHLC window is built from cached row text instead of serializing 720 rows per request.
+   */
+  callJson(method: string, params: KrakenParams): string {
+    if (method === 'OHLC' && params.interval === '5') return this.fiveMinuteOhlcJson(params);
+    return JSON.stringify(this.call(method, params));
   }
 
   /** Dispatches one public method. */
@@ -216,9 +228,10 @@ export class SandboxMarketData {
     const formingOpen = Math.floor(now / intervalMs) * intervalMs;
     const lastCommitted = formingOpen - intervalMs;
     if (interval === 5) {
-      const rows: OhlcRow[] = this.committedFiveMinuteRows(data, formingOpen).filter((r) => sinceSec === undefined || r[0] > sinceSec);
-      const forming = this.aggregate(data, formingOpen, intervalMs, now);
-      if (forming && (sinceSec === undefined || formingOpen / 1000 > sinceSec)) rows.push(this.ohlcRow(data.market, forming, formingOpen));
+      const committed = this.committedFiveMinuteRows(data, formingOpen);
+      const rows = committed.rows.slice(firstAfter(committed.rows, sinceSec));
+      const forming = this.formingFiveMinuteRow(data, formingOpen, now, sinceSec);
+      if (forming) rows.push(forming);
       return { [data.market.id]: rows, last: Math.floor(lastCommitted / 1000) };
     }
     const rows: unknown[] = [];
@@ -232,19 +245,46 @@ export class SandboxMarketData {
     return { [data.market.id]: rows, last: Math.floor(lastCommitted / 1000) };
   }
 
+  /** `ohlc` for interval 5 as JSON text, from the cached text of the committed rows. */
+  private fiveMinuteOhlcJson(params: KrakenParams): string {
+    const data = this.pair(params.pair);
+    const sinceSec = params.since === undefined ? undefined : Number(params.since);
+    if (sinceSec !== undefined && !Number.isFinite(sinceSec)) throw invalidArguments('since');
+    const now = this.clock.nowMs();
+    const formingOpen = Math.floor(now / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
+    const committed = this.committedFiveMinuteRows(data, formingOpen);
+    const rows = committed.json.slice(firstAfter(committed.rows, sinceSec));
+    const forming = this.formingFiveMinuteRow(data, formingOpen, now, sinceSec);
+    if (forming) rows.push(JSON.stringify(forming));
+    return `{${JSON.stringify(data.market.id)}:[${rows.join(',')}],"last":${Math.floor((formingOpen - FIVE_MINUTES_MS) / 1000)}}`;
+  }
+
+  /** The still-forming 5m row, if it is newer than `sinceSec`. */
+  private formingFiveMinuteRow(data: PairData, formingOpen: number, now: number, sinceSec: number | undefined): OhlcRow | undefined {
+    const forming = this.aggregate(data, formingOpen, FIVE_MINUTES_MS, now);
+    if (!forming || (sinceSec !== undefined && formingOpen / 1000 <= sinceSec)) return undefined;
+    return this.ohlcRow(data.market, forming, formingOpen);
+  }
+
   /** The committed 5m rows of the 720-row window ending at `formingOpen`, updated incrementally as time moves on. */
-  private committedFiveMinuteRows(data: PairData, formingOpen: number): OhlcRow[] {
+  private committedFiveMinuteRows(data: PairData, formingOpen: number): { rows: OhlcRow[]; json: string[] } {
     const windowStart = formingOpen - (MAX_OHLC_ROWS - 1) * FIVE_MINUTES_MS;
     const cached = this.fiveMinuteRows.get(data.market.id);
-    if (cached?.formingOpen === formingOpen) return cached.rows;
+    if (cached?.formingOpen === formingOpen) return cached;
     const reusable = cached && cached.formingOpen < formingOpen && cached.formingOpen > windowStart;
-    const rows = reusable ? cached.rows.filter((r) => r[0] * 1000 >= windowStart) : [];
+    const drop = reusable ? firstAfter(cached.rows, windowStart / 1000 - 1) : 0;
+    const rows = reusable ? cached.rows.slice(drop) : [];
+    const json = reusable ? cached.json.slice(drop) : [];
     for (let open = reusable ? cached.formingOpen : windowStart; open < formingOpen; open += FIVE_MINUTES_MS) {
       const c = data.series.candleAt(open);
-      if (c) rows.push(this.ohlcRow(data.market, { ...c, count: tradeCount(c) }, open));
+      if (!c) continue;
+      const row = this.ohlcRow(data.market, { ...c, count: tradeCount(c) }, open);
+      rows.push(row);
+      json.push(JSON.stringify(row));
     }
-    this.fiveMinuteRows.set(data.market.id, { formingOpen, rows });
-    return rows;
+    const entry = { formingOpen, rows, json };
+    this.fiveMinuteRows.set(data.market.id, entry);
+    return entry;
   }
 
   private ohlcRow(m: SandboxMarket, c: Candle & { count: number }, bucket: number): OhlcRow {
@@ -360,4 +400,17 @@ export class SandboxMarketData {
     }
     return out;
   }
+}
+
+/** Index of the first row (oldest first) whose time is after `sinceSec` (all rows when undefined). */
+function firstAfter(rows: readonly OhlcRow[], sinceSec: number | undefined): number {
+  if (sinceSec === undefined) return 0;
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]![0] > sinceSec) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -183,35 +183,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log(200, fault.error, 'error');
       return;
     }
-    let envelope: { error: string[]; result: unknown };
+    // The reply envelope as JSON text (public results come pre-serialized: see callJson).
+    let envelope: string;
+    let error: string | undefined;
     try {
       const params = parseParams(req, url, rawBody, api);
-      let result: unknown;
+      let resultJson: string;
       if (api === 'public') {
-        result = marketData.call(method, params);
+        resultJson = marketData.callJson(method, params);
       } else {
         if (req.method !== 'POST') throw new KrakenApiError('EGeneral:Invalid arguments');
         auth.verify(url.pathname, header(req, 'api-key'), header(req, 'api-sign'), rawBody, params.nonce);
-        result = account.call(method, params);
+        resultJson = JSON.stringify(account.call(method, params));
       }
-      envelope = { error: [], result };
+      envelope = `{"error":[],"result":${resultJson}}`;
     } catch (err) {
       if (!(err instanceof KrakenApiError)) throw err;
-      envelope = { error: [err.message], result: {} };
+      error = err.message;
+      envelope = JSON.stringify({ error: [error], result: {} });
     }
     if (fault.http) {
       sendGatewayError(res, fault.http.status);
-      log(fault.http.status, envelope.error[0], 'http-after-processing');
+      log(fault.http.status, error, 'http-after-processing');
       return;
     }
     if (fault.dropReply) {
       // The call was processed (an order executed); the client only sees the connection die.
       req.socket.destroy();
-      log(0, envelope.error[0], 'drop-reply');
+      log(0, error, 'drop-reply');
       return;
     }
-    sendJson(res, 200, envelope);
-    log(200, envelope.error[0]);
+    sendJsonText(res, 200, envelope);
+    log(200, error);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -311,7 +314,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

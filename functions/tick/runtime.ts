@@ -55,9 +55,12 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
   const keyProvider =
     overrides.keyProvider ?? (env.keysParameter ? new SsmKeyProvider({ client: new SSMClient({}), parameterName: env.keysParameter }) : undefined);
   const krakenOptions = { ...(env.krakenApiUrl ? { baseUrl: env.krakenApiUrl } : {}), enableRateLimit: overrides.enableRateLimit ?? true, clock };
-  const publicData = new KrakenExchangeAdapter(krakenOptions);
+  // The keyless adapter serves paper trading, and live mode only while no keys are configured; a
+  // ccxt instance costs a few hundred ms to build, so live mode with keys never builds it.
+  let publicData: KrakenExchangeAdapter | undefined;
+  const publicExchange = (): KrakenExchangeAdapter => (publicData ??= new KrakenExchangeAdapter(krakenOptions));
   const engine = createDecisionEngine(config);
-  const paper = config.mode === 'paper' ? new PaperExchange({ source: publicData, store, ...config.paper, clock }) : undefined;
+  const paper = config.mode === 'paper' ? new PaperExchange({ source: publicExchange(), store, ...config.paper, clock }) : undefined;
   let live: { keys: KrakenKeys; exchange: KrakenExchangeAdapter } | undefined;
 
   /** The signed exchange for the current keys (rebuilt only when the keys change). */
@@ -74,7 +77,7 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
     telemetry.startInvocation(invocationId, parsed.kind === 'schedule' ? new Date(parsed.scheduledTimeMs).toISOString() : parsed.command.command);
     try {
       const keys = config.mode === 'live' && keyProvider ? await keyProvider.get() : undefined;
-      const exchange: ExchangePort = config.mode === 'live' ? (keys ? liveExchange(keys) : publicData) : paper!;
+      const exchange: ExchangePort = config.mode === 'live' ? (keys ? liveExchange(keys) : publicExchange()) : paper!;
       return await runTick(
         { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}) },
         parsed.kind === 'schedule' ? { scheduledTimeMs: parsed.scheduledTimeMs, invocationId } : { invocationId, command: parsed.command },

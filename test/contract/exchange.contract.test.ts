@@ -390,4 +390,18 @@ describe('Kraken adapter against the sandbox: failure modes', () => {
     const keyless = new KrakenExchangeAdapter({ baseUrl: sandbox.url, enableRateLimit: false });
     expect(await keyless.fetchTakerFeeRate('BTC/USD')).toBeUndefined();
   });
+
+  it('answers fee lookups issued together (as a tick does, behind its balance read) with one TradeVolume call', async () => {
+    await exchange.loadMarkets(['BTC/USD']);
+    const [balances, ...fees] = await Promise.all([
+      exchange.fetchBalances(),
+      ...['BTC/USD', 'ETH/USD', 'SOL/USD', 'DOGE/USD'].map((pair) => exchange.fetchTakerFeeRate(pair)),
+    ]);
+    expect(balances.USD!.total).toBe(1000);
+    // DOGE/USD is not listed: no rate, as a lookup of it alone would give.
+    expect(fees).toEqual([0.004, 0.004, 0.004, undefined]);
+    expect(sandbox.callCounts().TradeVolume).toBe(1);
+    expect(await exchange.fetchTakerFeeRate('ETH/USD')).toBe(0.004);
+    expect(sandbox.callCounts().TradeVolume).toBe(2);
+  });
 });

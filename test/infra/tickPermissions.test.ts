@@ -122,6 +122,8 @@ function sdkCommandsReachableFrom(entry: string): string[] {
       }
     }
     for (const match of source.matchAll(/(?:import|export)\s[^'"]*?from\s+'(\.{1,2}\/[^']+)\.js'/g)) {
+      // Our sources only (the Kraken adapter names ccxt's files by path: see ccxtKraken.ts).
+      if (match[1]!.includes('/node_modules/')) continue;
       queue.push(resolve(dirname(file), `${match[1]!}.ts`));
     }
   }

@@ -171,6 +171,21 @@ describe('Class: SandboxMarketData (public endpoints)', () => {
     expect(ohlc(data, { since: '0' }).rows).toHaveLength(720);
   });
 
+  it('callJson: the JSON the server sends, identical to serializing call(), also as the clock moves', () => {
+    const { data, clock } = market(now);
+    const same = (params: Record<string, string>) => expect(data.callJson('OHLC', params)).toBe(JSON.stringify(data.call('OHLC', params)));
+    for (let step = 0; step < 4; step++) {
+      same({ pair: 'XBTUSD', interval: '5' });
+      same({ pair: 'XXBTZUSD', interval: '5', since: String(formingOpen / 1000 - 720 * 300 + step * 300) });
+      same({ pair: 'XBTUSD', interval: '5', since: String(formingOpen / 1000 - 2 * 300 + step * 300) });
+      same({ pair: 'XBTUSD', interval: '15' });
+      // Successive ticks reuse the committed rows; a jump past the window rebuilds them.
+      clock.advance(step === 2 ? 800 * FIVE_MINUTES_MS : FIVE_MINUTES_MS + 7_000);
+    }
+    expect(data.callJson('Time', {})).toBe(JSON.stringify(data.call('Time', {})));
+    expect(() => data.callJson('OHLC', { pair: 'XBTUSD', interval: '5', since: 'soon' })).toThrow('EGeneral:Invalid arguments:since');
+  });
+
   it('OHLC: 15m rows aggregate the 5m candles; 1m rows follow the intra-candle path', () => {
     const { data, series } = market(now);
     const rows = (data.call('OHLC', { pair: 'XXBTZUSD', interval: '15' }) as Record<string, OhlcRow[]>).XXBTZUSD!;

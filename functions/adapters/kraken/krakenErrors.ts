@@ -17,7 +17,7 @@ import {
   PermissionDenied,
   RateLimitExceeded,
   RequestTimeout,
-} from 'ccxt';
+} from './ccxtKraken.js';
 import { ExchangeError, type ExchangeErrorKind } from '../../core/ports.js';
 
 /** What was being done when the error happened: a read, or sending an order (AddOrder). */

@@ -1,6 +1,6 @@
 // Secondary adapter: ExchangePort on Kraken through ccxt (live trading, and public market data for
 // paper trading). One ccxt instance per adapter, created once and kept across warm invocations.
-import { kraken as KrakenExchange, type Order } from 'ccxt';
+import { kraken as KrakenExchange, type Order } from './ccxtKraken.js';
 import { ExchangeError, systemClock, type ClockPort, type ExchangePort } from '../../core/ports.js';
 import type { Balances, Candle, ExchangeOrder, MarketInfo, MarketOrderRequest, Pair, Side, Ticker } from '../../core/types.js';
 import { toExchangeError, type KrakenOperation } from './krakenErrors.js';
@@ -46,6 +46,8 @@ export class KrakenExchangeAdapter implements ExchangePort {
   private lastNonce = 0;
   /** Private calls run one at a time, so nonces reach Kraken in the order they were issued. */
   private privateQueue: Promise<unknown> = Promise.resolve();
+  /** Taker fee lookups waiting to go out together (see takerFeeBatch). */
+  private feeBatch?: { pairs: Pair[]; rates: Promise<Record<Pair, number | undefined>> };
 
   constructor(private readonly options: KrakenExchangeOptions = {}) {
     this.ex = new KrakenExchange({
@@ -187,11 +189,47 @@ export class KrakenExchangeAdapter implements ExchangePort {
     if (!this.hasKeys) return undefined;
     try {
       await this.ensureMarkets();
-      const fee = await this.serial(() => this.ex.fetchTradingFee(pair));
-      return typeof fee.taker === 'number' && Number.isFinite(fee.taker) ? fee.taker : undefined;
+      return (await this.takerFeeBatch(pair))[pair];
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Fee lookups issued while the private queue is busy (a tick asks for every pair at once, behind
+   * its balance read) share one TradeVolume call: Kraken takes a list of pairs, and each call costs
+   * API-counter points. The batch closes when its call is sent.
+   */
+  private takerFeeBatch(pair: Pair): Promise<Record<Pair, number | undefined>> {
+    if (!this.feeBatch) {
+      const pairs: Pair[] = [];
+      // The queued call runs at the earliest a microtask from now, after feeBatch is set below.
+      const rates = this.serial(() => {
+        if (this.feeBatch?.pairs === pairs) this.feeBatch = undefined;
+        return this.fetchTakerFees(pairs);
+      });
+      this.feeBatch = { pairs, rates };
+    }
+    if (!this.feeBatch.pairs.includes(pair)) this.feeBatch.pairs.push(pair);
+    return this.feeBatch.rates;
+  }
+
+  /**
+   * Taker fee rates of `pairs` from one TradeVolume call (ccxt's own fetchTradingFee when there is
+   * one pair). Pairs Kraken does not list get none, as a single lookup of them would.
+   */
+  private async fetchTakerFees(pairs: Pair[]): Promise<Record<Pair, number | undefined>> {
+    const rate = (fee: { taker?: number }) => (typeof fee.taker === 'number' && Number.isFinite(fee.taker) ? fee.taker : undefined);
+    const listed = pairs.filter((p) => this.ex.markets?.[p] !== undefined);
+    const out: Record<Pair, number | undefined> = {};
+    if (listed.length === 1) out[listed[0]!] = rate(await this.ex.fetchTradingFee(listed[0]!));
+    if (listed.length > 1) {
+      const markets = listed.map((p) => this.ex.market(p));
+      const response = await this.ex.privatePostTradeVolume({ pair: markets.map((m) => m.id).join(','), 'fee-info': true });
+      const result = (response.result ?? {}) as Record<string, unknown>;
+      listed.forEach((p, k) => (out[p] = rate(this.ex.parseTradingFee(result, markets[k]))));
+    }
+    return out;
   }
 
   /** Reads a just-placed order's fill. The order exists, so a failed read is 'ambiguous', never 'rejected'. */
