@@ -193,9 +193,11 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
       if (outcome.status === 'filled') applyFillToPortfolio(portfolio, d.market, outcome);
     }
 
-    // 6. Entries, for pairs without a position.
-    positions = await store.listPositions(mode);
-    portfolio.openPositions = positions;
+    // 6. Entries, for pairs without a position (re-read only if an exit order went out).
+    if (data.some((d) => d.result.orders.length > 0)) {
+      positions = await store.listPositions(mode);
+      portfolio.openPositions = positions;
+    }
     for (const d of data) {
       if (positions.some((p) => p.pair === d.pair) || d.result.orders.length > 0) continue;
       if (!d.entriesAllowed || !d.series || !d.market) continue;
@@ -207,8 +209,12 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     }
   }
 
-  // 7. Persist and report.
-  const [finalPositions, finalBalances] = await Promise.all([store.listPositions(mode), safeBalances(deps)]);
+  // 7. Persist and report. Positions and balances change only through orders: without any this
+  // tick, the ones read at its start are still current (one signed balance call saved per quiet tick).
+  const traded = data.some((d) => d.result.orders.length > 0) || (result.command?.outcome.length ?? 0) > 0;
+  const [finalPositions, finalBalances] = traded
+    ? await Promise.all([store.listPositions(mode), safeBalances(deps)])
+    : [positions, balances];
   result.equityQuote = equityOf(portfolio.quote, finalBalances, finalPositions, portfolio.lastPrice);
   result.finishedAtMs = clock.nowMs();
   metrics.add('OpenPositions', 'Count', finalPositions.length);

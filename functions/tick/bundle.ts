@@ -1,8 +1,7 @@
 // Build: the one definition of the Lambda tick bundle (esbuild). The CDK stack, the bundle test and
 // `npx tsx lib/scripts/buildTick.ts` all call buildTickBundle, so they ship the identical artifact.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
@@ -46,7 +45,6 @@ export interface TickBundle {
  * so the versions the tests ran against are the versions that run in Lambda.
  */
 export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): BuildOptions {
-  const ccxtSrc = join(packageDir('ccxt'), 'js', 'src');
   return {
     entryPoints: [entry],
     outfile: join(outdir, TICK_BUNDLE_FILE),
@@ -65,13 +63,10 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): Bu
     banner: { js: TICK_BANNER },
     metafile: true,
     logLevel: 'silent',
+    // Only Kraken out of ccxt: the adapter imports ccxt's Kraken class and errors by file path
+    // (functions/adapters/kraken/ccxtKraken.ts), never the package root, which would bundle every
+    // exchange (about 6 MB); the bundle test's size limit guards it.
     alias: {
-      // Only Kraken out of ccxt: the package root would bundle every exchange (about 6 MB).
-      ccxt: join(SHIMS_DIR, 'ccxtKrakenOnly.js'),
-      'kbot-ccxt-kraken': join(ccxtSrc, 'kraken.js'),
-      'kbot-ccxt-exchange': join(ccxtSrc, 'base', 'Exchange.js'),
-      'kbot-ccxt-precise': join(ccxtSrc, 'base', 'Precise.js'),
-      'kbot-ccxt-errors': join(ccxtSrc, 'base', 'errors.js'),
       // Code paths Kraken over REST in Node never takes (see each shim for why it is safe).
       protobufjs: join(SHIMS_DIR, 'protobufjs'),
       undici: join(SHIMS_DIR, 'undici.js'),
@@ -113,19 +108,6 @@ async function rootSourceMap(sourceMapPath: string): Promise<void> {
   const outdir = dirname(sourceMapPath);
   map.sources = map.sources.map((source) => relative(PROJECT_ROOT, resolve(outdir, source)).split(sep).join('/'));
   await writeFile(sourceMapPath, JSON.stringify(map));
-}
-
-/** The directory of an installed package (its exports map hides package.json, so walk up from its entry). */
-function packageDir(name: string): string {
-  const require = createRequire(join(PROJECT_ROOT, 'package.json'));
-  let dir = dirname(require.resolve(name));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`tick bundle: cannot find the directory of package ${name}`);
-    dir = parent;
-  }
 }
 
 /** mexc's compiled protobuf messages (about 100 kB) are imported by ccxt's base class, lazily, for mexc only. */

@@ -45,6 +45,9 @@ describe('runTick', () => {
     expect(result.pairs[0]!.entry).toMatchObject({ decision: 'none', stage: 'signal', rule: 'scripted' });
     expect(t.metrics.total('TickCompleted')).toBe(1);
     expect((await t.store.getLastTick('paper'))?.candleCloseIso).toBe(CLOSE_ISO);
+    // Nothing traded: the balances read at the start give the equity, no second balance call.
+    expect(result.equityQuote).toBe(1000);
+    expect(t.exchange.calls.filter((c) => c === 'balances')).toHaveLength(1);
   });
 
   it('buys on an entry decision, records the position with its levels and the ledger', async () => {
@@ -61,6 +64,9 @@ describe('runTick', () => {
     expect(trades).toHaveLength(1);
     expect(t.alerts.sent.map((a) => a.kind)).toEqual(['fill']);
     expect(t.exchange.balances.USD).toBeCloseTo(1000 - 100.4, 9);
+    // Equity after the fill: 899.6 USD plus 1 BTC at the last close (100); balances re-read after trading.
+    expect(result.equityQuote).toBeCloseTo(999.6, 9);
+    expect(t.exchange.calls.filter((c) => c === 'balances')).toHaveLength(2);
   });
 
   it('checks exits before entries and sells on an exit decision with realized P&L', async () => {
