@@ -17,6 +17,20 @@ export const TICK_METRIC_NAMES = [
   'EquityQuote',
   'RealizedPnlQuote',
   'TickErrors',
+  /** Gauge, every scheduled tick: order intents still PENDING (outcome not final yet). */
+  'PendingIntents',
+  /** Gauge, every scheduled tick: traded assets whose Kraken holdings disagree with the positions. */
+  'HoldingsMismatches',
+  /** Count: intents written off as never executed. */
+  'WriteOffs',
+  /** Count: exits that fired but could not be sent. */
+  'ExitsBlocked',
+  /** Count: Kraken refused the API key or signature. */
+  'AuthErrors',
+  /** Count: events refused by the handler (unparseable, or a scheduled time far from now). */
+  'BadEvents',
+  /** Count: operator commands run (force-entry, force-exit, flatten). */
+  'CommandsRun',
 ] as const;
 
 export type TickMetricName = (typeof TICK_METRIC_NAMES)[number];

@@ -154,7 +154,31 @@ export type AlertSeverity = 'info' | 'warning' | 'critical';
 /** An alert; `sms` is a short form for text messages. */
 export interface Alert {
   severity: AlertSeverity;
-  kind: 'fill' | 'exit' | 'kill-switch' | 'rejection' | 'error' | 'halt' | 'daily-summary' | 'test';
+  kind:
+    | 'fill'
+    | 'exit'
+    | 'kill-switch'
+    | 'rejection'
+    | 'error'
+    | 'halt'
+    | 'daily-summary'
+    | 'test'
+    /** Kraken's holdings and the bot's positions disagree for an asset. */
+    | 'holdings-mismatch'
+    /** An order intent was written off as never executed (re-checked for a day). */
+    | 'write-off'
+    /** An exit fired but could not be sent (market closed, nothing to sell, no data). */
+    | 'exit-blocked'
+    /** A leftover below Kraken's minimum was closed and booked as dust. */
+    | 'dust'
+    /** An exchange reply did not add up and was not recorded. */
+    | 'reply-invalid'
+    /** Kraken refused the API key or signature. */
+    | 'auth'
+    /** An operator command ran or was refused. */
+    | 'command'
+    /** An event the function refused (unparseable, or a scheduled time far from now). */
+    | 'bad-event';
   subject: string;
   message: string;
   sms?: string;

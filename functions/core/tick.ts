@@ -219,13 +219,16 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   result.finishedAtMs = clock.nowMs();
   metrics.add('OpenPositions', 'Count', finalPositions.length);
   if (result.equityQuote !== undefined) metrics.add('EquityQuote', 'None', result.equityQuote);
-  metrics.add('TickCompleted', 'Count', 1);
+  // The heartbeat counts scheduled ticks only: a schedule pointed at a command must not keep the
+  // "no completed tick" alarm green while exits stop.
+  if (!input.command) metrics.add('TickCompleted', 'Count', 1);
   // The first candle of a UTC day closes at 00:05; its tick (claimed once) reports the day before.
   if (!input.command && candleCloseMs % ONE_DAY_MS === FIVE_MINUTES_MS) {
     await sendDailySummary(deps, candleCloseMs - FIVE_MINUTES_MS - ONE_DAY_MS, finalPositions, result.equityQuote);
   }
   if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
-  logger.info('tick completed', { candleCloseIso, orders: result.pairs.reduce((n, p) => n + p.orders.length, 0), halt: result.halt });
+  const orderCount = result.pairs.reduce((n, p) => n + p.orders.length, 0) + (result.command?.outcome.length ?? 0);
+  logger.info(input.command ? 'command completed' : 'tick completed', { candleCloseIso, orders: orderCount, halt: result.halt });
   return result;
 }
 

@@ -257,6 +257,17 @@ describe('runTick', () => {
     expect((await t.store.getControl('paper')).halted).toBe(true);
   });
 
+  it('a command never emits the heartbeat, and its log line counts the orders it placed', async () => {
+    const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+    const logger = { ...silentLogger, info: (message: string, fields?: Record<string, unknown>) => void lines.push({ message, ...(fields ? { fields } : {}) }) };
+    const deps = { ...t.deps, logger };
+    await runTick(deps, { invocationId: 'c1', command: { command: 'force-entry', pair: 'BTC/USD', amountQuote: 40, requestId: 'req-hb' } });
+    expect(t.metrics.total('TickCompleted')).toBe(0);
+    expect(lines.find((l) => l.message === 'command completed')?.fields).toMatchObject({ orders: 1 });
+    await runTick(deps, { scheduledTimeMs: CLOSE, invocationId: 'inv-hb' });
+    expect(t.metrics.total('TickCompleted')).toBe(1);
+  });
+
   it('refuses live trading without the gates', async () => {
     t = setup({ mode: 'live', allowLiveTrading: true });
     t.engine.entries.set('BTC/USD', buyDecision(100));
