@@ -102,3 +102,93 @@ export function formatDailySummaryAlert(
     sms: `${m} ${s.day.day}: P&L ${signed(s.day.realizedPnlQuote)}, ${s.day.trades} entries, ${s.openPositions.length} open, equity ${equity}`,
   };
 }
+
+/** Kraken's holdings of an asset and the bot's positions disagree. */
+export function formatHoldingsMismatchAlert(
+  mode: Mode,
+  m: { asset: string; krakenBase: number; externalBase: number; dustBase: number; botBase: number; diffBase: number; pairs: Pair[] },
+): Alert {
+  const md = mode.toUpperCase();
+  const what = m.diffBase < 0 ? 'Kraken holds less than the bot recorded' : 'Kraken holds more than the bot recorded';
+  return {
+    severity: 'critical',
+    kind: 'holdings-mismatch',
+    subject: `[${md}] holdings mismatch ${m.asset}: ${what} (${m.diffBase > 0 ? '+' : ''}${m.diffBase})`.slice(0, 100),
+    message: [
+      `${what}.`,
+      `Kraken ${m.asset}: ${m.krakenBase} (tradable, incl. Auto Earn); owner's own coins: ${m.externalBase}; recorded dust: ${m.dustBase}`,
+      `bot positions: ${m.botBase}; difference: ${m.diffBase}`,
+      `New entries in ${m.pairs.join(', ')} are locked; exits sell at most the bot's own recorded amount.`,
+      'Run `kbot reconcile` to see the difference and adopt, release or accept it.',
+    ].join('\n'),
+    sms: `${md} HOLDINGS MISMATCH ${m.asset}: diff ${m.diffBase}; entries locked; run kbot reconcile`.slice(0, 140),
+  };
+}
+
+/** An intent was written off as never executed, or a written-off order turned up after all. */
+export function formatWriteOffAlert(intent: OrderIntent, detail: string, reappeared = false): Alert {
+  const m = intent.mode.toUpperCase();
+  return {
+    severity: reappeared ? 'critical' : 'warning',
+    kind: 'write-off',
+    subject: reappeared
+      ? `[${m}] written-off order APPEARED: ${intent.side} ${intent.pair} (${intent.reason})`
+      : `[${m}] order written off: ${intent.side} ${intent.pair} (${intent.reason}) never appeared on the exchange`,
+    message: [
+      detail,
+      `client order id ${intent.clientOrderId}, decided on candle ${intent.candleCloseIso}`,
+      reappeared
+        ? 'Its fill is being recorded now; check the position and `kbot reconcile`.'
+        : 'It is looked up again for 24 hours; if it appears its fill is recorded and you are alerted.',
+    ].join('\n'),
+    sms: `${m} ${reappeared ? 'WRITTEN-OFF ORDER APPEARED' : 'order written off'} ${intent.side} ${intent.pair} ${intent.reason}`.slice(0, 140),
+  };
+}
+
+/** An exit fired but could not be sent, or an exit check could not run. */
+export function formatExitBlockedAlert(mode: Mode, pair: Pair, reason: string): Alert {
+  const m = mode.toUpperCase();
+  return {
+    severity: 'critical',
+    kind: 'exit-blocked',
+    subject: `[${m}] exit BLOCKED ${pair}`,
+    message: `${pair}: ${reason}\nThe bot keeps trying every tick; this alert is sent once per position and reason.`,
+    sms: `${m} EXIT BLOCKED ${pair}: ${reason}`.slice(0, 140),
+  };
+}
+
+/** A leftover too small to sell was closed and booked as dust. */
+export function formatDustAlert(mode: Mode, pair: Pair, amountBase: number, writtenOffQuote: number): Alert {
+  const m = mode.toUpperCase();
+  return {
+    severity: 'warning',
+    kind: 'dust',
+    subject: `[${m}] dust closed ${pair}: ${amountBase} below Kraken's minimum`,
+    message: `${amountBase} ${pair.split('/')[0]} is below Kraken's minimum order and cannot be sold on its own. The position is closed; its cost basis (${writtenOffQuote.toFixed(4)}) is booked as a realized loss. The coins stay on the account.`,
+    sms: `${m} dust closed ${pair} ${amountBase}`,
+  };
+}
+
+/** An exchange reply did not add up and was not recorded. */
+export function formatReplyInvalidAlert(intent: OrderIntent, problem: string): Alert {
+  const m = intent.mode.toUpperCase();
+  return {
+    severity: 'critical',
+    kind: 'reply-invalid',
+    subject: `[${m}] exchange reply not recorded: ${intent.side} ${intent.pair}`,
+    message: `The exchange's report of order ${intent.clientOrderId} does not add up: ${problem}.\nNothing was recorded from it; the order stays pending and is read again every tick.`,
+    sms: `${m} bad exchange reply ${intent.side} ${intent.pair}: ${problem}`.slice(0, 140),
+  };
+}
+
+/** Kraken refused the API key or signature. */
+export function formatAuthAlert(mode: Mode, detail: string): Alert {
+  const m = mode.toUpperCase();
+  return {
+    severity: 'critical',
+    kind: 'auth',
+    subject: `[${m}] Kraken refused the API key`,
+    message: `${detail}\nNo private call works until the key is fixed (kbot keys set). Exits cannot be sent.`,
+    sms: `${m} KRAKEN AUTH ERROR: ${detail}`.slice(0, 140),
+  };
+}

@@ -22,3 +22,11 @@ export function clientOrderIdFor(key: DecisionKey): string {
   const text = [key.mode, key.pair, key.side, key.reason, key.decidedOn].join('|');
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
+
+/**
+ * A 32-hex-character id for a bookkeeping event that sends no order (a dust write-off, an adoption,
+ * a release), derived from what identifies the event, so repeating it writes the same ledger row.
+ */
+export function bookkeepingIdFor(mode: Mode, pair: Pair, event: string): string {
+  return createHash('sha256').update([mode, pair, 'book', event].join('|')).digest('hex').slice(0, 32);
+}

@@ -1,15 +1,18 @@
 // Core domain: the ports. Adapters (ccxt, paper, DynamoDB, memory, SNS, console) implement them;
 // the tick depends only on these shapes.
 import type {
+  AuditRecord,
   Balances,
   Candle,
   ControlState,
   DayCounters,
   ExchangeOrder,
+  HoldingsRecord,
   MarketInfo,
   MarketOrderRequest,
   Mode,
   OrderIntent,
+  OrderSlot,
   Pair,
   Position,
   Ticker,
@@ -44,8 +47,14 @@ export class ExchangeError extends Error {
 
 /** The exchange, cut to what the bot uses. Implemented by the ccxt Kraken adapter and the paper exchange. */
 export interface ExchangePort {
-  /** Markets for the given pairs (minimums, precision, fees). Cached by the adapter. */
+  /**
+   * Markets for the given pairs (minimums, precision, fees). Cached by the adapter. A pair the
+   * exchange does not list, or lists with a market description that is incomplete, is left out of
+   * the result (never a throw for one bad pair); `marketIssue` says why.
+   */
   loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>>;
+  /** Why the last `loadMarkets` left `pair` out, when the adapter knows. */
+  marketIssue?(pair: Pair): string | undefined;
   /**
    * Recent 5-minute candles, oldest first, as the exchange returns them: the last one may still
    * be forming. The core drops it (see `closedCandles`).
@@ -65,6 +74,11 @@ export interface ExchangePort {
   fetchTakerFeeRate?(pair: Pair): Promise<number | undefined>;
 }
 
+/** The intent fields a status transition may change. */
+export type IntentPatch = Partial<
+  Pick<OrderIntent, 'status' | 'fill' | 'error' | 'lookups' | 'updatedAtMs' | 'observed' | 'writtenOffAtMs' | 'recheckUntilMs' | 'recheckedAtMs'>
+>;
+
 /** Result of claiming a candle. */
 export type ClaimResult = { claimed: true } | { claimed: false; reason: 'already-claimed' | 'in-progress' };
 
@@ -76,7 +90,10 @@ export interface DailyLimits {
 
 export type ReserveResult =
   | { reserved: true }
-  | { reserved: false; reason: 'daily-trade-cap' | 'pair-trade-cap' | 'kill-switch' };
+  | { reserved: false; reason: 'daily-trade-cap' | 'pair-trade-cap' | 'kill-switch' | 'already-decided' };
+
+/** Result of taking a pair's order slot. */
+export type SlotResult = { acquired: true } | { acquired: false; holder: OrderSlot };
 
 /**
  * Persistent state. Every write that guards money is conditional; the DynamoDB adapter and the
@@ -101,6 +118,8 @@ export interface StorePort {
   getIntent(mode: Mode, clientOrderId: string): Promise<OrderIntent | undefined>;
   /** Intents still PENDING (sent or about to be sent, outcome unknown). */
   listPendingIntents(mode: Mode): Promise<OrderIntent[]>;
+  /** PENDING intents plus written-off (FAILED) ones still being re-checked at `nowMs`. */
+  listUnresolvedIntents(mode: Mode, nowMs: number): Promise<OrderIntent[]>;
   /**
    * Moves an intent from `expected` status to the patch's status, conditionally.
    * Returns false when the intent is no longer in `expected` status.
@@ -109,8 +128,18 @@ export interface StorePort {
     mode: Mode,
     clientOrderId: string,
     expected: OrderIntent['status'],
-    patch: Partial<Pick<OrderIntent, 'status' | 'fill' | 'error' | 'lookups' | 'updatedAtMs'>>,
+    patch: IntentPatch,
   ): Promise<boolean>;
+
+  /**
+   * Takes the pair's order slot for `clientOrderId` (conditional put: free, or already ours). At
+   * most one order per pair is in flight, whatever decided it; the loser is told who holds it.
+   */
+  acquireOrderSlot(mode: Mode, slot: OrderSlot): Promise<SlotResult>;
+  /** Frees the pair's slot if `clientOrderId` holds it (conditional delete; idempotent). */
+  releaseOrderSlot(mode: Mode, pair: Pair, clientOrderId: string): Promise<void>;
+  /** Every held slot (for status and repairs). */
+  listOrderSlots(mode: Mode): Promise<OrderSlot[]>;
 
   getPosition(mode: Mode, pair: Pair): Promise<Position | undefined>;
   listPositions(mode: Mode): Promise<Position[]>;
@@ -121,10 +150,17 @@ export interface StorePort {
   /** Deletes a position if its stored version equals `expectedVersion`. */
   deletePosition(mode: Mode, pair: Pair, expectedVersion: number): Promise<boolean>;
 
-  /** Atomically reserves one entry for the day if under both caps and the kill switch is off. */
-  reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits): Promise<ReserveResult>;
-  /** Gives back a reservation (the order was rejected or never sent). */
-  releaseEntry(mode: Mode, day: string, pair: Pair): Promise<void>;
+  /**
+   * Atomically reserves one entry for the day for `clientOrderId`, if under both caps and the kill
+   * switch is off. Idempotent per client order id: reserving again what is already held answers
+   * reserved without counting twice (a crash between reserving and writing the intent is repaired by
+   * the retried tick); a reservation already released answers `already-decided`.
+   */
+  reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits, clientOrderId: string, nowMs: number): Promise<ReserveResult>;
+  /** Gives back a held reservation (the order did not execute). Idempotent: only a held one is released. */
+  releaseEntry(mode: Mode, day: string, pair: Pair, clientOrderId: string): Promise<void>;
+  /** Marks a held reservation used (its order executed). Idempotent. */
+  markEntryUsed(mode: Mode, day: string, clientOrderId: string): Promise<void>;
   /**
    * Adds realized P&L for one closing order, at most once per `clientOrderId`; counts the exit.
    * Trips the kill switch when the day's total is at or below `-maxDailyLossQuote`.
@@ -142,6 +178,20 @@ export interface StorePort {
   /** Appends a trade (idempotent per mode + clientOrderId). */
   appendTrade(trade: TradeRecord): Promise<void>;
   listTrades(mode: Mode, fromMs: number, toMs: number): Promise<TradeRecord[]>;
+
+  /** Holdings records of every traded asset (the owner's coins, dust). */
+  listHoldings(mode: Mode): Promise<HoldingsRecord[]>;
+  /** Writes a holdings record if its stored version equals `expectedVersion` (-1 to create). Stores version + 1. */
+  putHoldings(record: HoldingsRecord, expectedVersion: number): Promise<boolean>;
+
+  /**
+   * Records that `key` happened (conditional put) and returns true the first time only: one alert
+   * per incident, not one every 5 minutes. The record expires after `ttlMs`.
+   */
+  markOnce(mode: Mode, key: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** Appends an audit record (idempotent per mode + id). */
+  appendAudit(record: AuditRecord): Promise<void>;
+  listAudit(mode: Mode, fromMs: number, toMs: number): Promise<AuditRecord[]>;
 
   /** The paper wallet, or undefined before it is funded. */
   getWallet(): Promise<Wallet | undefined>;

@@ -1,16 +1,42 @@
 // Core domain: one 5-minute tick, in DESIGN.md's order: claim, halt checks, reconcile, market data,
-// exits first, entries, persist and report. The handler, the local runners and the demo call this.
-import { formatDailySummaryAlert, formatErrorAlert } from './alertText.js';
+// the books (Kraken's holdings against the positions), exits first, entries, persist and report.
+// The handler, the local runners and the demo call this.
+import {
+  formatAuthAlert,
+  formatDailySummaryAlert,
+  formatDustAlert,
+  formatErrorAlert,
+  formatExitBlockedAlert,
+  formatHoldingsMismatchAlert,
+} from './alertText.js';
 import { checkSeries, closedCandles, lastClosedCandleCloseMs } from './candles.js';
+import { bookkeepingIdFor } from './clientOrderId.js';
 import type { TickCommand } from './commands.js';
 import { liveGateProblem, quoteCurrency, type BotConfig } from './config.js';
+import { exitAtPrice } from './engine/mentalExit.js';
+import { baseOf } from './engine/risk/exposure.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
-import { OrderExecutor } from './orders.js';
+import { compareHoldings, mismatchSignature, ownFreeBase } from './holdings.js';
+import { OrderExecutor, limitText } from './orders.js';
+import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
-import { sellableAmountBase } from './engine/precision.js';
 import { utcDay } from './utcDay.js';
-import type { OrderOutcome, PairResult, TickResult } from './tickResult.js';
-import { FIVE_MINUTES_MS, ONE_DAY_MS, type Balances, type Candle, type DayCounters, type MarketInfo, type Pair, type Position } from './types.js';
+import type { HoldingsCheck, OrderOutcome, PairResult, TickResult } from './tickResult.js';
+import {
+  FIVE_MINUTES_MS,
+  ONE_DAY_MS,
+  ONE_HOUR_MS,
+  type Balances,
+  type Candle,
+  type DayCounters,
+  type ExitReason,
+  type HoldingsRecord,
+  type MarketInfo,
+  type OrderIntent,
+  type Pair,
+  type Position,
+  type Ticker,
+} from './types.js';
 
 /** Everything a tick needs, built once per process by the handler or a local runner. */
 export interface TickDeps {
@@ -24,8 +50,8 @@ export interface TickDeps {
   metrics: MetricsPort;
   /** Whether API keys are configured (the third live-trading gate). */
   hasKeys: boolean;
-  /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace). */
-  orderTiming?: { lookupDelayMs?: number; pendingGraceMs?: number };
+  /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace, deadline). */
+  orderTiming?: { lookupDelayMs?: number; pendingGraceMs?: number; deadlineMs?: number; writeOffMarginMs?: number; orphanSlotMs?: number };
 }
 
 /** What triggered the tick. */
@@ -42,12 +68,15 @@ export interface TickInput {
 const MAX_CANDLES = 720;
 /** One day of 5m candles, for the 24h quote volume used by the liquidity filter. */
 const CANDLES_PER_DAY = 288;
+/** "Alert once" markers: a blocked exit or a mismatch alerts again after this if still there. */
+const INCIDENT_TTL_MS = 7 * ONE_DAY_MS;
 
 interface PairData {
   pair: Pair;
   market?: MarketInfo;
   candles?: Candle[];
   series?: PreparedSeries;
+  ticker?: Ticker;
   result: PairResult;
   /** (ask − bid) / mid from the ticker, when it could be read. */
   spreadFraction?: number;
@@ -56,9 +85,14 @@ interface PairData {
   entriesAllowed: boolean;
 }
 
+/** A read that may fail without stopping the tick. */
+type Read<T> = { ok: true; value: T } | { ok: false; error: ExchangeError };
+
 /**
  * Runs one tick. Returns a `TickResult` describing every pair; throws only for bugs and
- * infrastructure failures (the store unreachable), which the handler reports as errors.
+ * infrastructure failures (the store unreachable), which the handler reports as errors. A failed
+ * exchange read never stops the exits: without balances an exit sells the recorded amount, without
+ * candles it is decided on the ticker's price, and one bad pair is skipped and named.
  */
 export async function runTick(deps: TickDeps, input: TickInput): Promise<TickResult> {
   const { config, store, clock, logger, metrics } = deps;
@@ -76,6 +110,8 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     halt: { entries: false, exits: false, reasons: [] },
     reconciled: [],
     pairs: [],
+    holdings: [],
+    locks: [],
     errors: [],
   };
 
@@ -106,9 +142,16 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     ...deps.orderTiming,
   });
 
-  // 2. Halt checks.
+  // 2. Halt checks, and everything the bot remembers (read together).
   const today = utcDay(clock.nowMs());
-  const [control, dayAtStart] = await Promise.all([store.getControl(mode), store.getDay(mode, today)]);
+  const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick] = await Promise.all([
+    store.getControl(mode),
+    store.getDay(mode, today),
+    store.listUnresolvedIntents(mode, clock.nowMs()),
+    store.listPositions(mode),
+    store.listHoldings(mode),
+    input.command ? Promise.resolve(undefined) : store.getLastTick(mode),
+  ]);
   const gate = liveGateProblem(config, deps.hasKeys);
   if (control.halted) result.halt.reasons.push(`manual halt${control.reason ? `: ${control.reason}` : ''}`);
   if (dayAtStart.killSwitchTripped) result.halt.reasons.push(`daily loss kill switch tripped (${today})`);
@@ -116,54 +159,128 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   result.halt.entries = control.halted || dayAtStart.killSwitchTripped || gate !== undefined;
   result.halt.exits = (control.halted && control.haltExits) || gate !== undefined;
 
-  // 3. Reconcile intents left PENDING by a tick that crashed or timed out. The positions are read
-  // alongside the pending intents; only if there was something to reconcile are they read again.
-  const [pending, positionsBefore] = await Promise.all([gate ? [] : store.listPendingIntents(mode), store.listPositions(mode)]);
-  for (const intent of pending) {
-    const outcome = await orders.reconcile(intent);
-    result.reconciled.push(outcome);
-    logger.info('reconciled pending order intent', { ...outcome });
+  // 3. Markets load while the unresolved intents are reconciled (a crashed or timed-out tick's
+  // orders, orders that were still open, written-off ones being re-checked).
+  const pairs = unique([...config.pairs, ...positionsAtStart.map((p) => p.pair)]);
+  const marketsRead = read(() => deps.exchange.loadMarkets(pairs));
+  if (!gate) {
+    for (const intent of unresolvedAtStart) {
+      const outcome = await orders.reconcile(intent);
+      result.reconciled.push(outcome);
+      logger.info('reconciled order intent', { ...outcome });
+    }
+    await repairReservations(deps, dayAtStart, unresolvedAtStart);
   }
+  const changed = result.reconciled.some((r) => r.result !== 'still-pending' && !(r.result === 'written-off' && r.detail === 'next re-check later'));
+  const [markets, positionsNow, unresolved] = await Promise.all([
+    marketsRead,
+    changed ? store.listPositions(mode) : positionsAtStart,
+    changed ? store.listUnresolvedIntents(mode, clock.nowMs()) : unresolvedAtStart,
+  ]);
+  let positions = positionsNow;
 
-  // 4. Market data, per pair, in parallel.
-  let positions = pending.length > 0 ? await store.listPositions(mode) : positionsBefore;
-  const pairs = unique([...config.pairs, ...positions.map((p) => p.pair)]);
-  let markets: Record<Pair, MarketInfo>;
-  let balances: Balances;
-  let feeRates: (number | undefined)[];
-  try {
-    [markets, balances, feeRates] = await Promise.all([
-      deps.exchange.loadMarkets(pairs),
-      deps.exchange.fetchBalances(),
-      Promise.all(pairs.map((pair) => deps.exchange.fetchTakerFeeRate?.(pair).catch(() => undefined))),
-    ]);
-  } catch (err) {
-    // Without markets or balances nothing can be decided safely: no trade this tick, and say why.
-    // Pending intents stay PENDING and are reconciled by the next tick.
-    if (!(err instanceof ExchangeError)) throw err;
-    const detail = `exchange unavailable (${err.kind}): ${err.exchangeMessage ?? err.message}`;
-    logger.error('no trading this tick: markets or balances could not be read', { detail });
-    metrics.add('TickErrors', 'Count', 1);
-    result.errors.push(detail);
-    result.pairs = pairs.map((pair) => ({ pair, data: { ok: false, reason: 'fetch-failed', detail }, orders: [] }));
-    result.finishedAtMs = clock.nowMs();
-    if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
-    return result;
+  // 4. Balances and fee rates, read after reconciling so Kraken's holdings and the positions both
+  // include every order settled above.
+  const [balancesRead, feeRates] = await Promise.all([
+    read(() => deps.exchange.fetchBalances()),
+    Promise.all(pairs.map((pair) => deps.exchange.fetchTakerFeeRate?.(pair).catch(() => undefined))),
+  ]);
+  for (const r of [markets, balancesRead]) if (!r.ok) await reportReadFailure(deps, r.error, result, clock.nowMs());
+  const marketMap: Record<Pair, MarketInfo> = markets.ok ? markets.value : {};
+  const balances: Balances | undefined = balancesRead.ok ? balancesRead.value : undefined;
+  if (balances && !balancesLookSane(balances)) {
+    // An empty or garbled balance reply is not "the account is empty".
+    result.errors.push('balance reply held no assets; treated as unreadable');
   }
-  // The recent trades (for the protections) are read while the candles load.
+  const balancesKnown = balances !== undefined && balancesLookSane(balances);
+
+  // 5. Market data per pair, in parallel.
   const [data, recentTrades] = await Promise.all([
-    Promise.all(pairs.map((pair) => loadPair(deps, pair, markets[pair], candleCloseMs))),
+    Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], markets.ok, positions.some((p) => p.pair === pair), candleCloseMs))),
     store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs()),
   ]);
   result.pairs = data.map((d) => d.result);
 
-  const portfolio = buildPortfolio(config, clock.nowMs(), balances, positions, dayAtStart, markets, data, feeRates, pairs);
+  // 6. The books: pairs with an order in flight, written-off buys being re-checked, and Kraken's
+  // holdings against the positions.
+  const inFlight = new Map<Pair, OrderIntent>();
+  const recheckBuys = new Set<Pair>();
+  for (const i of unresolved) {
+    if (i.status === 'PENDING') inFlight.set(i.pair, i);
+    else if (i.side === 'buy') recheckBuys.add(i.pair);
+  }
+  const holdings = new Map(holdingsRecords.map((h) => [h.asset, h]));
+  const mismatched = new Set<string>();
+  const assetOf = (pair: Pair) => marketMap[pair]?.base ?? baseOf(pair);
+  for (const asset of unique(pairs.map(assetOf))) {
+    const assetPairs = pairs.filter((p) => assetOf(p) === asset);
+    const market = assetPairs.map((p) => marketMap[p]).find((m) => m !== undefined);
+    const record = holdings.get(asset);
+    const dustIds = new Set(record?.dustPositionIds ?? []);
+    const assetPositions = positions.filter((p) => assetOf(p.pair) === asset && !dustIds.has(p.entryClientOrderId));
+    const verdict = compareHoldings({
+      asset,
+      balance: balances?.[asset],
+      balancesKnown,
+      record,
+      positions: assetPositions,
+      lotBase: 10 ** -(market?.amountDecimals ?? 8),
+      inFlight: assetPairs.some((p) => inFlight.has(p)),
+    });
+    result.holdings.push(verdict.check);
+    if (verdict.createRecord) {
+      const created: HoldingsRecord = { mode, asset, ...verdict.createRecord, updatedAtMs: clock.nowMs(), version: 0 };
+      if (await store.putHoldings(created, -1)) holdings.set(asset, { ...created, version: 0 });
+      logger.info('holdings: first check of an asset', { asset, externalBase: created.externalBase, botBase: verdict.check.botBase });
+    }
+    if (verdict.feeInBase) {
+      const corrected = applyFeeInBase(verdict.feeInBase.position, verdict.feeInBase.feeBase);
+      if (await store.updatePosition(corrected, verdict.feeInBase.position.version)) {
+        positions = positions.map((p) => (p.pair === corrected.pair ? { ...corrected, version: p.version + 1 } : p));
+        logger.warn('holdings: a buy\'s fee was taken in base; position corrected', { asset, feeBase: verdict.feeInBase.feeBase });
+      }
+    }
+    if (verdict.check.status === 'mismatch') {
+      mismatched.add(asset);
+      logger.error('holdings mismatch: Kraken and the positions disagree', { ...verdict.check });
+      if (await store.markOnce(mode, `mismatch#${mismatchSignature(verdict.check)}`, clock.nowMs(), INCIDENT_TTL_MS)) {
+        await deps.alerts.send(
+          formatHoldingsMismatchAlert(mode, {
+            asset,
+            krakenBase: verdict.check.krakenBase ?? 0,
+            externalBase: verdict.check.externalBase ?? 0,
+            dustBase: verdict.check.dustBase ?? 0,
+            botBase: verdict.check.botBase,
+            diffBase: verdict.check.diffBase ?? 0,
+            pairs: assetPairs,
+          }),
+        );
+      }
+    }
+  }
+  const ownFree = (pair: Pair): number | undefined => (balancesKnown ? ownFreeBase(balances![assetOf(pair)], holdings.get(assetOf(pair))) : undefined);
+  for (const d of data) {
+    const pending = inFlight.get(d.pair);
+    const reason = pending
+      ? `${pending.side} ${pending.reason} ${pending.clientOrderId} is not final yet`
+      : recheckBuys.has(d.pair)
+        ? 'a written-off buy is being re-checked (24 h)'
+        : mismatched.has(assetOf(d.pair))
+          ? `holdings mismatch on ${assetOf(d.pair)}`
+          : undefined;
+    if (reason) result.locks.push({ pair: d.pair, reason });
+  }
+  const lockOf = (pair: Pair) => result.locks.find((l) => l.pair === pair)?.reason;
+
+  const portfolio = buildPortfolio(config, clock.nowMs(), balances ?? {}, positions, dayAtStart, marketMap, data, feeRates, pairs, unresolved);
   portfolio.recentTrades = recentTrades.filter((t) => t.realizedPnlQuote !== undefined);
+  for (const d of data) portfolio.freeBase[assetOf(d.pair)] = ownFree(d.pair) ?? 0;
+  const tradingReadable = markets.ok && balancesKnown;
 
   if (input.command) {
-    result.command = await runCommand(deps, orders, input.command, data, portfolio, candleCloseIso);
+    result.command = await runCommand(deps, orders, input.command, data, portfolio, positions, candleCloseIso, { ownFree, inFlight, tradingReadable, lockOf });
   } else {
-    // 5. Exits first.
+    // 7. Exits first.
     for (const d of data) {
       const position = positions.find((p) => p.pair === d.pair);
       if (!position) continue;
@@ -171,32 +288,19 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         d.result.exit = { decision: 'skipped', reason: `halted: ${result.halt.reasons.join('; ')}` };
         continue;
       }
-      if (!d.exitsAllowed || !d.series || !d.market) {
-        d.result.exit = { decision: 'skipped', reason: d.result.data.ok ? 'no market' : `market data: ${d.result.data.reason}` };
+      const pending = inFlight.get(d.pair);
+      if (pending) {
+        d.result.exit = { decision: 'skipped', reason: `order in flight: ${pending.side} ${pending.reason} ${pending.clientOrderId}` };
         continue;
       }
-      const i = d.series.candles.length - 1;
-      const decision = deps.engine.checkExit(position, d.series, i, clock.nowMs(), portfolio.freeBase[d.market.base] ?? 0, d.market);
-      if (decision.action === 'hold') {
-        d.result.exit = { decision: 'hold', explanation: decision.explanation, ...(decision.blocked ? { blocked: decision.blocked } : {}) };
-        if (decision.updated && !(await store.updatePosition(decision.updated, position.version))) {
-          logger.warn('position changed while updating its trailing stop; will retry next tick', { pair: d.pair });
-        }
-        continue;
-      }
-      d.result.exit = { decision: 'sell', reason: decision.reason, triggerPrice: decision.triggerPrice, explanation: decision.explanation };
-      const outcome = await orders.place(
-        { side: 'sell', pair: d.pair, reason: decision.reason, decidedOn: candleCloseIso, amountBase: decision.amountBase },
-        candleCloseIso,
-      );
-      d.result.orders.push(outcome);
-      if (outcome.status === 'filled') applyFillToPortfolio(portfolio, d.market, outcome);
+      const outcome = await exitPosition(deps, orders, d, position, ownFree(d.pair), candleCloseIso, holdings);
+      if (outcome && outcome.status === 'filled' && d.market) applyFillToPortfolio(portfolio, d.market, outcome);
     }
 
-    // 6. Entries, for pairs without a position (re-read only if an exit order went out).
-    if (data.some((d) => d.result.orders.length > 0)) {
+    // 8. Entries, for pairs without a position (re-read only if an exit order went out).
+    if (data.some((d) => d.result.orders.length > 0 || d.result.exit?.decision === 'dust')) {
       positions = await store.listPositions(mode);
-      portfolio.openPositions = positions;
+      portfolio.openPositions = [...positions, ...pendingBuysAsPositions(unresolved, portfolio.lastPrice, mode)];
     }
     for (const d of data) {
       if (positions.some((p) => p.pair === d.pair) || d.result.orders.length > 0) continue;
@@ -205,31 +309,220 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         d.result.entry = { decision: 'none', stage: 'halt', rule: 'halt', reason: result.halt.reasons.join('; '), explanation: {} };
         continue;
       }
+      const lock = lockOf(d.pair);
+      if (lock) {
+        d.result.entry = { decision: 'none', stage: 'lock', rule: 'pair-locked', reason: lock, explanation: {} };
+        continue;
+      }
+      if (!tradingReadable) {
+        d.result.entry = { decision: 'none', stage: 'lock', rule: 'account-unreadable', reason: 'markets or balances could not be read this tick', explanation: {} };
+        continue;
+      }
       await enterIfAdvised(deps, orders, d, portfolio, candleCloseIso, today);
     }
   }
 
-  // 7. Persist and report. Positions and balances change only through orders: without any this
+  // 9. Persist and report. Positions and balances change only through orders: without any this
   // tick, the ones read at its start are still current (one signed balance call saved per quiet tick).
-  const traded = data.some((d) => d.result.orders.length > 0) || (result.command?.outcome.length ?? 0) > 0;
+  const traded = data.some((d) => d.result.orders.length > 0 || d.result.exit?.decision === 'dust') || (result.command?.outcome.length ?? 0) > 0;
   const [finalPositions, finalBalances] = traded
     ? await Promise.all([store.listPositions(mode), safeBalances(deps)])
-    : [positions, balances];
+    : [positions, balancesKnown ? balances : undefined];
   result.equityQuote = equityOf(portfolio.quote, finalBalances, finalPositions, portfolio.lastPrice);
   result.finishedAtMs = clock.nowMs();
+  const outcomes = [...data.flatMap((d) => d.result.orders), ...(result.command?.outcome ?? [])];
+  if (!input.command) {
+    const pendingNow = new Set(unresolved.filter((i) => i.status === 'PENDING').map((i) => i.clientOrderId));
+    for (const o of outcomes) {
+      if (o.status === 'pending') pendingNow.add(o.clientOrderId);
+      else pendingNow.delete(o.clientOrderId);
+    }
+    metrics.add('PendingIntents', 'Count', pendingNow.size);
+    metrics.add('HoldingsMismatches', 'Count', mismatched.size);
+  }
   metrics.add('OpenPositions', 'Count', finalPositions.length);
   if (result.equityQuote !== undefined) metrics.add('EquityQuote', 'None', result.equityQuote);
   // The heartbeat counts scheduled ticks only: a schedule pointed at a command must not keep the
   // "no completed tick" alarm green while exits stop.
   if (!input.command) metrics.add('TickCompleted', 'Count', 1);
-  // The first candle of a UTC day closes at 00:05; its tick (claimed once) reports the day before.
-  if (!input.command && candleCloseMs % ONE_DAY_MS === FIVE_MINUTES_MS) {
-    await sendDailySummary(deps, candleCloseMs - FIVE_MINUTES_MS - ONE_DAY_MS, finalPositions, result.equityQuote);
+  // The first tick that completes on a new UTC day reports the last day the bot ran.
+  if (!input.command && lastTick) {
+    const lastDay = utcDay(Date.parse(lastTick.candleCloseIso) - FIVE_MINUTES_MS);
+    const thisDay = utcDay(candleCloseMs - FIVE_MINUTES_MS);
+    if (lastDay < thisDay && (await store.markOnce(mode, `summary#${lastDay}`, clock.nowMs(), 3 * ONE_DAY_MS))) {
+      await sendDailySummary(deps, Date.parse(`${lastDay}T00:00:00.000Z`), finalPositions, result.equityQuote);
+    }
   }
   if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
-  const orderCount = result.pairs.reduce((n, p) => n + p.orders.length, 0) + (result.command?.outcome.length ?? 0);
-  logger.info(input.command ? 'command completed' : 'tick completed', { candleCloseIso, orders: orderCount, halt: result.halt });
+  logger.info(input.command ? 'command completed' : 'tick completed', { candleCloseIso, orders: outcomes.length, halt: result.halt, locks: result.locks.length });
   return result;
+}
+
+/**
+ * One position's exit. Dust (below Kraken's minimum at the current price) is closed and booked;
+ * otherwise the engine decides on the candles, or, when they could not be read, the ticker's price
+ * decides the stop, target and time limit. A blocked exit alerts once per position and reason.
+ */
+async function exitPosition(
+  deps: TickDeps,
+  orders: OrderExecutor,
+  d: PairData,
+  position: Position,
+  own: number | undefined,
+  candleCloseIso: string,
+  holdings: Map<string, HoldingsRecord>,
+): Promise<OrderOutcome | undefined> {
+  const { clock, store } = deps;
+  const nowMs = clock.nowMs();
+  const lastClose = d.candles?.[d.candles.length - 1]?.close;
+  const price = lastClose ?? d.ticker?.bid;
+  const market = d.market;
+  if (market && price !== undefined && belowMinimum(position.amountBase, price, market)) {
+    await closeAsDust(deps, orders, d, position, price, holdings);
+    return undefined;
+  }
+  const blocked = async (reason: string, key: string) => {
+    d.result.exit = d.result.exit?.decision === 'hold' ? { ...d.result.exit, blocked: reason } : { decision: 'hold', explanation: {}, blocked: reason };
+    deps.metrics.add('ExitsBlocked', 'Count', 1);
+    deps.logger.error('exit blocked', { pair: d.pair, reason });
+    if (await store.markOnce(deps.config.mode, `blocked#${position.entryClientOrderId}#${key}`, nowMs, INCIDENT_TTL_MS)) {
+      await deps.alerts.send(formatExitBlockedAlert(deps.config.mode, d.pair, reason));
+    }
+  };
+
+  let sell: { reason: ExitReason; triggerPrice: number; amountBase: number; source: 'candles' | 'ticker'; explanation: Record<string, unknown> } | undefined;
+  if (d.series && d.exitsAllowed && market) {
+    const i = d.series.candles.length - 1;
+    const decision = deps.engine.checkExit(position, d.series, i, nowMs, own ?? position.amountBase, market);
+    if (decision.action === 'hold') {
+      d.result.exit = { decision: 'hold', explanation: decision.explanation, ...(decision.blocked ? { blocked: decision.blocked } : {}) };
+      if (decision.updated && !(await store.updatePosition(decision.updated, position.version))) {
+        deps.logger.warn('position changed while updating its trailing stop; will retry next tick', { pair: d.pair });
+      }
+      if (decision.blocked) await blocked(decision.blocked, String(decision.explanation.exitReason ?? 'exit'));
+      return undefined;
+    }
+    sell = { reason: decision.reason, triggerPrice: decision.triggerPrice, amountBase: decision.amountBase, source: 'candles', explanation: decision.explanation };
+  } else {
+    // No usable candles (or no market description): the ticker's price still decides stops and targets.
+    const tickerPrice = d.ticker?.bid ?? (d.series ? lastClose : undefined);
+    if (tickerPrice === undefined) {
+      await blocked(`no price for ${d.pair}: ${d.result.data.ok ? 'no market' : `${d.result.data.reason}: ${d.result.data.detail}`}, and the ticker could not be read`, 'no-price');
+      return undefined;
+    }
+    const fired = exitAtPrice(position, tickerPrice, nowMs);
+    if (!fired) {
+      d.result.exit = { decision: 'hold', explanation: { price: tickerPrice, priceSource: 'ticker', stopPrice: position.stopPrice ?? null, takeProfitPrice: position.takeProfitPrice ?? null } };
+      return undefined;
+    }
+    sell = { ...fired, amountBase: sellableAmount(position, own, market), source: 'ticker', explanation: { price: tickerPrice, priceSource: 'ticker' } };
+    if (market && !market.active) {
+      await blocked(`${fired.reason} fired but ${d.pair} is not accepting market orders`, 'inactive');
+      return undefined;
+    }
+    if (!(sell.amountBase > 0)) {
+      await blocked(`${fired.reason} fired but nothing of ${d.pair} is free to sell (own free ${own})`, 'nothing-free');
+      return undefined;
+    }
+  }
+  d.result.exit = { decision: 'sell', reason: sell.reason, triggerPrice: sell.triggerPrice, explanation: sell.explanation as never, priceSource: sell.source };
+  const outcome = await orders.place(
+    { side: 'sell', pair: d.pair, reason: sell.reason, decidedOn: candleCloseIso, amountBase: sell.amountBase, positionId: position.entryClientOrderId },
+    candleCloseIso,
+  );
+  d.result.orders.push(outcome);
+  if (outcome.status === 'rejected' || outcome.status === 'in-flight') await blocked(`${sell.reason}: ${outcome.error ?? outcome.status}`, `${outcome.status}`);
+  return outcome;
+}
+
+/**
+ * Closes a position too small to sell (a remainder under Kraken's minimum amount or cost) and books
+ * it: its cost basis as a realized loss, the coins as dust on the asset's holdings record. Each step
+ * is idempotent (one id per position), so a crash in between is repaired by the next tick.
+ */
+async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, position: Position, price: number, holdings: Map<string, HoldingsRecord>): Promise<void> {
+  const { store, clock, config } = deps;
+  const mode = config.mode;
+  const id = bookkeepingIdFor(mode, position.pair, `dust:${position.entryClientOrderId}`);
+  const w = dustWriteOff(position);
+  const nowMs = clock.nowMs();
+  await store.appendTrade({
+    mode,
+    clientOrderId: id,
+    exchangeOrderId: '',
+    pair: position.pair,
+    side: 'sell',
+    reason: 'dust',
+    amountBase: w.amountBase,
+    price,
+    costQuote: 0,
+    feeQuote: 0,
+    realizedPnlQuote: w.realizedPnlQuote,
+    timestampMs: nowMs,
+    positionId: position.entryClientOrderId,
+    closedPositionOrderIds: [...position.appliedOrderIds],
+    note: `below Kraken's minimum (${w.amountBase} at ${price}); the coins stay on the account as dust`,
+  });
+  await orders.recordPnl(id, nowMs, w.realizedPnlQuote);
+  const asset = d.market?.base ?? baseOf(position.pair);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const record = holdings.get(asset);
+    if (record?.dustPositionIds?.includes(position.entryClientOrderId)) break;
+    const next: HoldingsRecord = {
+      mode,
+      asset,
+      externalBase: record?.externalBase ?? 0,
+      dustBase: (record?.dustBase ?? 0) + w.amountBase,
+      updatedAtMs: nowMs,
+      version: record?.version ?? -1,
+      ...(record?.note ? { note: record.note } : {}),
+      dustPositionIds: [...(record?.dustPositionIds ?? []), position.entryClientOrderId].slice(-20),
+    };
+    if (await store.putHoldings(next, record?.version ?? -1)) {
+      holdings.set(asset, { ...next, version: (record?.version ?? -1) + 1 });
+      break;
+    }
+    const fresh = (await store.listHoldings(mode)).find((h) => h.asset === asset);
+    if (fresh) holdings.set(asset, fresh);
+    else holdings.delete(asset);
+  }
+  if (await store.deletePosition(mode, position.pair, position.version)) {
+    d.result.exit = { decision: 'dust', amountBase: w.amountBase, realizedPnlQuote: w.realizedPnlQuote };
+    deps.logger.warn('position below the exchange minimum closed as dust', { pair: position.pair, amountBase: w.amountBase, realizedPnlQuote: w.realizedPnlQuote });
+    await deps.alerts.send(formatDustAlert(mode, position.pair, w.amountBase, -w.realizedPnlQuote));
+  }
+}
+
+/**
+ * Reservations held by an order that never wrote its intent (a crash between the two writes, and
+ * the retried tick decided differently) are given back; those whose intent is final are settled.
+ */
+async function repairReservations(deps: TickDeps, day: DayCounters, unresolved: readonly OrderIntent[]): Promise<void> {
+  const { store, clock, config } = deps;
+  const open = new Set(unresolved.map((i) => i.clientOrderId));
+  for (const [id, r] of Object.entries(day.reservations)) {
+    if (r.state !== 'held' || open.has(id) || clock.nowMs() - r.atMs < config.tick.leaseMs) continue;
+    const intent = await store.getIntent(config.mode, id);
+    if (!intent || intent.status === 'REJECTED' || intent.status === 'FAILED') {
+      deps.logger.warn('releasing a reservation its order never used', { clientOrderId: id, pair: r.pair, intent: intent?.status ?? 'none' });
+      await store.releaseEntry(config.mode, day.day, r.pair, id);
+    } else if (intent.status === 'FILLED') {
+      await store.markEntryUsed(config.mode, day.day, id);
+    }
+  }
+}
+
+/** A failed markets or balance read: logged, counted, and for a refused key alerted at once (hourly at most). */
+async function reportReadFailure(deps: TickDeps, err: ExchangeError, result: TickResult, nowMs: number): Promise<void> {
+  const detail = `exchange unavailable (${err.kind}): ${err.exchangeMessage ?? err.message}`;
+  deps.logger.error('an exchange read failed; exits run on what is known, no entries', { detail });
+  deps.metrics.add('TickErrors', 'Count', 1);
+  result.errors.push(detail);
+  if (err.kind === 'auth') {
+    deps.metrics.add('AuthErrors', 'Count', 1);
+    const hour = new Date(Math.floor(nowMs / ONE_HOUR_MS) * ONE_HOUR_MS).toISOString();
+    if (await deps.store.markOnce(deps.config.mode, `auth#${hour}`, nowMs, ONE_HOUR_MS)) await deps.alerts.send(formatAuthAlert(deps.config.mode, detail));
+  }
 }
 
 /** Sends the summary of one finished UTC day; a failure to read it is logged, never fatal. */
@@ -243,7 +536,7 @@ async function sendDailySummary(deps: TickDeps, dayStartMs: number, positions: P
     await deps.alerts.send(
       formatDailySummaryAlert(deps.config.mode, {
         day: counters,
-        fills: trades.length,
+        fills: trades.filter((t) => t.exchangeOrderId !== '').length,
         feesQuote: trades.reduce((sum, t) => sum + t.feeQuote, 0),
         openPositions: positions.map((p) => p.pair),
         equityQuote,
@@ -255,28 +548,46 @@ async function sendDailySummary(deps: TickDeps, dayStartMs: number, positions: P
   }
 }
 
-/** Fetches and checks one pair's candles; never throws (a bad pair is skipped with a reason). */
-async function loadPair(deps: TickDeps, pair: Pair, market: MarketInfo | undefined, candleCloseMs: number): Promise<PairData> {
+/**
+ * Fetches and checks one pair's candles and ticker; never throws (a bad pair is skipped with a
+ * reason). A pair the exchange does not list is named; if it holds a position, its data is still
+ * read so the exit can be decided (and reported blocked if it cannot be sent).
+ */
+async function loadPair(
+  deps: TickDeps,
+  pair: Pair,
+  market: MarketInfo | undefined,
+  marketsRead: boolean,
+  hasPosition: boolean,
+  candleCloseMs: number,
+): Promise<PairData> {
   const d: PairData = { pair, result: { pair, data: { ok: false, reason: 'empty', detail: '' }, orders: [] }, exitsAllowed: false, entriesAllowed: false };
   if (!market) {
-    d.result.data = { ok: false, reason: 'market-inactive', detail: `${pair} is not listed by the exchange` };
-    deps.logger.warn('no trade for pair: market unknown', { pair });
-    return d;
+    const why = marketsRead ? (deps.exchange.marketIssue?.(pair) ?? `${pair} is not listed by the exchange`) : 'markets could not be read this tick';
+    d.result.data = { ok: false, reason: 'market-inactive', detail: why };
+    deps.logger.warn('no trade for pair: market unknown', { pair, detail: why });
+    if (!hasPosition) return d;
+  } else {
+    d.market = market;
   }
-  d.market = market;
   let raw: Candle[];
-  // The ticker only feeds the spread filter: without it that rule is skipped, nothing else.
+  // The ticker feeds the spread filter, and the exits when the candles cannot be read.
   const ticker = deps.exchange.fetchTicker(pair).catch(() => undefined);
   try {
     raw = await deps.exchange.fetchCandles5m(pair, candleCloseMs - MAX_CANDLES * FIVE_MINUTES_MS);
-    const t = await ticker;
-    if (t && t.bid > 0 && t.ask >= t.bid) d.spreadFraction = (t.ask - t.bid) / ((t.ask + t.bid) / 2);
   } catch (err) {
     const detail = err instanceof ExchangeError ? `${err.kind}: ${err.message}` : String((err as Error).message);
-    d.result.data = { ok: false, reason: 'fetch-failed', detail };
+    if (market) d.result.data = { ok: false, reason: 'fetch-failed', detail };
     deps.logger.warn('no trade for pair: candles could not be fetched', { pair, detail });
+    d.ticker = usableTicker(await ticker);
     return d;
   }
+  const t = usableTicker(await ticker);
+  if (t) {
+    d.ticker = t;
+    d.spreadFraction = (t.ask - t.bid) / ((t.ask + t.bid) / 2);
+  }
+  if (!market) return d;
   const closed = closedCandles(raw, candleCloseMs).slice(-MAX_CANDLES);
   const problem = checkSeries(closed, candleCloseMs, deps.config.tick.gapWindowCandles);
   if (problem && problem.kind !== 'gap') {
@@ -316,7 +627,12 @@ async function loadPair(deps: TickDeps, pair: Pair, market: MarketInfo | undefin
   return d;
 }
 
-/** Strategy and risk for one pair, then the atomic daily reservation, then the order protocol. */
+/** A ticker whose prices make sense, else undefined. */
+function usableTicker(t: Ticker | undefined): Ticker | undefined {
+  return t && Number.isFinite(t.bid) && Number.isFinite(t.ask) && t.bid > 0 && t.ask >= t.bid ? t : undefined;
+}
+
+/** Strategy and risk for one pair, then the order protocol (which reserves the day's entry atomically). */
 async function enterIfAdvised(
   deps: TickDeps,
   orders: OrderExecutor,
@@ -338,28 +654,53 @@ async function enterIfAdvised(
     };
     return;
   }
-  const reserve = await deps.store.reserveEntry(deps.config.mode, today, d.pair, deps.config.limits);
-  if (!reserve.reserved) {
-    d.result.entry = { decision: 'none', stage: 'limits', rule: reserve.reason, reason: limitText(reserve.reason), explanation: { day: today } };
+  const outcome = await orders.place(
+    {
+      side: 'buy',
+      pair: d.pair,
+      reason: 'entry',
+      decidedOn: candleCloseIso,
+      costQuote: decision.costQuote,
+      entryPlan: decision.plan,
+      referencePrice: decision.referencePrice,
+      reserve: { day: today, limits: deps.config.limits },
+    },
+    candleCloseIso,
+  );
+  if (outcome.status === 'refused' || outcome.status === 'in-flight') {
+    d.result.entry =
+      outcome.status === 'refused'
+        ? { decision: 'none', stage: 'limits', rule: outcome.refusal ?? 'limits', reason: outcome.error ?? 'refused', explanation: { day: today } }
+        : { decision: 'none', stage: 'lock', rule: 'order-in-flight', reason: outcome.error ?? 'another order is in flight', explanation: {} };
     return;
   }
   d.result.entry = { decision: 'buy', costQuote: decision.costQuote, referencePrice: decision.referencePrice, signal: decision.signal, checks: decision.checks };
-  const outcome = await orders.place(
-    { side: 'buy', pair: d.pair, reason: 'entry', decidedOn: candleCloseIso, costQuote: decision.costQuote, entryPlan: decision.plan, referencePrice: decision.referencePrice, reservedDay: today },
-    candleCloseIso,
-  );
   d.result.orders.push(outcome);
   if (outcome.status === 'filled') applyFillToPortfolio(portfolio, d.market!, outcome);
 }
 
-/** force-entry / force-exit / flatten: same risk checks and order protocol as scheduled decisions. */
+/** What the command path needs from the tick's reads. */
+interface CommandContext {
+  ownFree: (pair: Pair) => number | undefined;
+  inFlight: Map<Pair, OrderIntent>;
+  tradingReadable: boolean;
+  lockOf: (pair: Pair) => string | undefined;
+}
+
+/**
+ * force-entry / force-exit / flatten: the same risk checks, order slot and order protocol as
+ * scheduled decisions. An exit command on a position whose exit is already in flight finds it and
+ * does not sell again.
+ */
 async function runCommand(
   deps: TickDeps,
   orders: OrderExecutor,
   command: TickCommand,
   data: PairData[],
   portfolio: PortfolioView,
+  positions: Position[],
   candleCloseIso: string,
+  ctx: CommandContext,
 ): Promise<NonNullable<TickResult['command']>> {
   const { store, config, clock } = deps;
   const mode = config.mode;
@@ -368,55 +709,74 @@ async function runCommand(
   const gate = liveGateProblem(config, deps.hasKeys);
   if (gate) return { ...out, refused: `live trading gate: ${gate}` };
 
+  const sellOf = (position: Position, reason: 'flatten' | 'force-exit', requested?: number): { amountBase: number } | { refused: string } => {
+    const d = data.find((x) => x.pair === position.pair);
+    const pending = ctx.inFlight.get(position.pair);
+    if (pending) return { refused: `an order on ${position.pair} is not final yet (${pending.side} ${pending.reason} ${pending.clientOrderId})` };
+    const amountBase = sellableAmount({ amountBase: Math.min(requested ?? position.amountBase, position.amountBase) }, ctx.ownFree(position.pair), d?.market);
+    const price = d?.candles?.[d.candles.length - 1]?.close ?? d?.ticker?.bid ?? 0;
+    if (!(amountBase > 0) || (d?.market && belowMinimum(amountBase, price, d.market))) return { refused: `${reason}: ${amountBase} is below the market minimum or nothing is free to sell` };
+    return { amountBase };
+  };
+
   if (command.command === 'flatten') {
     await store.setControl(mode, { halted: true, haltExits: false, reason: `flatten ${command.requestId}`, updatedAtMs: clock.nowMs() });
-    for (const position of await store.listPositions(mode)) {
-      const d = data.find((x) => x.pair === position.pair);
-      const amountBase = sellableAmount(position, d?.market, portfolio);
-      if (amountBase <= 0) continue;
-      out.outcome.push(await orders.place({ side: 'sell', pair: position.pair, reason: 'flatten', decidedOn, amountBase }, candleCloseIso));
+    const refusals: string[] = [];
+    for (const position of positions) {
+      const s = sellOf(position, 'flatten');
+      if ('refused' in s) {
+        refusals.push(`${position.pair}: ${s.refused}`);
+        continue;
+      }
+      out.outcome.push(
+        await orders.place({ side: 'sell', pair: position.pair, reason: 'flatten', decidedOn, amountBase: s.amountBase, positionId: position.entryClientOrderId }, candleCloseIso),
+      );
     }
-    return out;
+    return refusals.length ? { ...out, refused: refusals.join('; ') } : out;
   }
 
   const d = data.find((x) => x.pair === command.pair);
-  if (!d?.market) return { ...out, refused: `${command.pair} is not a known market` };
-  const position = await store.getPosition(mode, command.pair);
+  const position = positions.find((p) => p.pair === command.pair);
 
   if (command.command === 'force-exit') {
     if (!position) return { ...out, refused: `no open position in ${command.pair}` };
-    const amountBase = sellableAmount(position, d.market, portfolio, command.amountBase);
-    if (amountBase <= 0) return { ...out, refused: 'amount below the market minimum or nothing free to sell' };
-    out.outcome.push(await orders.place({ side: 'sell', pair: command.pair, reason: 'force-exit', decidedOn, amountBase }, candleCloseIso));
+    const s = sellOf(position, 'force-exit', command.amountBase);
+    if ('refused' in s) return { ...out, refused: s.refused };
+    out.outcome.push(
+      await orders.place({ side: 'sell', pair: command.pair, reason: 'force-exit', decidedOn, amountBase: s.amountBase, positionId: position.entryClientOrderId }, candleCloseIso),
+    );
     return out;
   }
 
   // force-entry
+  if (!d?.market) return { ...out, refused: `${command.pair} is not a known market` };
   const [control, day] = await Promise.all([store.getControl(mode), store.getDay(mode, utcDay(clock.nowMs()))]);
   if (control.halted) return { ...out, refused: `halted${control.reason ? `: ${control.reason}` : ''}` };
   if (day.killSwitchTripped) return { ...out, refused: 'daily loss kill switch tripped' };
   if (position) return { ...out, refused: `a position in ${command.pair} is already open` };
+  const lock = ctx.lockOf(command.pair);
+  if (lock) return { ...out, refused: `${command.pair} is locked: ${lock}` };
+  if (!ctx.tradingReadable) return { ...out, refused: 'markets or balances could not be read' };
   if (!d.series || !d.entriesAllowed) return { ...out, refused: `market data: ${d.result.data.ok ? 'not ready' : d.result.data.detail || d.result.data.reason}` };
   const decision = deps.engine.checkForcedEntry(d.series, d.series.candles.length - 1, portfolio, command.amountQuote);
   if (decision.action === 'none') return { ...out, refused: `${decision.rule}: ${decision.reason}` };
-  const today = utcDay(clock.nowMs());
-  const reserve = await store.reserveEntry(mode, today, command.pair, config.limits);
-  if (!reserve.reserved) return { ...out, refused: limitText(reserve.reason) };
-  out.outcome.push(
-    await orders.place(
-      { side: 'buy', pair: command.pair, reason: 'force-entry', decidedOn, costQuote: decision.costQuote, entryPlan: decision.plan, referencePrice: decision.referencePrice, reservedDay: today },
-      candleCloseIso,
-    ),
+  const outcome = await orders.place(
+    {
+      side: 'buy',
+      pair: command.pair,
+      reason: 'force-entry',
+      decidedOn,
+      costQuote: decision.costQuote,
+      entryPlan: decision.plan,
+      referencePrice: decision.referencePrice,
+      reserve: { day: utcDay(clock.nowMs()), limits: config.limits },
+    },
+    candleCloseIso,
   );
+  if (outcome.status === 'refused') return { ...out, refused: outcome.refusal ? limitText(outcome.refusal) : (outcome.error ?? 'refused') };
+  if (outcome.status === 'in-flight') return { ...out, refused: outcome.error ?? 'another order is in flight' };
+  out.outcome.push(outcome);
   return out;
-}
-
-/** What can be sold of a position: capped by the free balance, on the precision grid, above the minimum. */
-function sellableAmount(position: Position, market: MarketInfo | undefined, portfolio: PortfolioView, requested?: number): number {
-  if (!market) return 0;
-  const free = portfolio.freeBase[market.base] ?? 0;
-  const amount = sellableAmountBase(Math.min(requested ?? position.amountBase, position.amountBase), free, market);
-  return amount >= market.minAmountBase ? amount : 0;
 }
 
 function buildPortfolio(
@@ -429,6 +789,7 @@ function buildPortfolio(
   data: PairData[],
   feeRates: (number | undefined)[],
   pairs: Pair[],
+  unresolved: readonly OrderIntent[],
 ): PortfolioView {
   const quote = quoteCurrency(config);
   const lastPrice: Record<Pair, number> = {};
@@ -442,6 +803,8 @@ function buildPortfolio(
       lastPrice[pair] = candles[candles.length - 1]!.close;
       const dayCandles = candles.slice(-CANDLES_PER_DAY);
       quoteVolume24h[pair] = dayCandles.length === CANDLES_PER_DAY ? dayCandles.reduce((s, c) => s + c.volume * c.close, 0) : undefined;
+    } else if (d.ticker) {
+      lastPrice[pair] = d.ticker.bid;
     }
     // Only the account's real rate goes here; without it the engine falls back to the market's
     // rate or the configured one, whichever is higher (ccxt's built-in Kraken fees are outdated).
@@ -457,7 +820,8 @@ function buildPortfolio(
     equityQuote: equityOf(quote, balances, positions, lastPrice) ?? 0,
     freeQuote: balances[quote]?.free ?? 0,
     freeBase,
-    openPositions: positions,
+    // A buy that is not final yet counts against the caps as if it had filled.
+    openPositions: [...positions, ...pendingBuysAsPositions(unresolved, lastPrice, config.mode)],
     lastPrice,
     day,
     recentTrades: [],
@@ -466,6 +830,30 @@ function buildPortfolio(
     quoteVolume24h,
     spreadFraction,
   };
+}
+
+/** PENDING buys as positions of their requested cost, for the exposure and position-count caps. */
+function pendingBuysAsPositions(unresolved: readonly OrderIntent[], lastPrice: Record<Pair, number>, mode: BotConfig['mode']): Position[] {
+  const out: Position[] = [];
+  for (const i of unresolved) {
+    if (i.status !== 'PENDING' || i.side !== 'buy' || !(i.costQuote && i.costQuote > 0)) continue;
+    const price = lastPrice[i.pair] ?? i.referencePrice ?? 0;
+    if (!(price > 0)) continue;
+    out.push({
+      mode,
+      pair: i.pair,
+      amountBase: i.costQuote / price,
+      entryPrice: price,
+      entryTimeMs: i.createdAtMs,
+      costQuote: i.costQuote,
+      entryFeeQuote: 0,
+      strategy: i.entryPlan?.strategy ?? i.reason,
+      entryClientOrderId: i.clientOrderId,
+      appliedOrderIds: [],
+      version: 0,
+    });
+  }
+  return out;
 }
 
 /** Equity the bot manages: quote balance plus its open positions at the last price. */
@@ -492,10 +880,26 @@ function applyFillToPortfolio(portfolio: PortfolioView, market: MarketInfo, o: O
 
 async function safeBalances(deps: TickDeps): Promise<Balances | undefined> {
   try {
-    return await deps.exchange.fetchBalances();
+    const b = await deps.exchange.fetchBalances();
+    return balancesLookSane(b) ? b : undefined;
   } catch (err) {
     deps.logger.warn('could not read balances at the end of the tick', { error: (err as Error).message });
     return undefined;
+  }
+}
+
+/** Kraken lists every asset an account has held; a reply with none is a broken reply, not an empty account. */
+function balancesLookSane(b: Balances): boolean {
+  const entries = Object.values(b);
+  return entries.length > 0 && entries.every((x) => Number.isFinite(x.free) && Number.isFinite(x.total) && x.total >= 0 && x.free >= 0);
+}
+
+async function read<T>(fn: () => Promise<T>): Promise<Read<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    if (!(err instanceof ExchangeError)) throw err;
+    return { ok: false, error: err };
   }
 }
 
@@ -508,16 +912,10 @@ function summarize(r: TickResult): unknown {
     orders: r.pairs.flatMap((p) => p.orders.map((o) => ({ pair: o.pair, side: o.side, reason: o.reason, status: o.status }))),
     skipped: r.pairs.filter((p) => !p.data.ok).map((p) => ({ pair: p.pair, reason: p.data.ok ? '' : p.data.reason })),
     reconciled: r.reconciled.length,
+    holdings: r.holdings.filter((h: HoldingsCheck) => h.status === 'mismatch').map((h) => ({ asset: h.asset, diffBase: h.diffBase })),
+    locks: r.locks,
     errors: r.errors,
   };
-}
-
-function limitText(reason: 'daily-trade-cap' | 'pair-trade-cap' | 'kill-switch'): string {
-  return reason === 'daily-trade-cap'
-    ? 'daily trade cap reached'
-    : reason === 'pair-trade-cap'
-      ? 'daily trade cap for this pair reached'
-      : 'daily loss kill switch tripped';
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

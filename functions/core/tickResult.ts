@@ -16,8 +16,12 @@ export interface OrderOutcome {
    * - `pending`: outcome unknown (ambiguous failure, lookup inconclusive); the next tick reconciles it.
    * - `failed`: the exchange has no such order after an ambiguous failure; nothing executed.
    * - `already-decided`: an intent for this decision exists; it was reconciled, not re-sent.
+   * - `in-flight`: another order on this pair is not final yet; this decision was not sent.
+   * - `refused`: not sent: the day's entry limits (see `refusal`).
    */
-  status: 'filled' | 'validated' | 'rejected' | 'pending' | 'failed' | 'already-decided';
+  status: 'filled' | 'validated' | 'rejected' | 'pending' | 'failed' | 'already-decided' | 'in-flight' | 'refused';
+  /** Why a `refused` order was not sent. */
+  refusal?: 'daily-trade-cap' | 'pair-trade-cap' | 'kill-switch' | 'already-decided';
   amountBase?: number;
   price?: number;
   costQuote?: number;
@@ -36,12 +40,13 @@ export interface PairResult {
   /** Set when the pair had an open position. */
   exit?:
     | { decision: 'hold'; explanation: Explanation; blocked?: string }
-    | { decision: 'sell'; reason: ExitReason; triggerPrice: number; explanation: Explanation }
-    | { decision: 'skipped'; reason: string };
+    | { decision: 'sell'; reason: ExitReason; triggerPrice: number; explanation: Explanation; priceSource?: 'candles' | 'ticker' }
+    | { decision: 'skipped'; reason: string }
+    | { decision: 'dust'; amountBase: number; realizedPnlQuote: number };
   /** Set when the pair had no position. */
   entry?:
     | { decision: 'buy'; costQuote: number; referencePrice: number; signal: Signal; checks: { rule: string; explanation: Explanation }[] }
-    | { decision: 'none'; stage: 'signal' | 'risk' | 'halt' | 'limits'; rule: string; reason: string; explanation: Explanation; signal?: Signal };
+    | { decision: 'none'; stage: 'signal' | 'risk' | 'halt' | 'limits' | 'lock'; rule: string; reason: string; explanation: Explanation; signal?: Signal };
   orders: OrderOutcome[];
 }
 
@@ -50,7 +55,29 @@ export interface ReconcileOutcome {
   clientOrderId: string;
   pair: Pair;
   side: Side;
-  result: 'filled' | 'failed' | 'still-pending' | 'rejected';
+  /**
+   * - `written-off`: the exchange still has no such order after its deadline: FAILED, re-checked for a day.
+   * - `reappeared`: a written-off order turned up after all (its fill is recorded when final).
+   */
+  result: 'filled' | 'failed' | 'still-pending' | 'rejected' | 'written-off' | 'reappeared';
+  detail?: string;
+}
+
+/** What the holdings check found for one traded asset. */
+export interface HoldingsCheck {
+  asset: string;
+  /**
+   * - `ok`: Kraken's holdings minus the owner's coins and recorded dust equal the positions (within a lot step);
+   * - `mismatch`: they do not: entries locked for the asset's pairs, alerted;
+   * - `corrected`: a buy's fee was taken in base; the position was reduced to what Kraken holds;
+   * - `skipped`: not compared this tick (balances unreadable, an order in flight).
+   */
+  status: 'ok' | 'mismatch' | 'corrected' | 'skipped';
+  krakenBase?: number;
+  externalBase?: number;
+  dustBase?: number;
+  botBase: number;
+  diffBase?: number;
   detail?: string;
 }
 
@@ -68,6 +95,10 @@ export interface TickResult {
   pairs: PairResult[];
   /** Result of a force-entry / force-exit / flatten command, when the event carried one. */
   command?: { kind: string; requestId: string; outcome: OrderOutcome[]; refused?: string };
+  /** Kraken's holdings against the bot's positions, per traded asset. */
+  holdings: HoldingsCheck[];
+  /** Pairs that took no new entry this tick because an order is in flight, a write-off is being re-checked, or holdings disagree. */
+  locks: { pair: Pair; reason: string }[];
   /** Equity in quote at the end of the tick (balances + positions at last price), when known. */
   equityQuote?: number;
   errors: string[];

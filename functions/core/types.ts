@@ -56,18 +56,27 @@ export interface Ticker {
   timestampMs: number;
 }
 
-/** Free and total balance of one asset. `free` excludes amounts held by open orders. */
+/**
+ * The balance of one asset. `total` is what the account holds that can be traded: the spot balance
+ * plus Kraken's tradable extension balances (`.F`, Auto Earn). `free` is `total` net of amounts held
+ * by open orders. Staked and other read-only extension balances (`.B`, `.S`, `.M`, `.P`) are not
+ * tradable and are only reported in `lockedBase`.
+ */
 export interface AssetBalance {
   free: number;
   total: number;
+  /** Balances under read-only extension assets, by suffix (`S`, `B`, `M`, `P`), when any. */
+  locked?: Record<string, number>;
+  /** Tradable balances by account (`spot`, `F`), when the exchange splits them. */
+  parts?: Record<string, number>;
 }
 
 export type Balances = Record<string, AssetBalance>;
 
 /** A market order to send. Buys are sized in quote (`costQuote`), sells in base (`amountBase`). */
 export type MarketOrderRequest =
-  | { side: 'buy'; pair: Pair; clientOrderId: string; costQuote: number; validateOnly?: boolean }
-  | { side: 'sell'; pair: Pair; clientOrderId: string; amountBase: number; validateOnly?: boolean };
+  | { side: 'buy'; pair: Pair; clientOrderId: string; costQuote: number; validateOnly?: boolean; deadlineMs?: number }
+  | { side: 'sell'; pair: Pair; clientOrderId: string; amountBase: number; validateOnly?: boolean; deadlineMs?: number };
 
 /** The exchange's view of an order, after placement or lookup. */
 export interface ExchangeOrder {
@@ -82,8 +91,13 @@ export interface ExchangeOrder {
   costQuote: number;
   /** Average fill price; 0 when nothing filled. */
   averagePrice: number;
-  /** Fee paid, in quote currency. */
+  /** Fee paid, valued in quote currency (Kraken reports it in quote whatever currency it was charged in). */
   feeQuote: number;
+  /**
+   * Set when the exchange says the fee was taken in the base asset: the base credited (on a buy) is
+   * then `filledBase − feeBase`.
+   */
+  feeBase?: number;
   timestampMs: number;
 }
 
@@ -99,6 +113,14 @@ export type ExitReason =
 
 /** Why an order was placed; part of the deterministic client order id. */
 export type OrderReason = 'entry' | 'force-entry' | ExitReason;
+
+/**
+ * Why a ledger row exists: an order's fill, or a bookkeeping event without an order (`adopt`:
+ * holdings taken into a position by the operator; `release`: a position record dropped by the
+ * operator; `dust`: a leftover below Kraken's minimum closed; `fee-in-base`: a buy's fee taken from
+ * the coins, found by the holdings check).
+ */
+export type LedgerReason = OrderReason | 'adopt' | 'release' | 'dust' | 'fee-in-base';
 
 /** An open position, as stored. Exit levels are fixed at entry so a restart cannot move them. */
 export interface Position {
@@ -124,6 +146,8 @@ export interface Position {
   maxHoldUntilMs?: number;
   /** Client order ids already applied to this position (entry, merges, partial sells): makes settling a fill idempotent. */
   appliedOrderIds: string[];
+  /** How many buys this position holds (1 unless a late fill was merged into it). */
+  buys?: number;
   /** Optimistic-concurrency version; every update requires the expected value. */
   version: number;
 }
@@ -158,6 +182,17 @@ export interface OrderIntent {
   error?: string;
   /** How many reconcile lookups found nothing. */
   lookups?: number;
+  /** Kraken's `deadline` sent with the order: after it (plus a margin) an order nobody can see never executed. */
+  deadlineMs?: number;
+  /** The last non-final read of the order (open, pending, partly filled), for status and audits. */
+  observed?: { status: ExchangeOrder['status']; filledBase: number; exchangeOrderId: string; atMs: number };
+  /** Sells: the position (its entry client order id) this sell closes or reduces. */
+  positionId?: string;
+  /** FAILED by a write-off ("not found after the deadline"): when, and until when it is re-checked. */
+  writtenOffAtMs?: number;
+  recheckUntilMs?: number;
+  /** Last time a written-off intent was looked up again. */
+  recheckedAtMs?: number;
 }
 
 /** Levels and metadata decided at entry time and fixed with the position. */
@@ -176,7 +211,7 @@ export interface TradeRecord {
   exchangeOrderId: string;
   pair: Pair;
   side: Side;
-  reason: OrderReason;
+  reason: LedgerReason;
   amountBase: number;
   price: number;
   costQuote: number;
@@ -184,6 +219,12 @@ export interface TradeRecord {
   /** Realized P&L in quote net of both fees (sells that close a position only). */
   realizedPnlQuote?: number;
   timestampMs: number;
+  /** The position (its entry client order id) this row belongs to. */
+  positionId?: string;
+  /** On the row that closed a position: every order id applied to it, so a late re-settle cannot re-create it. */
+  closedPositionOrderIds?: string[];
+  /** Free text for bookkeeping rows (adoption, release, dust). */
+  note?: string;
 }
 
 /** The daily counters (one item per UTC day). */
@@ -195,6 +236,54 @@ export interface DayCounters {
   exits: number;
   realizedPnlQuote: number;
   killSwitchTripped: boolean;
+  /**
+   * Today's reservations by client order id: `held` until the order is final, then `used` (it
+   * executed) or `released` (it did not). A held one whose intent never appeared is repaired.
+   */
+  reservations: Record<string, EntryReservation>;
+}
+
+/** One entry reservation on the day's counters. */
+export interface EntryReservation {
+  pair: Pair;
+  atMs: number;
+  state: 'held' | 'used' | 'released';
+}
+
+/** Who holds a pair's order slot: at most one order per pair is in flight, whatever decided it. */
+export interface OrderSlot {
+  pair: Pair;
+  clientOrderId: string;
+  side: Side;
+  atMs: number;
+}
+
+/**
+ * The bot's memory of one traded asset's holdings outside its positions: the owner's own coins of
+ * that asset (`externalBase`, never traded by the bot), and leftovers the bot closed as dust.
+ */
+export interface HoldingsRecord {
+  mode: Mode;
+  asset: string;
+  externalBase: number;
+  dustBase: number;
+  updatedAtMs: number;
+  version: number;
+  /** Why `externalBase` last changed (first sighting, operator reconcile). */
+  note?: string;
+  /** Positions (entry client order ids) already counted in `dustBase`, so a repeated write-off counts once. */
+  dustPositionIds?: string[];
+}
+
+/** An operator or bookkeeping action, kept for audits. */
+export interface AuditRecord {
+  mode: Mode;
+  atMs: number;
+  /** Stable id of the action (for idempotent writes). */
+  id: string;
+  action: string;
+  actor: string;
+  details: Record<string, unknown>;
 }
 
 /** Manual halt flag. */

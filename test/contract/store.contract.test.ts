@@ -314,56 +314,83 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
     it('reserves exactly maxTradesPerDay of 30 concurrent entries', async () => {
       const store = await create();
       const pairs = ['BTC/USD', 'ETH/USD', 'SOL/USD'];
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => store.reserveEntry('paper', DAY, pairs[i % 3]!, LIMITS)));
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => store.reserveEntry('paper', DAY, pairs[i % 3]!, LIMITS, hexId(500 + i), T0)));
       expect(results.filter((r) => r.reserved)).toHaveLength(5);
       expect(results.filter((r) => !r.reserved && r.reason === 'daily-trade-cap')).toHaveLength(25);
       const day = await store.getDay('paper', DAY);
       expect(day.trades).toBe(5);
       expect(Object.values(day.tradesByPair).reduce((a, b) => a + b, 0)).toBe(5);
+      expect(Object.values(day.reservations).filter((r) => r.state === 'held')).toHaveLength(5);
     });
 
     it('enforces the per-pair cap, also under concurrency', async () => {
       const store = await create();
       const limits = { maxTradesPerDay: 20, maxTradesPerPairPerDay: 3 };
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.reserveEntry('paper', DAY, 'BTC/USD', limits)));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(600 + i), T0)));
       expect(results.filter((r) => r.reserved)).toHaveLength(3);
       expect(results.filter((r) => !r.reserved && r.reason === 'pair-trade-cap')).toHaveLength(7);
-      expect(await store.reserveEntry('paper', DAY, 'ETH/USD', limits)).toEqual({ reserved: true });
-      expect(await store.getDay('paper', DAY)).toEqual({
+      expect(await store.reserveEntry('paper', DAY, 'ETH/USD', limits, hexId(700), T0 + 5)).toEqual({ reserved: true });
+      const day = await store.getDay('paper', DAY);
+      expect({ ...day, reservations: undefined }).toEqual({
         day: DAY,
         trades: 4,
         tradesByPair: { 'BTC/USD': 3, 'ETH/USD': 1 },
         exits: 0,
         realizedPnlQuote: 0,
         killSwitchTripped: false,
+        reservations: undefined,
       });
+      expect(day.reservations[hexId(700)]).toEqual({ pair: 'ETH/USD', atMs: T0 + 5, state: 'held' });
     });
 
     it('refuses everything under a cap of zero and counts nothing', async () => {
       const store = await create();
-      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 0, maxTradesPerPairPerDay: 4 })).toEqual({
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 0, maxTradesPerPairPerDay: 4 }, hexId(1), T0)).toEqual({
         reserved: false,
         reason: 'daily-trade-cap',
       });
-      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 4, maxTradesPerPairPerDay: 0 })).toEqual({
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 4, maxTradesPerPairPerDay: 0 }, hexId(2), T0)).toEqual({
         reserved: false,
         reason: 'pair-trade-cap',
       });
       expect((await store.getDay('paper', DAY)).trades).toBe(0);
     });
 
-    it('gives a reservation back, never below zero', async () => {
+    it('reserves once per client order id: a repeat after a crash does not count twice', async () => {
       const store = await create();
       const limits = { maxTradesPerDay: 2, maxTradesPerPairPerDay: 2 };
-      await store.reserveEntry('paper', DAY, 'BTC/USD', limits);
-      await store.reserveEntry('paper', DAY, 'BTC/USD', limits);
-      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits)).toEqual({ reserved: false, reason: 'daily-trade-cap' });
-      await store.releaseEntry('paper', DAY, 'BTC/USD');
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(1), T0)).toEqual({ reserved: true });
+      // The retried tick reserves the same decision again, even with the cap now reached by others.
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(2), T0)).toEqual({ reserved: true });
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(1), T0 + 60_000)).toEqual({ reserved: true });
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(3), T0)).toEqual({ reserved: false, reason: 'daily-trade-cap' });
+      const day = await store.getDay('paper', DAY);
+      expect(day).toMatchObject({ trades: 2, tradesByPair: { 'BTC/USD': 2 } });
+      expect(day.reservations[hexId(1)]).toEqual({ pair: 'BTC/USD', atMs: T0, state: 'held' });
+    });
+
+    it('gives a held reservation back once, marks a used one, and answers already-decided afterwards', async () => {
+      const store = await create();
+      const limits = { maxTradesPerDay: 2, maxTradesPerPairPerDay: 2 };
+      await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(1), T0);
+      await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(2), T0);
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(3), T0)).toEqual({ reserved: false, reason: 'daily-trade-cap' });
+      for (let i = 0; i < 3; i++) await store.releaseEntry('paper', DAY, 'BTC/USD', hexId(1));
       expect(await store.getDay('paper', DAY)).toMatchObject({ trades: 1, tradesByPair: { 'BTC/USD': 1 } });
-      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits)).toEqual({ reserved: true });
-      for (let i = 0; i < 4; i++) await store.releaseEntry('paper', DAY, 'BTC/USD');
-      expect(await store.getDay('paper', DAY)).toMatchObject({ trades: 0, tradesByPair: { 'BTC/USD': 0 } });
-      await store.releaseEntry('paper', '2026-01-06', 'BTC/USD');
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(1), T0)).toEqual({ reserved: false, reason: 'already-decided' });
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', limits, hexId(3), T0)).toEqual({ reserved: true });
+      await store.markEntryUsed('paper', DAY, hexId(2));
+      // A used reservation is never given back.
+      await store.releaseEntry('paper', DAY, 'BTC/USD', hexId(2));
+      const day = await store.getDay('paper', DAY);
+      expect(day).toMatchObject({ trades: 2, tradesByPair: { 'BTC/USD': 2 } });
+      expect(Object.fromEntries(Object.entries(day.reservations).map(([id, r]) => [id, r.state]))).toEqual({
+        [hexId(1)]: 'released',
+        [hexId(2)]: 'used',
+        [hexId(3)]: 'held',
+      });
+      // Releasing on a day nobody reserved changes nothing.
+      await store.releaseEntry('paper', '2026-01-06', 'BTC/USD', hexId(9));
       expect(await store.getDay('paper', '2026-01-06')).toEqual({
         day: '2026-01-06',
         trades: 0,
@@ -371,6 +398,7 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
         exits: 0,
         realizedPnlQuote: 0,
         killSwitchTripped: false,
+        reservations: {},
       });
     });
 
@@ -381,13 +409,13 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
       const repeat = await store.recordRealizedPnl('paper', DAY, hexId(1), -10.25, 50);
       expect(repeat).toEqual({ day: expect.objectContaining({ realizedPnlQuote: -10.25, exits: 1 }), tripped: false });
       const second = await store.recordRealizedPnl('paper', DAY, hexId(2), 4.5, 50);
-      expect(second.day).toEqual({ day: DAY, trades: 0, tradesByPair: {}, exits: 2, realizedPnlQuote: -5.75, killSwitchTripped: false });
+      expect(second.day).toEqual({ day: DAY, trades: 0, tradesByPair: {}, exits: 2, realizedPnlQuote: -5.75, killSwitchTripped: false, reservations: {} });
       expect(await store.getDay('paper', DAY)).toEqual(second.day);
     });
 
     it('trips the kill switch exactly once under concurrent losses, then refuses entries', async () => {
       const store = await create();
-      await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS);
+      await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS, hexId(801), T0);
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) => store.recordRealizedPnl('paper', DAY, hexId(100 + i), -10, 50)),
       );
@@ -395,18 +423,97 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
       const day = await store.getDay('paper', DAY);
       expect(day).toMatchObject({ realizedPnlQuote: -100, exits: 10, killSwitchTripped: true, trades: 1 });
       expect(results.find((r) => r.tripped)?.day.killSwitchTripped).toBe(true);
-      expect(await store.reserveEntry('paper', DAY, 'ETH/USD', LIMITS)).toEqual({ reserved: false, reason: 'kill-switch' });
+      expect(await store.reserveEntry('paper', DAY, 'ETH/USD', LIMITS, hexId(802), T0)).toEqual({ reserved: false, reason: 'kill-switch' });
       // A later loss neither re-trips nor un-trips it.
       expect((await store.recordRealizedPnl('paper', DAY, hexId(999), -1, 50)).tripped).toBe(false);
-      expect(await store.reserveEntry('live', DAY, 'ETH/USD', LIMITS)).toEqual({ reserved: true });
+      expect(await store.reserveEntry('live', DAY, 'ETH/USD', LIMITS, hexId(803), T0)).toEqual({ reserved: true });
     });
 
     it('trips at exactly the loss limit, not one cent before', async () => {
       const store = await create();
       expect((await store.recordRealizedPnl('paper', DAY, hexId(1), -49.5, 50)).tripped).toBe(false);
-      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS)).toEqual({ reserved: true });
+      expect(await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS, hexId(804), T0)).toEqual({ reserved: true });
       const atLimit = await store.recordRealizedPnl('paper', DAY, hexId(2), -0.5, 50);
       expect(atLimit).toEqual({ day: expect.objectContaining({ realizedPnlQuote: -50, killSwitchTripped: true }), tripped: true });
+    });
+  });
+
+  describe('the books: order slots, unresolved intents, holdings, markers, audit', () => {
+    it('gives a pair\'s order slot to one of 10 concurrent orders; the holder may take it again, others are told who holds it', async () => {
+      const store = await create();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: hexId(i + 1), side: i % 2 ? 'sell' : 'buy', atMs: T0 + i })),
+      );
+      const winners = results.flatMap((r, i) => (r.acquired ? [hexId(i + 1)] : []));
+      expect(winners).toHaveLength(1);
+      const holder = winners[0]!;
+      for (const r of results) if (!r.acquired) expect(r.holder.clientOrderId).toBe(holder);
+      expect(await store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: holder, side: 'buy', atMs: T0 + 99 })).toEqual({ acquired: true });
+      // Another pair and the other mode are independent.
+      expect(await store.acquireOrderSlot('paper', { pair: 'ETH/USD', clientOrderId: hexId(50), side: 'buy', atMs: T0 })).toEqual({ acquired: true });
+      expect(await store.acquireOrderSlot('live', { pair: 'BTC/USD', clientOrderId: hexId(51), side: 'buy', atMs: T0 })).toEqual({ acquired: true });
+      expect((await store.listOrderSlots('paper')).map((x) => [x.pair, x.clientOrderId])).toEqual([
+        ['BTC/USD', holder],
+        ['ETH/USD', hexId(50)],
+      ]);
+      // Only the holder frees it.
+      await store.releaseOrderSlot('paper', 'BTC/USD', hexId(77));
+      expect((await store.listOrderSlots('paper')).map((x) => x.pair)).toEqual(['BTC/USD', 'ETH/USD']);
+      await store.releaseOrderSlot('paper', 'BTC/USD', holder);
+      await store.releaseOrderSlot('paper', 'BTC/USD', holder);
+      expect(await store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: hexId(60), side: 'sell', atMs: T0 })).toEqual({ acquired: true });
+    });
+
+    it('lists PENDING intents and written-off ones inside their re-check window; FAILED can become FILLED', async () => {
+      const store = await create();
+      await store.createIntent(makeIntent({ clientOrderId: hexId(1) }));
+      await store.createIntent(makeIntent({ clientOrderId: hexId(2) }));
+      await store.createIntent(makeIntent({ clientOrderId: hexId(3) }));
+      await store.transitionIntent('paper', hexId(2), 'PENDING', { status: 'FAILED', writtenOffAtMs: T0, recheckUntilMs: T0 + 86_400_000, updatedAtMs: T0 });
+      await store.transitionIntent('paper', hexId(3), 'PENDING', { status: 'FAILED', error: 'validate-only', updatedAtMs: T0 });
+      const ids = async (nowMs: number) => (await store.listUnresolvedIntents('paper', nowMs)).map((i) => [i.clientOrderId, i.status]);
+      expect(await ids(T0 + 1)).toEqual([
+        [hexId(1), 'PENDING'],
+        [hexId(2), 'FAILED'],
+      ]);
+      expect(await ids(T0 + 86_400_001)).toEqual([[hexId(1), 'PENDING']]);
+      expect(await store.transitionIntent('paper', hexId(2), 'FAILED', { status: 'FILLED', updatedAtMs: T0 + 2 })).toBe(true);
+      expect(await ids(T0 + 1)).toEqual([[hexId(1), 'PENDING']]);
+      expect((await store.getIntent('paper', hexId(2)))?.status).toBe('FILLED');
+    });
+
+    it('keeps holdings records per asset under a version condition', async () => {
+      const store = await create();
+      const record = { mode: 'paper' as const, asset: 'BTC', externalBase: 0.5, dustBase: 0, updatedAtMs: T0, version: 0, note: 'first check' };
+      expect(await store.putHoldings(record, 0)).toBe(false);
+      expect(await store.putHoldings(record, -1)).toBe(true);
+      expect(await store.putHoldings(record, -1)).toBe(false);
+      expect(await store.putHoldings({ ...record, dustBase: 0.00001, dustPositionIds: [hexId(1)] }, 0)).toBe(true);
+      expect(await store.putHoldings({ ...record, dustBase: 9 }, 0)).toBe(false);
+      expect(await store.listHoldings('paper')).toEqual([{ ...record, dustBase: 0.00001, dustPositionIds: [hexId(1)], version: 1 }]);
+      expect(await store.listHoldings('live')).toEqual([]);
+    });
+
+    it('markOnce answers true once per key until it expires, also under concurrency', async () => {
+      const store = await create();
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.markOnce('paper', 'blocked#x#stop', T0, 60_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.markOnce('paper', 'blocked#x#stop', T0 + 59_999, 60_000)).toBe(false);
+      expect(await store.markOnce('live', 'blocked#x#stop', T0, 60_000)).toBe(true);
+      expect(await store.markOnce('paper', 'blocked#x#stop', T0 + 60_000, 60_000)).toBe(true);
+    });
+
+    it('appends audit records once per id and lists them by time', async () => {
+      const store = await create();
+      const a = { mode: 'paper' as const, atMs: T0 + 5, id: 'adopt-1', action: 'adopt', actor: 'cli', details: { pair: 'BTC/USD', amountBase: 0.1 } };
+      await store.appendAudit(a);
+      await store.appendAudit({ ...a, details: { changed: true } });
+      await store.appendAudit({ ...a, id: 'release-1', atMs: T0, action: 'release' });
+      expect((await store.listAudit('paper', 0, T0 + 10)).map((x) => [x.id, x.details])).toEqual([
+        ['release-1', a.details],
+        ['adopt-1', a.details],
+      ]);
+      expect(await store.listAudit('paper', T0 + 6, T0 + 10)).toEqual([]);
     });
   });
 
@@ -464,7 +571,7 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
       await store.setControl('paper', { halted: true, haltExits: false });
       await store.createPosition(makePosition());
       await store.createIntent(makeIntent());
-      await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS);
+      await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS, hexId(805), T0);
       await store.recordRealizedPnl('paper', DAY, hexId(1), -60, 50);
       await store.appendTrade(makeTrade());
 
@@ -511,7 +618,7 @@ describe('DynamoStore table layout (dynalite)', () => {
     await store.completeTick('live', CANDLE_ISO, 'o', T0 + 1_000, {});
     await store.createPosition(makePosition({ mode: 'live' }));
     await store.createIntent(makeIntent({ mode: 'live' }));
-    await store.reserveEntry('live', DAY, 'BTC/USD', LIMITS);
+    await store.reserveEntry('live', DAY, 'BTC/USD', LIMITS, hexId(806), T0);
     await store.appendTrade(makeTrade({ mode: 'live' }));
     await store.setControl('live', { halted: false, haltExits: false });
     await store.putWallet({ USD: 1 }, -1);
@@ -534,7 +641,7 @@ describe('DynamoStore table layout (dynalite)', () => {
   it('stores per-pair counts as flat attributes and TTLs where data goes stale', async () => {
     const { store, tableName } = await freshDynamoStore();
     await store.claimTick('paper', CANDLE_ISO, 'o', T0, 60_000);
-    await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS);
+    await store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS, hexId(807), T0);
     await store.createIntent(makeIntent());
     await store.transitionIntent('paper', makeIntent().clientOrderId, 'PENDING', { status: 'FILLED', updatedAtMs: T0 });
     await store.createIntent(makeIntent({ clientOrderId: hexId(7) }));
@@ -551,7 +658,7 @@ describe('DynamoStore table layout (dynalite)', () => {
   it('propagates infrastructure errors instead of mapping them to refusals', async () => {
     const store = new DynamoStore({ client, tableName: 'kbot-no-such-table' });
     await expect(store.createPosition(makePosition())).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    await expect(store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(store.reserveEntry('paper', DAY, 'BTC/USD', LIMITS, hexId(808), T0)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('heals a ledger row lost between the marker and the row write', async () => {

@@ -76,7 +76,7 @@ function emptyPortfolio(): PortfolioView {
     freeBase: {},
     openPositions: [],
     lastPrice: {},
-    day: { day: '2026-03-04', trades: 0, tradesByPair: {}, exits: 0, realizedPnlQuote: 0, killSwitchTripped: false },
+    day: { day: '2026-03-04', trades: 0, tradesByPair: {}, exits: 0, realizedPnlQuote: 0, killSwitchTripped: false, reservations: {} },
     recentTrades: [],
     markets: {
       'BTC/USD': { pair: 'BTC/USD', base: 'BTC', quote: 'USD', amountDecimals: 8, priceDecimals: 1, minAmountBase: 0.00005, minCostQuote: 0.5, takerFeeRate: 0.004, makerFeeRate: 0.0025, active: true },

@@ -22,6 +22,8 @@ function tickResult(requestId: string, outcome: OrderOutcome[], extra: Partial<T
     halt: { entries: true, exits: false, reasons: ['flatten'] },
     reconciled: [],
     pairs: [],
+    holdings: [],
+    locks: [],
     command: { kind: 'flatten', requestId, outcome },
     errors: [],
     ...extra,

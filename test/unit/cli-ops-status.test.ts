@@ -52,8 +52,8 @@ function trade(overrides: Partial<TradeRecord>): TradeRecord {
 async function populatedStore(): Promise<MemoryStore> {
   const store = new MemoryStore();
   await store.createPosition(position('BTC/USD', { trailing: { activationPrice: 65_000, distanceFraction: 0.01, highestPrice: 65_400, armed: true } }));
-  await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 12, maxTradesPerPairPerDay: 4 });
-  await store.reserveEntry('paper', DAY, 'ETH/USD', { maxTradesPerDay: 12, maxTradesPerPairPerDay: 4 });
+  await store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 12, maxTradesPerPairPerDay: 4 }, 'b'.repeat(32), 0);
+  await store.reserveEntry('paper', DAY, 'ETH/USD', { maxTradesPerDay: 12, maxTradesPerPairPerDay: 4 }, 'c'.repeat(32), 0);
   await store.recordRealizedPnl('paper', DAY, 'eth-exit', -7.5, 50);
   await store.appendTrade(trade({ clientOrderId: 'btc-entry' }));
   await store.appendTrade(trade({ clientOrderId: 'eth-entry', pair: 'ETH/USD', price: 3_000, amountBase: 0.03, costQuote: 90, timestampMs: NOW_MS - 3 * HOUR_MS }));

@@ -22,8 +22,8 @@ function order(id: string, clOrdId: string, status: string, timestamp: number, v
 /** An adapter whose ccxt calls are replaced by the given stubs (markets count as loaded). */
 function stubbed(stubs: { open?: () => Promise<Order[]>; closed?: () => Promise<Order[]> }) {
   const adapter = new KrakenExchangeAdapter({ apiKey: 'k', secret: 's' });
-  const internals = adapter as unknown as { marketsLoaded: boolean; ex: Record<string, unknown> };
-  internals.marketsLoaded = true;
+  const internals = adapter as unknown as { marketsLoadedAtMs: number; ex: Record<string, unknown> };
+  internals.marketsLoadedAtMs = Date.now();
   const calls: Array<{ method: string; params: unknown; since: unknown }> = [];
   internals.ex.fetchOpenOrders = async (_s: unknown, since: unknown, _l: unknown, params: unknown) => {
     calls.push({ method: 'open', params, since });

@@ -1,7 +1,7 @@
 // Secondary adapter (DynamoDB): the single table's key layout. Every partition key carries the
 // mode, so paper and live state can never meet (see docs/storage.md).
 import type { Mode, Pair } from '../../core/types.js';
-import { tradeSortKey } from '../store/storeRules.js';
+import { isoTime, tradeSortKey } from '../store/storeRules.js';
 
 /** A table key: partition key `pk` and sort key `sk`, both strings. */
 export interface TableKey {
@@ -29,4 +29,15 @@ export const dynamoKeys = {
   /** One marker per client order id, making the ledger idempotent per order whatever timestamp a retry carries. */
   tradeMarker: (mode: Mode, clientOrderId: string): TableKey => ({ pk: `TRADEID#${mode}`, sk: clientOrderId }),
   control: (mode: Mode): TableKey => ({ pk: `CONTROL#${mode}`, sk: 'halt' }),
+  /** A pair's order slot: present while one order on the pair is in flight. */
+  slot: (mode: Mode, pair: Pair): TableKey => ({ pk: `SLOT#${mode}`, sk: pair }),
+  slotPartition: (mode: Mode): string => `SLOT#${mode}`,
+  /** The owner's coins and recorded dust of one traded asset. */
+  holdings: (mode: Mode, asset: string): TableKey => ({ pk: `HOLD#${mode}`, sk: asset }),
+  holdingsPartition: (mode: Mode): string => `HOLD#${mode}`,
+  /** "This happened already" markers (one alert per incident), with a TTL. */
+  once: (mode: Mode, key: string): TableKey => ({ pk: `ONCE#${mode}`, sk: key }),
+  /** Audit records of operator and bookkeeping actions, by time. */
+  audit: (mode: Mode, atMs: number, id: string): TableKey => ({ pk: `AUDIT#${mode}`, sk: `${isoTime(atMs)}#${id}` }),
+  auditPartition: (mode: Mode): string => `AUDIT#${mode}`,
 } as const;

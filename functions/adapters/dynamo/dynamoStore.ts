@@ -13,13 +13,17 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ClaimResult, DailyLimits, ReserveResult, StorePort } from '../../core/ports.js';
+import type { ClaimResult, DailyLimits, IntentPatch, ReserveResult, SlotResult, StorePort } from '../../core/ports.js';
 import {
   ONE_DAY_MS,
+  type AuditRecord,
   type ControlState,
   type DayCounters,
+  type EntryReservation,
+  type HoldingsRecord,
   type Mode,
   type OrderIntent,
+  type OrderSlot,
   type Pair,
   type Position,
   type TradeRecord,
@@ -49,6 +53,10 @@ const MAX_CONDITION_RETRIES = 5;
 const TABLE_ATTRIBUTES = ['pk', 'sk', 'ttl'] as const;
 /** Per-pair daily entry counts are flat attributes (`pair#BTC/USD`) so ADD works when they are absent. */
 const PAIR_COUNT_PREFIX = 'pair#';
+/** Reservations are flat map attributes (`res#<clientOrderId>`) for the same reason. */
+const RESERVATION_PREFIX = 'res#';
+/** Audit records are kept for a year. */
+const AUDIT_TTL_MS = 366 * ONE_DAY_MS;
 
 const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true } as const;
 // Doubles survive the trip exactly: the SDK writes the shortest round-trip string and Number() reads it back.
@@ -170,11 +178,61 @@ export class DynamoStore implements StorePort {
     return items as unknown as OrderIntent[];
   }
 
+  /** The same partition Query, also keeping written-off intents whose re-check window is open. */
+  async listUnresolvedIntents(mode: Mode, nowMs: number): Promise<OrderIntent[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#status = :pending OR (#status = :failed AND #recheck > :now)',
+      ExpressionAttributeNames: { '#status': 'status', '#recheck': 'recheckUntilMs' },
+      ExpressionAttributeValues: values({ ':pk': dynamoKeys.intentPartition(mode), ':pending': 'PENDING', ':failed': 'FAILED', ':now': nowMs }),
+    });
+    return items as unknown as OrderIntent[];
+  }
+
+  async acquireOrderSlot(mode: Mode, slot: OrderSlot): Promise<SlotResult> {
+    const key = dynamoKeys.slot(mode, slot.pair);
+    for (let attempt = 0; attempt <= MAX_CONDITION_RETRIES; attempt++) {
+      const written = await this.conditional(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(key, slot),
+          // Ours already (a retry of the same decision) counts as acquired.
+          ConditionExpression: 'attribute_not_exists(pk) OR clientOrderId = :id',
+          ExpressionAttributeValues: values({ ':id': slot.clientOrderId }),
+        }),
+      );
+      if (written) return { acquired: true };
+      const holder = await this.getItem(key);
+      if (holder) return { acquired: false, holder: holder as unknown as OrderSlot };
+      // Released between the put and the read: try again.
+    }
+    throw new Error(`order slot of ${slot.pair} kept changing; nothing was sent`);
+  }
+
+  async releaseOrderSlot(mode: Mode, pair: Pair, clientOrderId: string): Promise<void> {
+    await this.conditional(
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(dynamoKeys.slot(mode, pair)),
+        ConditionExpression: 'clientOrderId = :id',
+        ExpressionAttributeValues: values({ ':id': clientOrderId }),
+      }),
+    );
+  }
+
+  async listOrderSlots(mode: Mode): Promise<OrderSlot[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: values({ ':pk': dynamoKeys.slotPartition(mode) }),
+    });
+    return items as unknown as OrderSlot[];
+  }
+
   async transitionIntent(
     mode: Mode,
     clientOrderId: string,
     expected: OrderIntent['status'],
-    patch: Partial<Pick<OrderIntent, 'status' | 'fill' | 'error' | 'lookups' | 'updatedAtMs'>>,
+    patch: IntentPatch,
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const attributeValues: Record<string, unknown> = { ':expected': expected };
@@ -254,11 +312,12 @@ export class DynamoStore implements StorePort {
    * One UpdateItem adds the entry to both counters under all three conditions, so concurrent
    * ticks can never exceed a cap. A failed condition is then read back to name the cap.
    */
-  async reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits): Promise<ReserveResult> {
+  async reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits, clientOrderId: string, nowMs: number): Promise<ReserveResult> {
     const key = dynamoKeys.day(mode, day);
     // `attribute_not_exists` would let a first entry through a cap of 0; such caps never reserve.
     if (!(limits.maxTradesPerDay > 0 && limits.maxTradesPerPairPerDay > 0)) {
-      return { reserved: false, reason: this.refusalFor(await this.getDay(mode, day), pair, limits) ?? 'daily-trade-cap' };
+      const counters = await this.getDay(mode, day);
+      return this.existingReservation(counters, clientOrderId) ?? { reserved: false, reason: this.refusalFor(counters, pair, limits) ?? 'daily-trade-cap' };
     }
     const names: Record<string, string> = {
       '#trades': DAY.trades,
@@ -266,9 +325,12 @@ export class DynamoStore implements StorePort {
       '#ks': DAY.killSwitch,
       '#day': DAY.day,
       '#ttl': DAY.ttl,
+      '#res': RESERVATION_PREFIX + clientOrderId,
     };
-    const attributeValues: Record<string, unknown> = { ':one': 1, ':false': false, ':day': day, ':ttl': dayTtlSeconds(day) };
-    const conditions = ['(attribute_not_exists(#ks) OR #ks = :false)'];
+    const reservation: EntryReservation = { pair, atMs: nowMs, state: 'held' };
+    const attributeValues: Record<string, unknown> = { ':one': 1, ':false': false, ':day': day, ':ttl': dayTtlSeconds(day), ':res': reservation };
+    // The reservation's own attribute makes a repeat for the same order count once.
+    const conditions = ['attribute_not_exists(#res)', '(attribute_not_exists(#ks) OR #ks = :false)'];
     // An infinite cap is no cap (and DynamoDB numbers cannot hold Infinity).
     if (Number.isFinite(limits.maxTradesPerDay)) {
       conditions.push('(attribute_not_exists(#trades) OR #trades < :max)');
@@ -283,14 +345,17 @@ export class DynamoStore implements StorePort {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyOf(key),
-          UpdateExpression: 'ADD #trades :one, #pc :one SET #day = :day, #ttl = if_not_exists(#ttl, :ttl)',
+          UpdateExpression: 'ADD #trades :one, #pc :one SET #day = :day, #ttl = if_not_exists(#ttl, :ttl), #res = :res',
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values(attributeValues),
         }),
       );
       if (reserved) return { reserved: true };
-      const refusal = this.refusalFor(await this.getDay(mode, day), pair, limits);
+      const counters = await this.getDay(mode, day);
+      const existing = this.existingReservation(counters, clientOrderId);
+      if (existing) return existing;
+      const refusal = this.refusalFor(counters, pair, limits);
       if (refusal) return { reserved: false, reason: refusal };
       // A release landed between the failed update and the read: the entry may fit now.
     }
@@ -298,34 +363,48 @@ export class DynamoStore implements StorePort {
     return { reserved: false, reason: 'daily-trade-cap' };
   }
 
-  async releaseEntry(mode: Mode, day: string, pair: Pair): Promise<void> {
+  /**
+   * One UpdateItem marks the reservation released and gives back both counts, only while it is
+   * held: a repeated release (a retry, a crash-restart) changes nothing.
+   */
+  async releaseEntry(mode: Mode, day: string, pair: Pair, clientOrderId: string): Promise<void> {
     const key = keyOf(dynamoKeys.day(mode, day));
-    const names = { '#trades': DAY.trades, '#pc': PAIR_COUNT_PREFIX + pair };
-    const oneAndZero = values({ ':one': 1, ':zero': 0 });
-    const both = await this.conditional(
+    const names = { '#trades': DAY.trades, '#pc': PAIR_COUNT_PREFIX + pair, '#res': RESERVATION_PREFIX + clientOrderId, '#state': 'state' };
+    const released = await this.conditional(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: 'SET #trades = #trades - :one, #pc = #pc - :one',
-        ConditionExpression: '#trades > :zero AND #pc > :zero',
+        UpdateExpression: 'SET #trades = #trades - :one, #pc = #pc - :one, #res.#state = :released',
+        ConditionExpression: '#res.#state = :held AND #trades > :zero AND #pc > :zero',
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: oneAndZero,
+        ExpressionAttributeValues: values({ ':one': 1, ':zero': 0, ':held': 'held', ':released': 'released' }),
       }),
     );
-    if (both) return;
-    // Counters out of step (or already zero): decrement each on its own, never below zero.
-    for (const attribute of ['#trades', '#pc'] as const) {
-      await this.conditional(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: `SET ${attribute} = ${attribute} - :one`,
-          ConditionExpression: `${attribute} > :zero`,
-          ExpressionAttributeNames: { [attribute]: names[attribute] },
-          ExpressionAttributeValues: oneAndZero,
-        }),
-      );
-    }
+    if (released) return;
+    // Counters out of step (already zero): release the reservation without going below zero.
+    await this.conditional(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET #res.#state = :released',
+        ConditionExpression: '#res.#state = :held',
+        ExpressionAttributeNames: { '#res': names['#res'], '#state': 'state' },
+        ExpressionAttributeValues: values({ ':held': 'held', ':released': 'released' }),
+      }),
+    );
+  }
+
+  async markEntryUsed(mode: Mode, day: string, clientOrderId: string): Promise<void> {
+    await this.conditional(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(dynamoKeys.day(mode, day)),
+        UpdateExpression: 'SET #res.#state = :used',
+        ConditionExpression: '#res.#state = :held',
+        ExpressionAttributeNames: { '#res': RESERVATION_PREFIX + clientOrderId, '#state': 'state' },
+        ExpressionAttributeValues: values({ ':held': 'held', ':used': 'used' }),
+      }),
+    );
   }
 
   /**
@@ -441,6 +520,59 @@ export class DynamoStore implements StorePort {
     return items as unknown as TradeRecord[];
   }
 
+  async listHoldings(mode: Mode): Promise<HoldingsRecord[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: values({ ':pk': dynamoKeys.holdingsPartition(mode) }),
+    });
+    return items as unknown as HoldingsRecord[];
+  }
+
+  async putHoldings(record: HoldingsRecord, expectedVersion: number): Promise<boolean> {
+    const creating = expectedVersion === -1;
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(dynamoKeys.holdings(record.mode, record.asset), { ...record, version: expectedVersion + 1 }),
+        ConditionExpression: creating ? 'attribute_not_exists(pk)' : '#version = :expected',
+        ...(creating
+          ? {}
+          : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: values({ ':expected': expectedVersion }) }),
+      }),
+    );
+  }
+
+  async markOnce(mode: Mode, key: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    // An expired marker DynamoDB has not deleted yet counts as absent.
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(dynamoKeys.once(mode, key), { atMs: nowMs, untilMs: nowMs + ttlMs }, nowMs + ttlMs),
+        ConditionExpression: 'attribute_not_exists(pk) OR untilMs <= :now',
+        ExpressionAttributeValues: values({ ':now': nowMs }),
+      }),
+    );
+  }
+
+  async appendAudit(record: AuditRecord): Promise<void> {
+    await this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(dynamoKeys.audit(record.mode, record.atMs, record.id), record, record.atMs + AUDIT_TTL_MS),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async listAudit(mode: Mode, fromMs: number, toMs: number): Promise<AuditRecord[]> {
+    if (fromMs > toMs || toMs < 0 || fromMs > MAX_ISO_TIME_MS) return [];
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: values({ ':pk': dynamoKeys.auditPartition(mode), ':from': isoTime(fromMs), ':to': `${isoTime(toMs)}#\uffff` }),
+    });
+    return items as unknown as AuditRecord[];
+  }
+
   async getWallet(): Promise<Wallet | undefined> {
     const item = await this.getItem(dynamoKeys.wallet());
     return item ? { balances: item.balances as Record<string, number>, version: item.version as number } : undefined;
@@ -458,6 +590,13 @@ export class DynamoStore implements StorePort {
           : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: values({ ':expected': expectedVersion }) }),
       }),
     );
+  }
+
+  /** The answer for a reservation this order already has (held or used: reserved; released: already decided). */
+  private existingReservation(counters: DayCounters, clientOrderId: string): ReserveResult | undefined {
+    const existing = counters.reservations[clientOrderId];
+    if (!existing) return undefined;
+    return existing.state === 'released' ? { reserved: false, reason: 'already-decided' } : { reserved: true };
   }
 
   private refusalFor(counters: DayCounters, pair: Pair, limits: DailyLimits) {
@@ -540,8 +679,10 @@ function dayTtlSeconds(day: string): number {
 
 function dayFromItem(day: string, item: Record<string, unknown>): DayCounters {
   const tradesByPair: Record<Pair, number> = {};
+  const reservations: Record<string, EntryReservation> = {};
   for (const [attribute, value] of Object.entries(item)) {
     if (attribute.startsWith(PAIR_COUNT_PREFIX)) tradesByPair[attribute.slice(PAIR_COUNT_PREFIX.length)] = value as number;
+    if (attribute.startsWith(RESERVATION_PREFIX)) reservations[attribute.slice(RESERVATION_PREFIX.length)] = value as EntryReservation;
   }
   return {
     day,
@@ -550,5 +691,6 @@ function dayFromItem(day: string, item: Record<string, unknown>): DayCounters {
     exits: (item[DAY.exits] as number | undefined) ?? 0,
     realizedPnlQuote: (item[DAY.realizedPnlQuote] as number | undefined) ?? 0,
     killSwitchTripped: item[DAY.killSwitch] === true,
+    reservations,
   };
 }

@@ -25,7 +25,14 @@ export interface KrakenExchangeOptions {
   fillPollAttempts?: number;
   /** Pause between those reads (default 400 ms). */
   fillPollDelayMs?: number;
+  /** Markets are re-read this often (default 1 h); a failed refresh keeps the last good ones. */
+  marketsMaxAgeMs?: number;
 }
+
+/** BalanceEx suffixes Kraken transacts through the base asset (Auto Earn): tradable. */
+const TRADABLE_SUFFIXES = new Set(['', 'F']);
+/** Read-only staking and yield balances: held, but not tradable until moved back. */
+const LOCKED_SUFFIXES = new Set(['B', 'S', 'M', 'P']);
 
 /** One order book side: [price, amount in base], best first. */
 export type BookSide = Array<[number, number]>;
@@ -42,7 +49,8 @@ export class KrakenExchangeAdapter implements ExchangePort {
   private readonly clock: ClockPort;
   private readonly secrets: string[];
   private readonly marketCache = new Map<Pair, MarketInfo>();
-  private marketsLoaded = false;
+  private readonly marketProblems = new Map<Pair, string>();
+  private marketsLoadedAtMs: number | undefined;
   private lastNonce = 0;
   /** Private calls run one at a time, so nonces reach Kraken in the order they were issued. */
   private privateQueue: Promise<unknown> = Promise.resolve();
@@ -75,11 +83,26 @@ export class KrakenExchangeAdapter implements ExchangePort {
     return Boolean(this.options.apiKey && this.options.secret);
   }
 
+  /**
+   * Markets of the listed pairs. A pair Kraken does not list, or lists without the precision the
+   * bot needs, is left out and `marketIssue` names why; the others are returned.
+   */
   async loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>> {
     await this.ensureMarkets();
     const out: Record<Pair, MarketInfo> = {};
-    for (const pair of pairs) out[pair] = this.market(pair);
+    for (const pair of pairs) {
+      try {
+        out[pair] = this.market(pair);
+        this.marketProblems.delete(pair);
+      } catch (err) {
+        this.marketProblems.set(pair, (err as Error).message);
+      }
+    }
     return out;
+  }
+
+  marketIssue(pair: Pair): string | undefined {
+    return this.marketProblems.get(pair);
   }
 
   async fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]> {
@@ -119,16 +142,40 @@ export class KrakenExchangeAdapter implements ExchangePort {
     return { asks: side(book.asks), bids: side(book.bids) };
   }
 
+  /**
+   * Balances from BalanceEx, by the bot's asset codes. Kraken keeps Auto Earn balances under
+   * extension assets (`XBT.F`), transacted through the base asset: they count as tradable. Staking
+   * and yield balances (`.B`, `.S`, `.M`, `.P`) are reported as locked. A reply that does not parse
+   * (not an object, no assets at all, a balance that is not a number) is 'unavailable', never an
+   * empty account.
+   */
   async fetchBalances(): Promise<Balances> {
     await this.ensureMarkets();
-    const b = await this.callPrivate('read', 'fetch balances', () => this.ex.fetchBalance());
+    const response = await this.callPrivate('read', 'fetch balances', () => this.ex.privatePostBalanceEx());
+    const result = (response as { result?: unknown } | undefined)?.result;
+    if (!result || typeof result !== 'object' || Array.isArray(result) || Object.keys(result).length === 0) {
+      throw new ExchangeError('unavailable', `fetch balances failed: the BalanceEx reply holds no assets (${shortJson(result)})`);
+    }
     const out: Balances = {};
-    const totals = (b.total ?? {}) as unknown as Record<string, number | undefined>;
-    for (const [code, total] of Object.entries(totals)) {
-      if (typeof total !== 'number') continue;
-      const account = (b as unknown as Record<string, { free?: number; used?: number } | undefined>)[code];
-      const free = account?.free ?? total - (account?.used ?? 0);
-      out[code] = { free, total };
+    for (const [key, raw] of Object.entries(result as Record<string, unknown>)) {
+      const dot = key.indexOf('.');
+      const id = dot < 0 ? key : key.slice(0, dot);
+      const suffix = dot < 0 ? '' : key.slice(dot + 1).toUpperCase();
+      const entry = (raw ?? {}) as Record<string, unknown>;
+      const balance = num(entry.balance);
+      const hold = num(entry.hold_trade) ?? 0;
+      if (balance === undefined || balance < 0 || hold < 0) {
+        throw new ExchangeError('unavailable', `fetch balances failed: ${key} does not parse (${shortJson(raw)})`);
+      }
+      const code = this.ex.safeCurrencyCode(id) ?? id;
+      const b = (out[code] ??= { free: 0, total: 0 });
+      if (TRADABLE_SUFFIXES.has(suffix)) {
+        b.total += balance;
+        b.free += Math.max(0, balance - hold);
+        (b.parts ??= {})[suffix === '' ? 'spot' : suffix] = balance;
+      } else if (LOCKED_SUFFIXES.has(suffix)) {
+        (b.locked ??= {})[suffix] = balance;
+      }
     }
     return out;
   }
@@ -139,13 +186,19 @@ export class KrakenExchangeAdapter implements ExchangePort {
     const what = `market ${order.side} ${order.pair} (${order.clientOrderId})`;
     const params: Record<string, unknown> = { clientOrderId: order.clientOrderId };
     if (order.validateOnly) params.validate = true;
+    // Kraken's matching engine rejects the order after its deadline, so "not visible after the
+    // deadline plus a margin" means it never executed. RFC 3339, whole seconds.
+    if (order.deadlineMs !== undefined) params.deadline = new Date(Math.floor(order.deadlineMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    // The fee in quote on both sides (ccxt adds viqc to buys by cost): a fee taken from the base
+    // would leave the position short of what it bought, or sell more than it holds.
+    params.oflags = 'fciq';
     const placed = await this.callPrivate('order', what, () => {
       if (order.side === 'buy') return this.ex.createMarketBuyOrderWithCost(order.pair, order.costQuote, params);
-      // Explicit quote-currency fee on sells: Kraken documents fee-in-base as the default when
-      // selling, which would take the fee out of the base being sold and break position accounting.
-      return this.ex.createOrder(order.pair, 'market', 'sell', order.amountBase, undefined, { ...params, oflags: 'fciq' });
+      return this.ex.createOrder(order.pair, 'market', 'sell', order.amountBase, undefined, params);
     });
-    if (order.validateOnly) {
+    // Kraken does not execute a validate-only order and answers without a txid. A txid means it
+    // did execute: read it like any other order.
+    if (order.validateOnly && !placed.id) {
       return {
         exchangeOrderId: '',
         clientOrderId: order.clientOrderId,
@@ -281,11 +334,25 @@ export class KrakenExchangeAdapter implements ExchangePort {
     };
   }
 
-  /** Loads markets once; after a failure ccxt keeps the rejected promise, so force a reload. */
+  /**
+   * Loads markets, then re-reads them hourly (a pair can be delisted or switch to cancel-only);
+   * a failed refresh keeps the last good markets. After a failure ccxt keeps the rejected promise,
+   * so every load is forced.
+   */
   private async ensureMarkets(): Promise<void> {
-    if (this.marketsLoaded) return;
-    await this.call('read', 'load Kraken markets', () => this.ex.loadMarkets(true));
-    this.marketsLoaded = true;
+    const now = this.clock.nowMs();
+    const maxAge = this.options.marketsMaxAgeMs ?? 3_600_000;
+    if (this.marketsLoadedAtMs !== undefined && now - this.marketsLoadedAtMs < maxAge) return;
+    try {
+      await this.call('read', 'load Kraken markets', () => this.ex.loadMarkets(true));
+    } catch (err) {
+      if (this.marketsLoadedAtMs === undefined) throw err;
+      // Keep the last good markets and try again in a minute, not on every call.
+      this.marketsLoadedAtMs = now - maxAge + 60_000;
+      return;
+    }
+    this.marketsLoadedAtMs = now;
+    this.marketCache.clear();
   }
 
   private market(pair: Pair): MarketInfo {
@@ -323,6 +390,16 @@ function num(value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isFinite(n) ? n : undefined;
+}
+
+function shortJson(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
 function clientIdOf(o: Order): string | undefined {

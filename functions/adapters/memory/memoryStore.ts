@@ -1,9 +1,22 @@
 // Secondary adapter: StorePort in process memory, for backtests, unit tests and the demo. It keeps
 // the DynamoDB store's conditional-write semantics (claims, versions, caps) exactly; every method
 // does its check-and-set synchronously, so concurrent async callers interleave only between calls.
-import type { ClaimResult, DailyLimits, ReserveResult, StorePort } from '../../core/ports.js';
-import type { ControlState, DayCounters, Mode, OrderIntent, Pair, Position, TradeRecord, Wallet } from '../../core/types.js';
-import { copyPlain, emptyDay, lossLimitReached, reserveRefusal, tradeSortKey } from '../store/storeRules.js';
+import type { ClaimResult, DailyLimits, IntentPatch, ReserveResult, SlotResult, StorePort } from '../../core/ports.js';
+import type {
+  AuditRecord,
+  ControlState,
+  DayCounters,
+  EntryReservation,
+  HoldingsRecord,
+  Mode,
+  OrderIntent,
+  OrderSlot,
+  Pair,
+  Position,
+  TradeRecord,
+  Wallet,
+} from '../../core/types.js';
+import { copyPlain, emptyDay, isUnresolvedIntent, lossLimitReached, reserveRefusal, tradeSortKey } from '../store/storeRules.js';
 
 interface TickClaim {
   status: 'IN_PROGRESS' | 'DONE';
@@ -25,6 +38,7 @@ interface DayState {
   killSwitchTripped: boolean;
   /** Closing orders whose P&L is already counted (idempotency of recordRealizedPnl). */
   appliedOrders: Set<string>;
+  reservations: Map<string, EntryReservation>;
 }
 
 interface StoredTrade {
@@ -44,6 +58,11 @@ interface ModeState {
   days: Map<string, DayState>;
   /** Keyed by client order id: the ledger is idempotent per order. */
   trades: Map<string, StoredTrade>;
+  slots: Map<Pair, OrderSlot>;
+  holdings: Map<string, HoldingsRecord>;
+  /** markOnce keys and when they expire. */
+  once: Map<string, number>;
+  audit: Map<string, AuditRecord>;
 }
 
 /**
@@ -119,11 +138,21 @@ export class MemoryStore implements StorePort {
     return pending.sort((a, b) => compareStrings(a.clientOrderId, b.clientOrderId));
   }
 
+  async listUnresolvedIntents(mode: Mode, nowMs: number): Promise<OrderIntent[]> {
+    const state = this.state(mode);
+    const out: OrderIntent[] = [];
+    for (const clientOrderId of state.pendingIntents) {
+      const intent = state.intents.get(clientOrderId);
+      if (intent && isUnresolvedIntent(intent, nowMs)) out.push(copyPlain(intent));
+    }
+    return out.sort((a, b) => compareStrings(a.clientOrderId, b.clientOrderId));
+  }
+
   async transitionIntent(
     mode: Mode,
     clientOrderId: string,
     expected: OrderIntent['status'],
-    patch: Partial<Pick<OrderIntent, 'status' | 'fill' | 'error' | 'lookups' | 'updatedAtMs'>>,
+    patch: IntentPatch,
   ): Promise<boolean> {
     const state = this.state(mode);
     const intent = state.intents.get(clientOrderId);
@@ -133,9 +162,27 @@ export class MemoryStore implements StorePort {
       if (value !== undefined) (updated as unknown as Record<string, unknown>)[key] = value;
     }
     state.intents.set(clientOrderId, updated);
-    if (updated.status === 'PENDING') state.pendingIntents.add(clientOrderId);
+    // Written-off intents stay in the index while they are re-checked.
+    if (updated.status === 'PENDING' || (updated.status === 'FAILED' && updated.recheckUntilMs !== undefined)) state.pendingIntents.add(clientOrderId);
     else state.pendingIntents.delete(clientOrderId);
     return true;
+  }
+
+  async acquireOrderSlot(mode: Mode, slot: OrderSlot): Promise<SlotResult> {
+    const slots = this.state(mode).slots;
+    const held = slots.get(slot.pair);
+    if (held && held.clientOrderId !== slot.clientOrderId) return { acquired: false, holder: copyPlain(held) };
+    if (!held) slots.set(slot.pair, copyPlain(slot));
+    return { acquired: true };
+  }
+
+  async releaseOrderSlot(mode: Mode, pair: Pair, clientOrderId: string): Promise<void> {
+    const slots = this.state(mode).slots;
+    if (slots.get(pair)?.clientOrderId === clientOrderId) slots.delete(pair);
+  }
+
+  async listOrderSlots(mode: Mode): Promise<OrderSlot[]> {
+    return [...this.state(mode).slots.values()].map((s) => copyPlain(s)).sort((a, b) => compareStrings(a.pair, b.pair));
   }
 
   async getPosition(mode: Mode, pair: Pair): Promise<Position | undefined> {
@@ -171,9 +218,11 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
-  async reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits): Promise<ReserveResult> {
+  async reserveEntry(mode: Mode, day: string, pair: Pair, limits: DailyLimits, clientOrderId: string, nowMs: number): Promise<ReserveResult> {
     const days = this.state(mode).days;
     const state = days.get(day);
+    const existing = state?.reservations.get(clientOrderId);
+    if (existing) return existing.state === 'released' ? { reserved: false, reason: 'already-decided' } : { reserved: true };
     const refusal = reserveRefusal(
       {
         trades: state?.trades ?? 0,
@@ -186,15 +235,23 @@ export class MemoryStore implements StorePort {
     const target = state ?? this.newDay(days, day);
     target.trades += 1;
     target.tradesByPair.set(pair, (target.tradesByPair.get(pair) ?? 0) + 1);
+    target.reservations.set(clientOrderId, { pair, atMs: nowMs, state: 'held' });
     return { reserved: true };
   }
 
-  async releaseEntry(mode: Mode, day: string, pair: Pair): Promise<void> {
+  async releaseEntry(mode: Mode, day: string, pair: Pair, clientOrderId: string): Promise<void> {
     const state = this.state(mode).days.get(day);
-    if (!state) return;
+    const reservation = state?.reservations.get(clientOrderId);
+    if (!state || reservation?.state !== 'held') return;
+    reservation.state = 'released';
     state.trades = Math.max(0, state.trades - 1);
     const pairTrades = state.tradesByPair.get(pair);
     if (pairTrades !== undefined) state.tradesByPair.set(pair, Math.max(0, pairTrades - 1));
+  }
+
+  async markEntryUsed(mode: Mode, day: string, clientOrderId: string): Promise<void> {
+    const reservation = this.state(mode).days.get(day)?.reservations.get(clientOrderId);
+    if (reservation?.state === 'held') reservation.state = 'used';
   }
 
   async recordRealizedPnl(
@@ -244,6 +301,38 @@ export class MemoryStore implements StorePort {
     return found.map((stored) => copyPlain(stored.trade));
   }
 
+  async listHoldings(mode: Mode): Promise<HoldingsRecord[]> {
+    return [...this.state(mode).holdings.values()].map((h) => copyPlain(h)).sort((a, b) => compareStrings(a.asset, b.asset));
+  }
+
+  async putHoldings(record: HoldingsRecord, expectedVersion: number): Promise<boolean> {
+    const holdings = this.state(record.mode).holdings;
+    const stored = holdings.get(record.asset);
+    if ((stored?.version ?? -1) !== expectedVersion) return false;
+    holdings.set(record.asset, { ...copyPlain(record), version: expectedVersion + 1 });
+    return true;
+  }
+
+  async markOnce(mode: Mode, key: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    const once = this.state(mode).once;
+    const until = once.get(key);
+    if (until !== undefined && until > nowMs) return false;
+    once.set(key, nowMs + ttlMs);
+    return true;
+  }
+
+  async appendAudit(record: AuditRecord): Promise<void> {
+    const audit = this.state(record.mode).audit;
+    if (!audit.has(record.id)) audit.set(record.id, copyPlain(record));
+  }
+
+  async listAudit(mode: Mode, fromMs: number, toMs: number): Promise<AuditRecord[]> {
+    return [...this.state(mode).audit.values()]
+      .filter((a) => a.atMs >= fromMs && a.atMs <= toMs)
+      .sort((a, b) => a.atMs - b.atMs || compareStrings(a.id, b.id))
+      .map((a) => copyPlain(a));
+  }
+
   async getWallet(): Promise<Wallet | undefined> {
     return this.wallet ? copyPlain(this.wallet) : undefined;
   }
@@ -258,7 +347,18 @@ export class MemoryStore implements StorePort {
   private state(mode: Mode): ModeState {
     let state = this.modes.get(mode);
     if (!state) {
-      state = { ticks: new Map(), intents: new Map(), pendingIntents: new Set(), positions: new Map(), days: new Map(), trades: new Map() };
+      state = {
+        ticks: new Map(),
+        intents: new Map(),
+        pendingIntents: new Set(),
+        positions: new Map(),
+        days: new Map(),
+        trades: new Map(),
+        slots: new Map(),
+        holdings: new Map(),
+        once: new Map(),
+        audit: new Map(),
+      };
       this.modes.set(mode, state);
     }
     return state;
@@ -272,6 +372,7 @@ export class MemoryStore implements StorePort {
       realizedPnlQuote: 0,
       killSwitchTripped: false,
       appliedOrders: new Set(),
+      reservations: new Map(),
     };
     days.set(day, state);
     return state;
@@ -286,6 +387,7 @@ function dayView(day: string, state: DayState): DayCounters {
     exits: state.exits,
     realizedPnlQuote: state.realizedPnlQuote,
     killSwitchTripped: state.killSwitchTripped,
+    reservations: Object.fromEntries([...state.reservations].map(([id, r]) => [id, { ...r }])),
   };
 }
 

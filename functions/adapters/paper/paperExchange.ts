@@ -11,6 +11,7 @@ import { PAPER_ORDER_PREFIX, decodePaperOrders, encodePaperOrder, paperAssetBala
 /** Where the paper exchange reads market data. The Kraken adapter (no keys needed) fits it. */
 export interface PaperMarketSource {
   loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>>;
+  marketIssue?(pair: Pair): string | undefined;
   fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]>;
   fetchTicker(pair: Pair): Promise<Ticker>;
   /** Order book, best levels first, as [price, amount in base]; optional. */
@@ -52,6 +53,10 @@ export class PaperExchange implements ExchangePort {
 
   loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>> {
     return this.options.source.loadMarkets(pairs);
+  }
+
+  marketIssue(pair: Pair): string | undefined {
+    return this.options.source.marketIssue?.(pair);
   }
 
   fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]> {

@@ -1,7 +1,7 @@
 // Secondary adapters (stores): the rules both StorePort implementations share, so the in-memory
 // store and the DynamoDB store refuse, order and expire things the same way.
 import type { ReserveResult, DailyLimits } from '../../core/ports.js';
-import type { DayCounters, IntentStatus } from '../../core/types.js';
+import type { DayCounters, IntentStatus, OrderIntent } from '../../core/types.js';
 
 /** Why a reservation is refused, in the order the contract reports it (kill switch first). */
 export type ReserveRefusal = Extract<ReserveResult, { reserved: false }>['reason'];
@@ -22,7 +22,7 @@ export function reserveRefusal(
 
 /** The counters of a day nobody has touched yet. */
 export function emptyDay(day: string): DayCounters {
-  return { day, trades: 0, tradesByPair: {}, exits: 0, realizedPnlQuote: 0, killSwitchTripped: false };
+  return { day, trades: 0, tradesByPair: {}, exits: 0, realizedPnlQuote: 0, killSwitchTripped: false, reservations: {} };
 }
 
 /** Whether a day's realized P&L has reached the loss limit (non-finite limits never trip). */
@@ -33,6 +33,11 @@ export function lossLimitReached(realizedPnlQuote: number, maxDailyLossQuote: nu
 /** Intents in these states are settled: they get a TTL and never come back as pending. */
 export function isFinalIntentStatus(status: IntentStatus): boolean {
   return status !== 'PENDING';
+}
+
+/** PENDING, or written off (FAILED) and still inside its re-check window at `nowMs`. */
+export function isUnresolvedIntent(intent: Pick<OrderIntent, 'status' | 'recheckUntilMs'>, nowMs: number): boolean {
+  return intent.status === 'PENDING' || (intent.status === 'FAILED' && intent.recheckUntilMs !== undefined && intent.recheckUntilMs > nowMs);
 }
 
 /** Latest instant whose ISO string still sorts correctly (4-digit year); ledger ranges clamp to it. */

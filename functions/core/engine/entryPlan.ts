@@ -50,7 +50,8 @@ export function positionLevels(plan: EntryPlan, referencePrice: number, fillPric
       activationPrice: plan.trailing.activationPrice * ratio,
       distanceFraction: plan.trailing.distanceFraction,
       highestPrice: fillPrice,
-      armed: false,
+      // Armed at once when the fill already reached the activation price (an activation fraction of 0).
+      armed: fillPrice >= plan.trailing.activationPrice * ratio,
     };
   }
   if (plan.maxHoldMs !== undefined) levels.maxHoldUntilMs = entryTimeMs + plan.maxHoldMs;

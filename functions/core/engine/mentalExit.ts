@@ -177,3 +177,20 @@ function sell(
   }
   return { action: 'sell', pair: position.pair, reason, triggerPrice, amountBase, explanation };
 }
+
+/**
+ * The exit a price alone decides, for a tick that could not read the pair's candles: the stop (or
+ * an armed trailing stop) at or above the price, the target at or below it, or the time limit. The
+ * trailing state is not moved (no candle high is known).
+ */
+export function exitAtPrice(position: Position, price: number, nowMs: number): { reason: ExitReason; triggerPrice: number } | undefined {
+  if (!(price > 0)) return undefined;
+  const t = position.trailing;
+  const trailingStop = t?.armed ? t.highestPrice * (1 - t.distanceFraction) : undefined;
+  const stop = position.stopPrice;
+  if (trailingStop !== undefined && (stop === undefined || trailingStop > stop) && price <= trailingStop) return { reason: 'trailing-stop', triggerPrice: price };
+  if (stop !== undefined && price <= stop) return { reason: 'stop-loss', triggerPrice: price };
+  if (position.takeProfitPrice !== undefined && price >= position.takeProfitPrice) return { reason: 'take-profit', triggerPrice: price };
+  if (position.maxHoldUntilMs !== undefined && nowMs >= position.maxHoldUntilMs) return { reason: 'max-hold', triggerPrice: price };
+  return undefined;
+}

@@ -214,19 +214,24 @@ describe('runTick', () => {
     expect(await t.store.listTrades('paper', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
   });
 
-  it('a pending intent the exchange never saw becomes FAILED after the grace period and frees the reservation', async () => {
+  it('a pending intent the exchange never saw is written off after its deadline, frees the reservation, alerts and is re-checked', async () => {
     t.engine.entries.set('BTC/USD', buyDecision(100));
     t.exchange.placeFaults.push(new ExchangeError('ambiguous', 'timeout')); // never reached the exchange
     const first = await tick(t.deps);
     expect(first.pairs[0]!.orders[0]).toMatchObject({ status: 'pending' });
     expect((await t.store.getDay('paper', '2026-01-05')).trades).toBe(1);
-    t.engine.entries.clear();
     t.clock.now = CLOSE + FIVE_MINUTES_MS + 1_000;
     for (const pair of ['BTC/USD', 'ETH/USD']) t.exchange.candles.set(pair, makeSeries(CLOSE + FIVE_MINUTES_MS, 101));
     const next = await runTick(t.deps, { scheduledTimeMs: CLOSE + FIVE_MINUTES_MS, invocationId: 'inv-2' });
-    expect(next.reconciled[0]).toMatchObject({ result: 'failed' });
+    expect(next.reconciled[0]).toMatchObject({ result: 'written-off' });
     expect((await t.store.getDay('paper', '2026-01-05')).trades).toBe(0);
     expect(t.exchange.orders).toHaveLength(0);
+    expect(t.alerts.sent.map((a) => a.kind)).toContain('write-off');
+    const intent = (await t.store.listUnresolvedIntents('paper', t.clock.now))[0]!;
+    expect(intent).toMatchObject({ status: 'FAILED', recheckUntilMs: t.clock.now + 86_400_000 });
+    // While it is re-checked, the pair takes no new entry (the engine still advises one).
+    expect(next.locks).toEqual([{ pair: 'BTC/USD', reason: 'a written-off buy is being re-checked (24 h)' }]);
+    expect(next.pairs[0]!.entry).toMatchObject({ decision: 'none', stage: 'lock', rule: 'pair-locked' });
   });
 
   it('force-entry with a repeated request id trades once', async () => {
@@ -236,8 +241,9 @@ describe('runTick', () => {
     expect(a.command?.outcome[0]).toMatchObject({ status: 'filled', reason: 'force-entry', costQuote: 40 });
     expect(b.command?.refused).toMatch(/already open/);
     expect(t.exchange.orders).toHaveLength(1);
-    // even with the position gone, the same request id maps to the same intent: no second order
+    // even with the position gone (and its coins), the same request id maps to the same intent: no second order
     await t.store.deletePosition('paper', 'BTC/USD', 1);
+    t.exchange.balances.BTC = 0;
     const c = await runTick(t.deps, { invocationId: 'c3', command: cmd });
     expect(c.command?.outcome[0]).toMatchObject({ status: 'already-decided' });
     expect(t.exchange.orders).toHaveLength(1);
@@ -278,7 +284,7 @@ describe('runTick', () => {
 });
 
 describe('runTick when the exchange is down', () => {
-  it('completes with an error, places nothing and leaves pending intents for the next tick', async () => {
+  it('a failed balance read stops entries, not exits: the tick completes, names the error and places no buy', async () => {
     const t = setup();
     t.engine.entries.set('BTC/USD', buyDecision(100));
     t.exchange.fetchBalances = async () => {
@@ -287,13 +293,13 @@ describe('runTick when the exchange is down', () => {
     const result = await tick(t.deps);
     expect(result.status).toBe('completed');
     expect(result.errors).toEqual(['exchange unavailable (unavailable): EService:Unavailable']);
-    expect(result.pairs.map((p) => p.data)).toEqual([
-      { ok: false, reason: 'fetch-failed', detail: 'exchange unavailable (unavailable): EService:Unavailable' },
-      { ok: false, reason: 'fetch-failed', detail: 'exchange unavailable (unavailable): EService:Unavailable' },
+    expect(result.pairs.map((p) => p.entry)).toEqual([
+      { decision: 'none', stage: 'lock', rule: 'account-unreadable', reason: 'markets or balances could not be read this tick', explanation: {} },
+      { decision: 'none', stage: 'lock', rule: 'account-unreadable', reason: 'markets or balances could not be read this tick', explanation: {} },
     ]);
+    expect(result.holdings.map((h) => h.status)).toEqual(['skipped', 'skipped']);
     expect(t.exchange.orders).toHaveLength(0);
     expect(t.metrics.total('TickErrors')).toBe(1);
-    expect(t.metrics.total('TickCompleted')).toBe(0);
   });
 });
 

@@ -50,7 +50,7 @@ export function makeMarket(pair: Pair = 'BTC/USD', overrides: Partial<MarketInfo
 }
 
 export function makeDay(overrides: Partial<DayCounters> = {}): DayCounters {
-  return { day: '2026-01-01', trades: 0, tradesByPair: {}, exits: 0, realizedPnlQuote: 0, killSwitchTripped: false, ...overrides };
+  return { day: '2026-01-01', trades: 0, tradesByPair: {}, exits: 0, realizedPnlQuote: 0, killSwitchTripped: false, reservations: {}, ...overrides };
 }
 
 /** A flat portfolio: 1,000 USD, no positions, nothing traded today. */
