@@ -10,6 +10,7 @@ import { PreparedPairSeries } from '../core/engine/preparedPairSeries.js';
 import type { DecisionEngine, ExitDecision, PortfolioView, PreparedSeries } from '../core/engine/types.js';
 import { floorToDecimals } from '../core/engine/precision.js';
 import { utcDay } from '../core/utcDay.js';
+import { openPosition } from '../core/positionLifecycle.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type DayCounters, type MarketInfo, type Pair, type Position, type TradeRecord } from '../core/types.js';
 import { emptyDay, lossLimitReached, reserveRefusal } from '../adapters/store/storeRules.js';
 import type { BacktestExitReason, BacktestFill, BacktestResult, BacktestTrade, PairSummary } from './backtestResult.js';
@@ -434,27 +435,17 @@ class Replay {
     day.tradesByPair[r.pair] = (day.tradesByPair[r.pair] ?? 0) + 1;
     const mode = this.mode;
     const clientOrderId = clientOrderIdFor({ mode, pair: r.pair, side: 'buy', reason: 'entry', decidedOn: iso(nowMs) });
-    const plan = decision.plan;
-    // Built field by field, always in the same order (no conditional spreads): every position has
-    // the same internal layout, so the exit checks that read it at every candle stay fast.
-    const position: Position = {
+    // The live tick's own arithmetic: levels decided at the signal candle's close move with the
+    // actual fill price (the next open plus slippage), exactly as settlement does it live.
+    const position = openPosition({
       mode,
       pair: r.pair,
-      amountBase,
-      entryPrice: price,
-      entryTimeMs: nowMs,
-      costQuote: costUnits / QUOTE_UNITS,
-      entryFeeQuote: feeUnits / QUOTE_UNITS,
-      strategy: plan.strategy,
       entryClientOrderId: clientOrderId,
-      appliedOrderIds: [clientOrderId],
-      version: 1,
-    };
-    if (plan.stopPrice !== undefined) position.stopPrice = plan.stopPrice;
-    if (plan.takeProfitPrice !== undefined) position.takeProfitPrice = plan.takeProfitPrice;
-    const t = plan.trailing;
-    if (t) position.trailing = { activationPrice: t.activationPrice, distanceFraction: t.distanceFraction, highestPrice: price, armed: price >= t.activationPrice };
-    if (plan.maxHoldMs !== undefined) position.maxHoldUntilMs = nowMs + plan.maxHoldMs;
+      plan: decision.plan,
+      referencePrice: decision.referencePrice,
+      fill: { filledBase: amountBase, costQuote: costUnits / QUOTE_UNITS, feeQuote: feeUnits / QUOTE_UNITS, averagePrice: price },
+      entryTimeMs: nowMs,
+    });
     r.position = position;
     this.openCount++;
     r.bookAmountUnits = amountUnits;

@@ -98,8 +98,8 @@ export class OrderExecutor {
 
   /**
    * Places one market order exactly once for a decision:
-   * 1. take the pair's order slot (one order in flight per pair: a second exit of a position, or an
-   *    entry while another order is unresolved, finds the holder and is not sent);
+   * 1. take the (pair, side) order slot (one order in flight per pair and side: a second exit of a
+   *    position, or an entry while another buy is unresolved, finds the holder and is not sent);
    * 2. entries reserve one of the day's trades, keyed by the client order id;
    * 3. write the intent (if it exists, the decision was taken already: reconcile, never re-send);
    * 4. send with Kraken's deadline; 5. record the reply only if it adds up and is final.
@@ -119,7 +119,7 @@ export class OrderExecutor {
         // already-decided: this decision's reservation was given back because its order did not execute.
         const existing = r.reason === 'already-decided' ? await store.getIntent(mode, clientOrderId) : undefined;
         if (existing) return this.alreadyDecided(existing, base);
-        await store.releaseOrderSlot(mode, plan.pair, clientOrderId);
+        await store.releaseOrderSlot(mode, plan.pair, plan.side, clientOrderId);
         return { ...base, status: 'refused', refusal: r.reason, error: limitText(r.reason) };
       }
     }
@@ -192,16 +192,16 @@ export class OrderExecutor {
       const stale = held ? held.status !== 'PENDING' : clock.nowMs() - holder.atMs >= this.orphanSlotMs;
       if (!stale) {
         const what = held ? `${held.side} ${held.reason} ${held.clientOrderId} is ${held.status}` : `${holder.side} ${holder.clientOrderId} is being placed`;
-        return `another order on ${pair} is not final yet (${what})`;
+        return `another ${side} order on ${pair} is not final yet (${what})`;
       }
       this.deps.logger.warn('freeing an order slot left behind', { pair, holder: holder.clientOrderId, intent: held?.status ?? 'none' });
-      await store.releaseOrderSlot(mode, pair, holder.clientOrderId);
+      await store.releaseOrderSlot(mode, pair, side, holder.clientOrderId);
     }
     return `the order slot of ${pair} kept changing`;
   }
 
-  private async freeSlot(intent: Pick<OrderIntent, 'pair' | 'clientOrderId'>): Promise<void> {
-    await this.deps.store.releaseOrderSlot(this.deps.mode, intent.pair, intent.clientOrderId);
+  private async freeSlot(intent: Pick<OrderIntent, 'pair' | 'side' | 'clientOrderId'>): Promise<void> {
+    await this.deps.store.releaseOrderSlot(this.deps.mode, intent.pair, intent.side, intent.clientOrderId);
   }
 
   /** Decides what a failed send means: definite refusal (record, alert, release) or ambiguity (look up). */

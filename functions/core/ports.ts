@@ -15,6 +15,7 @@ import type {
   OrderSlot,
   Pair,
   Position,
+  Side,
   Ticker,
   TradeRecord,
   Wallet,
@@ -132,12 +133,13 @@ export interface StorePort {
   ): Promise<boolean>;
 
   /**
-   * Takes the pair's order slot for `clientOrderId` (conditional put: free, or already ours). At
-   * most one order per pair is in flight, whatever decided it; the loser is told who holds it.
+   * Takes the order slot of (pair, side) for `clientOrderId` (conditional put: free, or already
+   * ours). At most one order per pair and side is in flight, whatever decided it (a position has at
+   * most one exit in flight); the loser is told who holds it.
    */
   acquireOrderSlot(mode: Mode, slot: OrderSlot): Promise<SlotResult>;
-  /** Frees the pair's slot if `clientOrderId` holds it (conditional delete; idempotent). */
-  releaseOrderSlot(mode: Mode, pair: Pair, clientOrderId: string): Promise<void>;
+  /** Frees the (pair, side) slot if `clientOrderId` holds it (conditional delete; idempotent). */
+  releaseOrderSlot(mode: Mode, pair: Pair, side: Side, clientOrderId: string): Promise<void>;
   /** Every held slot (for status and repairs). */
   listOrderSlots(mode: Mode): Promise<OrderSlot[]>;
 

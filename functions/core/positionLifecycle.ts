@@ -41,7 +41,9 @@ export function openPosition(args: {
   const { amountBase, costQuote } = creditedOf(fill);
   const price = amountBase > 0 ? costQuote / amountBase : fill.averagePrice;
   const levels = positionLevels(args.plan, args.referencePrice > 0 ? args.referencePrice : price, price, args.entryTimeMs);
-  return {
+  // Built field by field in one order: positions of one configuration share a layout, which keeps
+  // the backtest's per-candle exit checks fast.
+  const position: Position = {
     mode: args.mode,
     pair: args.pair,
     amountBase,
@@ -49,12 +51,17 @@ export function openPosition(args: {
     entryTimeMs: args.entryTimeMs,
     costQuote,
     entryFeeQuote: fill.feeQuote,
+    strategy: levels.strategy,
     entryClientOrderId: args.entryClientOrderId,
-    ...levels,
     appliedOrderIds: [args.entryClientOrderId],
     buys: 1,
     version: 1,
   };
+  if (levels.stopPrice !== undefined) position.stopPrice = levels.stopPrice;
+  if (levels.takeProfitPrice !== undefined) position.takeProfitPrice = levels.takeProfitPrice;
+  if (levels.trailing) position.trailing = levels.trailing;
+  if (levels.maxHoldUntilMs !== undefined) position.maxHoldUntilMs = levels.maxHoldUntilMs;
+  return position;
 }
 
 /** A late buy fill merged into an existing position at the average price; the levels stay. */

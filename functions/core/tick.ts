@@ -203,10 +203,12 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
 
   // 6. The books: pairs with an order in flight, written-off buys being re-checked, and Kraken's
   // holdings against the positions.
-  const inFlight = new Map<Pair, OrderIntent>();
+  // An unresolved order locks its side of the pair: a pending buy takes no second buy, a pending
+  // sell no second sell (the position's exit is in flight); stops still run beside a pending buy.
+  const inFlight = { buy: new Map<Pair, OrderIntent>(), sell: new Map<Pair, OrderIntent>() };
   const recheckBuys = new Set<Pair>();
   for (const i of unresolved) {
-    if (i.status === 'PENDING') inFlight.set(i.pair, i);
+    if (i.status === 'PENDING') inFlight[i.side].set(i.pair, i);
     else if (i.side === 'buy') recheckBuys.add(i.pair);
   }
   const holdings = new Map(holdingsRecords.map((h) => [h.asset, h]));
@@ -225,7 +227,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
       record,
       positions: assetPositions,
       lotBase: 10 ** -(market?.amountDecimals ?? 8),
-      inFlight: assetPairs.some((p) => inFlight.has(p)),
+      inFlight: assetPairs.some((p) => inFlight.buy.has(p) || inFlight.sell.has(p)),
     });
     result.holdings.push(verdict.check);
     if (verdict.createRecord) {
@@ -260,7 +262,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   }
   const ownFree = (pair: Pair): number | undefined => (balancesKnown ? ownFreeBase(balances![assetOf(pair)], holdings.get(assetOf(pair))) : undefined);
   for (const d of data) {
-    const pending = inFlight.get(d.pair);
+    const pending = inFlight.buy.get(d.pair);
     const reason = pending
       ? `${pending.side} ${pending.reason} ${pending.clientOrderId} is not final yet`
       : recheckBuys.has(d.pair)
@@ -288,9 +290,9 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         d.result.exit = { decision: 'skipped', reason: `halted: ${result.halt.reasons.join('; ')}` };
         continue;
       }
-      const pending = inFlight.get(d.pair);
+      const pending = inFlight.sell.get(d.pair);
       if (pending) {
-        d.result.exit = { decision: 'skipped', reason: `order in flight: ${pending.side} ${pending.reason} ${pending.clientOrderId}` };
+        d.result.exit = { decision: 'skipped', reason: `exit in flight: ${pending.reason} ${pending.clientOrderId} is not final yet` };
         continue;
       }
       const outcome = await exitPosition(deps, orders, d, position, ownFree(d.pair), candleCloseIso, holdings);
@@ -403,6 +405,10 @@ async function exitPosition(
       return undefined;
     }
     sell = { reason: decision.reason, triggerPrice: decision.triggerPrice, amountBase: decision.amountBase, source: 'candles', explanation: decision.explanation };
+    if (!(sell.amountBase > 0)) {
+      await blocked(`${decision.reason} fired but nothing of ${d.pair} is the bot's to sell (own free ${own}, position ${position.amountBase})`, 'nothing-free');
+      return undefined;
+    }
   } else {
     // No usable candles (or no market description): the ticker's price still decides stops and targets.
     const tickerPrice = d.ticker?.bid ?? (d.series ? lastClose : undefined);
@@ -501,7 +507,9 @@ async function repairReservations(deps: TickDeps, day: DayCounters, unresolved: 
   const { store, clock, config } = deps;
   const open = new Set(unresolved.map((i) => i.clientOrderId));
   for (const [id, r] of Object.entries(day.reservations)) {
-    if (r.state !== 'held' || open.has(id) || clock.nowMs() - r.atMs < config.tick.leaseMs) continue;
+    // Older than a lease plus a tick: a retry of the same candle (possible only once its claim's
+    // lease expired) has had its chance to reuse the reservation.
+    if (r.state !== 'held' || open.has(id) || clock.nowMs() - r.atMs < config.tick.leaseMs + FIVE_MINUTES_MS) continue;
     const intent = await store.getIntent(config.mode, id);
     if (!intent || intent.status === 'REJECTED' || intent.status === 'FAILED') {
       deps.logger.warn('releasing a reservation its order never used', { clientOrderId: id, pair: r.pair, intent: intent?.status ?? 'none' });
@@ -682,7 +690,7 @@ async function enterIfAdvised(
 /** What the command path needs from the tick's reads. */
 interface CommandContext {
   ownFree: (pair: Pair) => number | undefined;
-  inFlight: Map<Pair, OrderIntent>;
+  inFlight: { buy: Map<Pair, OrderIntent>; sell: Map<Pair, OrderIntent> };
   tradingReadable: boolean;
   lockOf: (pair: Pair) => string | undefined;
 }
@@ -711,8 +719,8 @@ async function runCommand(
 
   const sellOf = (position: Position, reason: 'flatten' | 'force-exit', requested?: number): { amountBase: number } | { refused: string } => {
     const d = data.find((x) => x.pair === position.pair);
-    const pending = ctx.inFlight.get(position.pair);
-    if (pending) return { refused: `an order on ${position.pair} is not final yet (${pending.side} ${pending.reason} ${pending.clientOrderId})` };
+    const pending = ctx.inFlight.sell.get(position.pair);
+    if (pending) return { refused: `an exit of ${position.pair} is already in flight (${pending.reason} ${pending.clientOrderId})` };
     const amountBase = sellableAmount({ amountBase: Math.min(requested ?? position.amountBase, position.amountBase) }, ctx.ownFree(position.pair), d?.market);
     const price = d?.candles?.[d.candles.length - 1]?.close ?? d?.ticker?.bid ?? 0;
     if (!(amountBase > 0) || (d?.market && belowMinimum(amountBase, price, d.market))) return { refused: `${reason}: ${amountBase} is below the market minimum or nothing is free to sell` };

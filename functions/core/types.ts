@@ -250,7 +250,7 @@ export interface EntryReservation {
   state: 'held' | 'used' | 'released';
 }
 
-/** Who holds a pair's order slot: at most one order per pair is in flight, whatever decided it. */
+/** Who holds a (pair, side) order slot: at most one order per pair and side is in flight, whatever decided it. */
 export interface OrderSlot {
   pair: Pair;
   clientOrderId: string;

@@ -439,28 +439,31 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
   });
 
   describe('the books: order slots, unresolved intents, holdings, markers, audit', () => {
-    it('gives a pair\'s order slot to one of 10 concurrent orders; the holder may take it again, others are told who holds it', async () => {
+    it('gives a (pair, side) order slot to one of 10 concurrent orders; the holder may take it again, others are told who holds it', async () => {
       const store = await create();
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: hexId(i + 1), side: i % 2 ? 'sell' : 'buy', atMs: T0 + i })),
+        Array.from({ length: 10 }, (_, i) => store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: hexId(i + 1), side: 'sell', atMs: T0 + i })),
       );
       const winners = results.flatMap((r, i) => (r.acquired ? [hexId(i + 1)] : []));
       expect(winners).toHaveLength(1);
       const holder = winners[0]!;
-      for (const r of results) if (!r.acquired) expect(r.holder.clientOrderId).toBe(holder);
-      expect(await store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: holder, side: 'buy', atMs: T0 + 99 })).toEqual({ acquired: true });
-      // Another pair and the other mode are independent.
-      expect(await store.acquireOrderSlot('paper', { pair: 'ETH/USD', clientOrderId: hexId(50), side: 'buy', atMs: T0 })).toEqual({ acquired: true });
-      expect(await store.acquireOrderSlot('live', { pair: 'BTC/USD', clientOrderId: hexId(51), side: 'buy', atMs: T0 })).toEqual({ acquired: true });
-      expect((await store.listOrderSlots('paper')).map((x) => [x.pair, x.clientOrderId])).toEqual([
-        ['BTC/USD', holder],
-        ['ETH/USD', hexId(50)],
+      for (const r of results) if (!r.acquired) expect(r.holder).toMatchObject({ clientOrderId: holder, pair: 'BTC/USD', side: 'sell' });
+      expect(await store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: holder, side: 'sell', atMs: T0 + 99 })).toEqual({ acquired: true });
+      // The other side, another pair and the other mode are independent.
+      expect(await store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: hexId(49), side: 'buy', atMs: T0 })).toEqual({ acquired: true });
+      expect(await store.acquireOrderSlot('paper', { pair: 'ETH/USD', clientOrderId: hexId(50), side: 'sell', atMs: T0 })).toEqual({ acquired: true });
+      expect(await store.acquireOrderSlot('live', { pair: 'BTC/USD', clientOrderId: hexId(51), side: 'sell', atMs: T0 })).toEqual({ acquired: true });
+      expect((await store.listOrderSlots('paper')).map((x) => [x.pair, x.side, x.clientOrderId])).toEqual([
+        ['BTC/USD', 'buy', hexId(49)],
+        ['BTC/USD', 'sell', holder],
+        ['ETH/USD', 'sell', hexId(50)],
       ]);
-      // Only the holder frees it.
-      await store.releaseOrderSlot('paper', 'BTC/USD', hexId(77));
-      expect((await store.listOrderSlots('paper')).map((x) => x.pair)).toEqual(['BTC/USD', 'ETH/USD']);
-      await store.releaseOrderSlot('paper', 'BTC/USD', holder);
-      await store.releaseOrderSlot('paper', 'BTC/USD', holder);
+      // Only the holder frees it, and only on its side.
+      await store.releaseOrderSlot('paper', 'BTC/USD', 'sell', hexId(77));
+      await store.releaseOrderSlot('paper', 'BTC/USD', 'buy', holder);
+      expect(await store.listOrderSlots('paper')).toHaveLength(3);
+      await store.releaseOrderSlot('paper', 'BTC/USD', 'sell', holder);
+      await store.releaseOrderSlot('paper', 'BTC/USD', 'sell', holder);
       expect(await store.acquireOrderSlot('paper', { pair: 'BTC/USD', clientOrderId: hexId(60), side: 'sell', atMs: T0 })).toEqual({ acquired: true });
     });
 

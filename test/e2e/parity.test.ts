@@ -13,6 +13,7 @@ import { createDecisionEngine, simpleMomentumConfig } from '../../functions/core
 import type { TickResult } from '../../functions/core/tickResult.js';
 import { FIVE_MINUTES_MS, type Candle, type Pair } from '../../functions/core/types.js';
 import { CandleGenerator } from '../../functions/sandbox/candleGenerator.js';
+import { SeededRandom } from '../../functions/sandbox/seededRandom.js';
 import type { SandboxOrder } from '../../functions/sandbox/sandboxAccount.js';
 import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
 import { mockAws, sandboxTickHandler } from './harness.js';
@@ -28,10 +29,22 @@ const TICKS = Number(process.env.KBOT_PARITY_TICKS ?? 120);
 const PAIRS: Pair[] = ['BTC/USD', 'ETH/USD'];
 const closeOf = (i: number) => T0 + (i + 1) * FIVE_MINUTES_MS;
 
+/**
+ * Generated candles whose open is not the previous close (Kraken's 5m candles gap by a few basis
+ * points between the last trade of one candle and the first of the next): a level anchored to the
+ * signal candle's close instead of the fill would then sit elsewhere than the live tick's.
+ */
 function generated(pair: Pair, seed: number, price: number, decimals: number): Candle[] {
   const g = new CandleGenerator({ seed, startOpenTimeMs: T0, startPrice: price, volatility5m: 0.0025, baseVolume5m: 40, priceDecimals: decimals });
+  const gap = new SeededRandom(seed * 7 + 1);
+  const round = (v: number) => Number(v.toFixed(decimals));
   // One candle past the last tick, so an entry decided on the last tick has its fill candle.
-  return Array.from({ length: WARM + TICKS + 1 }, () => g.next());
+  return Array.from({ length: WARM + TICKS + 1 }, (_, i) => {
+    const c = g.next();
+    if (i === 0) return c;
+    const open = round(c.open * (1 + (gap.next() - 0.5) * 0.004));
+    return { ...c, open, high: Math.max(c.high, open), low: Math.min(c.low, open) };
+  });
 }
 
 const config = parseConfig({
@@ -41,7 +54,8 @@ const config = parseConfig({
   ...simpleMomentumConfig({ fastSma: 3, slowSma: 8, stopLossFraction: 0.006, takeProfitFraction: 0.009 }),
   tick: { closeDelayMs: 0 },
   limits: { maxTradesPerDay: 40, maxTradesPerPairPerDay: 3, maxDailyLossQuote: 1_000 },
-  paper: { slippageBps: 0 },
+  // The backtest's slippage on every fill: about the sandbox book's half spread (BTC 0.5, ETH 0.75 bps).
+  paper: { slippageBps: 0.6 },
 });
 
 interface Fill {
@@ -113,6 +127,11 @@ describe('parity: backtest vs the Lambda handler on the sandbox and dynalite', (
       costQuote: o.costQuote,
       feeQuote: o.feeQuote,
     }));
+
+  it('replays candles whose open differs from the previous close', () => {
+    const moved = candles['BTC/USD']!.filter((c, i, all) => i > 0 && Math.abs(c.open / all[i - 1]!.close - 1) > 0.0005);
+    expect(moved.length).toBeGreaterThan(TICKS);
+  });
 
   it('every tick completed and the replay traded in both pairs', () => {
     expect(ticks).toHaveLength(TICKS);

@@ -51,21 +51,66 @@ export class RecordingMetrics implements MetricsPort {
 }
 
 /**
+ * How one placed order behaves, the way Kraken's orders do when they are not simple (consumed by
+ * the next placeMarketOrder calls, in order).
+ */
+export interface OrderBehaviour {
+  /** Reads (the placing reply first, then lookups) that report the order `open` before it is final. */
+  openReads?: number;
+  /** Part of the fill (0..1) already executed while it is open. */
+  partialFraction?: number;
+  /** Ends `canceled` with only `partialFraction` filled (market price protection). */
+  cancelPartial?: boolean;
+  /** The reply is lost and the order is queued: invisible to this many lookups, then executed. */
+  invisibleLookups?: number;
+  /** The reply is lost and the order never executes (queued past its deadline). */
+  neverExecutes?: boolean;
+  /** What the exchange reports is altered before the bot sees it (every read). */
+  corrupt?: (o: ExchangeOrder) => ExchangeOrder;
+  /** Buys: Kraken takes the fee out of the coins, so the credit is short of the executed amount. */
+  feeInBase?: boolean;
+}
+
+interface FakeOrderState {
+  final: ExchangeOrder;
+  behaviour: OrderBehaviour;
+  reads: number;
+  lookups: number;
+}
+
+/**
  * An exchange that fills market orders at the last candle's close with a taker fee, keeps
- * balances, and remembers orders by client id. Faults can be queued per call.
+ * balances, and remembers orders by client id. Faults can be queued per call, and orders can be
+ * scripted to stay open, fill partly, arrive late or report nonsense (`behaviours`).
  */
 export class FakeExchange implements ExchangePort {
   candles = new Map<Pair, Candle[]>();
   markets = new Map<Pair, MarketInfo>();
   balances: Record<string, number> = { USD: 1000 };
   orders: ExchangeOrder[] = [];
+  /** Every order request as sent (deadline included). */
+  requests: MarketOrderRequest[] = [];
   /** Next placeMarketOrder outcomes: an error to throw, or 'drop-reply' (executes, then throws ambiguous). */
   placeFaults: (ExchangeError | 'drop-reply')[] = [];
+  /** Next orders' behaviours. */
+  behaviours: OrderBehaviour[] = [];
+  /** Errors thrown by the next lookups. */
+  findFaults: ExchangeError[] = [];
+  /** Errors thrown by the next market and balance reads. */
+  marketsFaults: ExchangeError[] = [];
+  balanceFaults: ExchangeError[] = [];
+  /** Pairs whose candle reads fail. */
+  failingCandles = new Set<Pair>();
+  /** Ticker price per pair (default the last candle's close). */
+  tickerPrice = new Map<Pair, number>();
   calls: string[] = [];
   private seq = 0;
+  private readonly states = new Map<string, FakeOrderState>();
 
   async loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>> {
     this.calls.push('loadMarkets');
+    const fault = this.marketsFaults.shift();
+    if (fault) throw fault;
     const out: Record<Pair, MarketInfo> = {};
     for (const p of pairs) {
       const m = this.markets.get(p);
@@ -75,34 +120,45 @@ export class FakeExchange implements ExchangePort {
   }
   async fetchCandles5m(pair: Pair): Promise<Candle[]> {
     this.calls.push(`candles:${pair}`);
+    if (this.failingCandles.has(pair)) throw new ExchangeError('unavailable', `fetch 5m candles of ${pair} failed: EService:Unavailable`);
     return [...(this.candles.get(pair) ?? [])];
   }
+  /** Pairs whose ticker reads fail. */
+  failingTickers = new Set<Pair>();
   async fetchTicker(pair: Pair): Promise<Ticker> {
-    const last = this.lastClose(pair);
+    if (this.failingTickers.has(pair)) throw new ExchangeError('unavailable', `fetch ticker of ${pair} failed`);
+    const last = this.tickerPrice.get(pair) ?? this.lastClose(pair);
     return { pair, bid: last, ask: last, last, timestampMs: 0 };
   }
   async fetchBalances(): Promise<Balances> {
     this.calls.push('balances');
+    const fault = this.balanceFaults.shift();
+    if (fault) throw fault;
     const out: Balances = {};
     for (const [k, v] of Object.entries(this.balances)) out[k] = { free: v, total: v };
     return out;
   }
   async placeMarketOrder(req: MarketOrderRequest): Promise<ExchangeOrder> {
     this.calls.push(`place:${req.side}:${req.pair}`);
+    this.requests.push({ ...req });
     const fault = this.placeFaults.shift();
     if (fault instanceof ExchangeError) throw fault;
+    const behaviour = this.behaviours.shift() ?? {};
+    if (behaviour.neverExecutes) throw new ExchangeError('ambiguous', 'request timed out (queued, never executed)');
     const market = this.markets.get(req.pair)!;
     const price = this.lastClose(req.pair);
     const amount = req.side === 'buy' ? Math.floor((req.costQuote / price) * 1e8) / 1e8 : req.amountBase;
-    const cost = amount * price;
+    const executed = behaviour.cancelPartial ? Math.floor(amount * (behaviour.partialFraction ?? 0.5) * 1e8) / 1e8 : amount;
+    const cost = executed * price;
     const fee = cost * market.takerFeeRate;
+    const feeBase = behaviour.feeInBase && req.side === 'buy' ? Math.ceil((fee / price) * 1e8) / 1e8 : 0;
     if (req.side === 'buy') {
       if ((this.balances[market.quote] ?? 0) < cost + fee) throw new ExchangeError('rejected', 'insufficient funds', 'EOrder:Insufficient funds');
-      this.balances[market.quote] = (this.balances[market.quote] ?? 0) - cost - fee;
-      this.balances[market.base] = (this.balances[market.base] ?? 0) + amount;
+      this.balances[market.quote] = (this.balances[market.quote] ?? 0) - cost - (feeBase > 0 ? 0 : fee);
+      this.balances[market.base] = (this.balances[market.base] ?? 0) + executed - feeBase;
     } else {
       if ((this.balances[market.base] ?? 0) < amount - 1e-12) throw new ExchangeError('rejected', 'insufficient funds', 'EOrder:Insufficient funds');
-      this.balances[market.base] = (this.balances[market.base] ?? 0) - amount;
+      this.balances[market.base] = (this.balances[market.base] ?? 0) - executed;
       this.balances[market.quote] = (this.balances[market.quote] ?? 0) + cost - fee;
     }
     const order: ExchangeOrder = {
@@ -110,20 +166,39 @@ export class FakeExchange implements ExchangePort {
       clientOrderId: req.clientOrderId,
       pair: req.pair,
       side: req.side,
-      status: 'closed',
-      filledBase: amount,
+      status: behaviour.cancelPartial ? 'canceled' : 'closed',
+      filledBase: executed,
       costQuote: cost,
       averagePrice: price,
       feeQuote: fee,
       timestampMs: 0,
     };
     this.orders.push(order);
-    if (fault === 'drop-reply') throw new ExchangeError('ambiguous', 'socket hang up');
-    return order;
+    this.states.set(req.clientOrderId, { final: order, behaviour, reads: 0, lookups: 0 });
+    if (fault === 'drop-reply' || behaviour.invisibleLookups !== undefined) throw new ExchangeError('ambiguous', 'socket hang up');
+    return this.view(req.clientOrderId)!;
   }
   async findOrderByClientId(_pair: Pair, clientOrderId: string): Promise<ExchangeOrder | undefined> {
     this.calls.push('find');
-    return this.orders.find((o) => o.clientOrderId === clientOrderId);
+    const fault = this.findFaults.shift();
+    if (fault) throw fault;
+    const state = this.states.get(clientOrderId);
+    if (state && state.lookups++ < (state.behaviour.invisibleLookups ?? 0)) return undefined;
+    return state ? this.view(clientOrderId) : this.orders.find((o) => o.clientOrderId === clientOrderId);
+  }
+  /** What a read of the order shows now: open (partly filled) for its first reads, then final. */
+  private view(clientOrderId: string): ExchangeOrder | undefined {
+    const state = this.states.get(clientOrderId);
+    if (!state) return undefined;
+    const b = state.behaviour;
+    const read = state.reads++;
+    let shown: ExchangeOrder = state.final;
+    if (read < (b.openReads ?? 0)) {
+      const f = b.cancelPartial ? 1 : (b.partialFraction ?? 0);
+      const filledBase = Math.floor(state.final.filledBase * f * 1e8) / 1e8;
+      shown = { ...state.final, status: 'open', filledBase, costQuote: filledBase * state.final.averagePrice, feeQuote: state.final.feeQuote * (filledBase / state.final.filledBase || 0), averagePrice: filledBase > 0 ? state.final.averagePrice : 0 };
+    }
+    return b.corrupt ? b.corrupt({ ...shown }) : { ...shown };
   }
   private lastClose(pair: Pair): number {
     const c = this.candles.get(pair);

@@ -1,6 +1,6 @@
 // Secondary adapter (DynamoDB): the single table's key layout. Every partition key carries the
 // mode, so paper and live state can never meet (see docs/storage.md).
-import type { Mode, Pair } from '../../core/types.js';
+import type { Mode, Pair, Side } from '../../core/types.js';
 import { isoTime, tradeSortKey } from '../store/storeRules.js';
 
 /** A table key: partition key `pk` and sort key `sk`, both strings. */
@@ -29,8 +29,8 @@ export const dynamoKeys = {
   /** One marker per client order id, making the ledger idempotent per order whatever timestamp a retry carries. */
   tradeMarker: (mode: Mode, clientOrderId: string): TableKey => ({ pk: `TRADEID#${mode}`, sk: clientOrderId }),
   control: (mode: Mode): TableKey => ({ pk: `CONTROL#${mode}`, sk: 'halt' }),
-  /** A pair's order slot: present while one order on the pair is in flight. */
-  slot: (mode: Mode, pair: Pair): TableKey => ({ pk: `SLOT#${mode}`, sk: pair }),
+  /** A (pair, side) order slot: present while one order on that side of the pair is in flight. */
+  slot: (mode: Mode, pair: Pair, side: Side): TableKey => ({ pk: `SLOT#${mode}`, sk: `${pair}#${side}` }),
   slotPartition: (mode: Mode): string => `SLOT#${mode}`,
   /** The owner's coins and recorded dust of one traded asset. */
   holdings: (mode: Mode, asset: string): TableKey => ({ pk: `HOLD#${mode}`, sk: asset }),

@@ -26,6 +26,7 @@ import {
   type OrderSlot,
   type Pair,
   type Position,
+  type Side,
   type TradeRecord,
   type Wallet,
 } from '../../core/types.js';
@@ -190,7 +191,7 @@ export class DynamoStore implements StorePort {
   }
 
   async acquireOrderSlot(mode: Mode, slot: OrderSlot): Promise<SlotResult> {
-    const key = dynamoKeys.slot(mode, slot.pair);
+    const key = dynamoKeys.slot(mode, slot.pair, slot.side);
     for (let attempt = 0; attempt <= MAX_CONDITION_RETRIES; attempt++) {
       const written = await this.conditional(
         new PutItemCommand({
@@ -209,11 +210,11 @@ export class DynamoStore implements StorePort {
     throw new Error(`order slot of ${slot.pair} kept changing; nothing was sent`);
   }
 
-  async releaseOrderSlot(mode: Mode, pair: Pair, clientOrderId: string): Promise<void> {
+  async releaseOrderSlot(mode: Mode, pair: Pair, side: Side, clientOrderId: string): Promise<void> {
     await this.conditional(
       new DeleteItemCommand({
         TableName: this.tableName,
-        Key: keyOf(dynamoKeys.slot(mode, pair)),
+        Key: keyOf(dynamoKeys.slot(mode, pair, side)),
         ConditionExpression: 'clientOrderId = :id',
         ExpressionAttributeValues: values({ ':id': clientOrderId }),
       }),

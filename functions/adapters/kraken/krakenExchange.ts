@@ -177,6 +177,11 @@ export class KrakenExchangeAdapter implements ExchangePort {
         (b.locked ??= {})[suffix] = balance;
       }
     }
+    // Sums of Kraken's decimal strings, back on their 10-decimal grid.
+    for (const b of Object.values(out)) {
+      b.total = Math.round(b.total * 1e10) / 1e10;
+      b.free = Math.round(b.free * 1e10) / 1e10;
+    }
     return out;
   }
 

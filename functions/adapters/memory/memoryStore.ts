@@ -13,6 +13,7 @@ import type {
   OrderSlot,
   Pair,
   Position,
+  Side,
   TradeRecord,
   Wallet,
 } from '../../core/types.js';
@@ -58,7 +59,8 @@ interface ModeState {
   days: Map<string, DayState>;
   /** Keyed by client order id: the ledger is idempotent per order. */
   trades: Map<string, StoredTrade>;
-  slots: Map<Pair, OrderSlot>;
+  /** Keyed by `pair#side`. */
+  slots: Map<string, OrderSlot>;
   holdings: Map<string, HoldingsRecord>;
   /** markOnce keys and when they expire. */
   once: Map<string, number>;
@@ -170,19 +172,21 @@ export class MemoryStore implements StorePort {
 
   async acquireOrderSlot(mode: Mode, slot: OrderSlot): Promise<SlotResult> {
     const slots = this.state(mode).slots;
-    const held = slots.get(slot.pair);
+    const key = slotKey(slot.pair, slot.side);
+    const held = slots.get(key);
     if (held && held.clientOrderId !== slot.clientOrderId) return { acquired: false, holder: copyPlain(held) };
-    if (!held) slots.set(slot.pair, copyPlain(slot));
+    if (!held) slots.set(key, copyPlain(slot));
     return { acquired: true };
   }
 
-  async releaseOrderSlot(mode: Mode, pair: Pair, clientOrderId: string): Promise<void> {
+  async releaseOrderSlot(mode: Mode, pair: Pair, side: Side, clientOrderId: string): Promise<void> {
     const slots = this.state(mode).slots;
-    if (slots.get(pair)?.clientOrderId === clientOrderId) slots.delete(pair);
+    const key = slotKey(pair, side);
+    if (slots.get(key)?.clientOrderId === clientOrderId) slots.delete(key);
   }
 
   async listOrderSlots(mode: Mode): Promise<OrderSlot[]> {
-    return [...this.state(mode).slots.values()].map((s) => copyPlain(s)).sort((a, b) => compareStrings(a.pair, b.pair));
+    return [...this.state(mode).slots.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, s]) => copyPlain(s));
   }
 
   async getPosition(mode: Mode, pair: Pair): Promise<Position | undefined> {
@@ -389,6 +393,10 @@ function dayView(day: string, state: DayState): DayCounters {
     killSwitchTripped: state.killSwitchTripped,
     reservations: Object.fromEntries([...state.reservations].map(([id, r]) => [id, { ...r }])),
   };
+}
+
+function slotKey(pair: Pair, side: Side): string {
+  return `${pair}#${side}`;
 }
 
 /** Code-unit order, which matches DynamoDB's byte order for the ASCII keys used here. */
