@@ -26,6 +26,20 @@ export const tickCommandSchema = z.discriminatedUnion('command', [
     command: z.literal('flatten'),
     requestId,
   }),
+  z
+    .object({
+      /**
+       * Kraken's holdings against the bot's positions. `show` reports; `adopt` takes the surplus of
+       * a pair's asset into a position at the current price; `release` drops a position record the
+       * account no longer backs; `accept` records the difference as the owner's own coins.
+       */
+      command: z.literal('reconcile'),
+      action: z.enum(['show', 'adopt', 'release', 'accept']).default('show'),
+      /** adopt, release: the pair; accept: the pair whose base asset is accepted. */
+      pair: z.string().optional(),
+      requestId,
+    })
+    .refine((c) => c.action === 'show' || c.pair !== undefined, { message: 'adopt, release and accept need a pair', path: ['pair'] }),
 ]);
 
 /** An operator command (event shape: `{ "kbot": { "command": "force-entry", ... } }`). */

@@ -18,6 +18,7 @@ import { baseOf } from './engine/risk/exposure.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
 import { compareHoldings, mismatchSignature, ownFreeBase } from './holdings.js';
 import { OrderExecutor, limitText } from './orders.js';
+import { runReconcile } from './reconcileCommand.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
@@ -279,7 +280,21 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   for (const d of data) portfolio.freeBase[assetOf(d.pair)] = ownFree(d.pair) ?? 0;
   const tradingReadable = markets.ok && balancesKnown;
 
-  if (input.command) {
+  if (input.command?.command === 'reconcile') {
+    const dataOf = (pair: Pair) => data.find((x) => x.pair === pair);
+    const { report, refused } = await runReconcile(deps, input.command, {
+      mode,
+      nowMs: clock.nowMs(),
+      holdings: result.holdings,
+      records: holdings,
+      positions,
+      assetOf,
+      market: (pair) => dataOf(pair)?.market,
+      price: (pair) => portfolio.lastPrice[pair],
+      series: (pair) => dataOf(pair)?.series,
+    });
+    result.command = { kind: 'reconcile', requestId: input.command.requestId, outcome: [], reconcile: report, ...(refused ? { refused } : {}) };
+  } else if (input.command) {
     result.command = await runCommand(deps, orders, input.command, data, portfolio, positions, candleCloseIso, { ownFree, inFlight, tradingReadable, lockOf });
   } else {
     // 7. Exits first.
@@ -712,6 +727,7 @@ async function runCommand(
 ): Promise<NonNullable<TickResult['command']>> {
   const { store, config, clock } = deps;
   const mode = config.mode;
+  if (command.command === 'reconcile') throw new Error('reconcile runs before runCommand');
   const decidedOn = `cmd:${command.requestId}`;
   const out: NonNullable<TickResult['command']> = { kind: command.command, requestId: command.requestId, outcome: [] };
   const gate = liveGateProblem(config, deps.hasKeys);

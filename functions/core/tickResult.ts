@@ -1,6 +1,7 @@
 // Core domain: the value a tick returns. It says, per pair, what was checked, decided, refused
 // (which rule, which values) and traded, so logs, the CLI and tests read one shape.
 import type { Explanation, Signal } from './engine/types.js';
+import type { ReconcileReport } from './reconcileCommand.js';
 import type { ExitReason, Mode, OrderReason, Pair, Side } from './types.js';
 
 /** One order's outcome within a tick. */
@@ -94,7 +95,7 @@ export interface TickResult {
   reconciled: ReconcileOutcome[];
   pairs: PairResult[];
   /** Result of a force-entry / force-exit / flatten command, when the event carried one. */
-  command?: { kind: string; requestId: string; outcome: OrderOutcome[]; refused?: string };
+  command?: { kind: string; requestId: string; outcome: OrderOutcome[]; refused?: string; reconcile?: ReconcileReport };
   /** Kraken's holdings against the bot's positions, per traded asset. */
   holdings: HoldingsCheck[];
   /** Pairs that took no new entry this tick because an order is in flight, a write-off is being re-checked, or holdings disagree. */

@@ -2,7 +2,7 @@
 // a scripted decision engine, a manual clock, recording alerts and metrics).
 import { ExchangeError, type Alert, type AlertsPort, type ClockPort, type ExchangePort, type MetricsPort } from '../../functions/core/ports.js';
 import type { DecisionEngine, EntryDecision, ExitDecision, PortfolioView, PreparedSeries } from '../../functions/core/engine/types.js';
-import type { Balances, Candle, ExchangeOrder, MarketInfo, MarketOrderRequest, Pair, Position, Ticker } from '../../functions/core/types.js';
+import type { Balances, Candle, EntryPlan, ExchangeOrder, MarketInfo, MarketOrderRequest, Pair, Position, Ticker } from '../../functions/core/types.js';
 import { FIVE_MINUTES_MS } from '../../functions/core/types.js';
 
 /** Builds a candle with sensible defaults. */
@@ -227,6 +227,10 @@ export class ScriptedEngine implements DecisionEngine {
     const e = this.entries.get(series.pair);
     if (!e || e === 'none') return { action: 'none', pair: series.pair, stage: 'signal', rule: 'scripted', reason: 'no signal', explanation: {} };
     return { ...e, pair: series.pair };
+  }
+  planExits(series: PreparedSeries, i: number): { ok: true; plan: EntryPlan; referencePrice: number } {
+    const last = series.candles[i]!.close;
+    return { ok: true, plan: { strategy: 'adopted', stopPrice: last * 0.98 }, referencePrice: last };
   }
   checkForcedEntry(series: PreparedSeries, i: number, p: PortfolioView, costQuote?: number): EntryDecision {
     const last = series.candles[i]!.close;

@@ -13,6 +13,7 @@ import { createOpsContext, type CommonOptions, type OpsContext, type StoreFactor
 import { OpsError, type OpsIo } from './opsIo.js';
 import { setScheduleEnabled } from './scheduleRule.js';
 import { DEFAULT_STACK_NAME } from './stackOutputs.js';
+import { reconcile, reportReconcile, newReconcileRequestId, reconcileEvent, type ReconcileAction } from './reconcile.js';
 import { status } from './status.js';
 import { terminalIo } from './terminalIo.js';
 
@@ -176,7 +177,77 @@ export function opsCommands(overrides: Partial<OpsDeps> = {}): Command[] {
       ),
   );
 
-  return [keys, pause, resume, statusCommand, flattenCommand, halt, unhalt, logsCommand, alerts];
+  const reconcileCommand = withTarget(new Command('reconcile'))
+    .description('compare Kraken\'s holdings with the bot\'s positions; adopt, release or accept a difference (asks first)')
+    .option('--adopt <pair>', 'take the surplus of the pair\'s asset into the bot\'s position at the current price')
+    .option('--release <pair>', 'drop the pair\'s position record (Kraken no longer holds those coins, or they are yours)')
+    .option('--accept <pair>', 'record the difference in the pair\'s asset as your own coins, outside the bot')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print one JSON document')
+    .option('--local', 'the local paper bot (kbot paper\'s state under --data-dir) instead of the deployed stack')
+    .option('--config <file>', 'with --local: the bot configuration kbot paper runs with')
+    .option('--data-dir <dir>', 'with --local: where kbot paper keeps its state', '.kbot')
+    .option('--exchange-url <url>', 'with --local: Kraken REST base URL', 'https://api.kraken.com')
+    .action(async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const o = command.opts<{ adopt?: string; release?: string; accept?: string; yes?: boolean; json?: boolean; local?: boolean; config?: string; dataDir: string; exchangeUrl: string }>();
+      const chosen = (['adopt', 'release', 'accept'] as const).filter((a) => o[a] !== undefined);
+      if (chosen.length > 1) {
+        const io = deps.createIo();
+        io.err('error: choose one of --adopt, --release and --accept');
+        io.close?.();
+        deps.setExitCode(1);
+        return;
+      }
+      const act: ReconcileAction = chosen[0] ?? 'show';
+      const pair = chosen[0] ? o[chosen[0]] : undefined;
+      if (o.local) {
+        const io = deps.createIo();
+        try {
+          deps.setExitCode(await reconcileLocal(io, { action: act, ...(pair ? { pair } : {}), json: o.json ?? false, dataDir: o.dataDir, exchangeUrl: o.exchangeUrl, ...(o.config ? { config: o.config } : {}), nowMs: deps.nowMs() }));
+        } catch (error) {
+          io.err(`error: ${describeError(error)}`);
+          deps.setExitCode(1);
+        } finally {
+          io.close?.();
+        }
+        return;
+      }
+      await action<{ yes?: boolean; json?: boolean }>((ctx) => reconcile(ctx, { action: act, ...(pair ? { pair } : {}), yes: o.yes ?? false, json: o.json ?? false }))(...args);
+    });
+
+  return [keys, pause, resume, statusCommand, flattenCommand, halt, unhalt, logsCommand, alerts, reconcileCommand];
+}
+
+/** `kbot reconcile --local`: the same command through the local handler on kbot paper's state. */
+async function reconcileLocal(
+  io: OpsIo,
+  o: { action: ReconcileAction; pair?: string; json: boolean; config?: string; dataDir: string; exchangeUrl: string; nowMs: number },
+): Promise<number> {
+  const { join } = await import('node:path');
+  const { loadConfigFile, startLocalStack } = await import('../localStack.js');
+  const { ConsoleAlerts } = await import('../../adapters/console/consoleAlerts.js');
+  const { silentLogger, noMetrics } = await import('../../core/ports.js');
+  const config = await loadConfigFile(o.config);
+  let stack;
+  try {
+    stack = await startLocalStack({
+      config,
+      exchangeUrl: o.exchangeUrl,
+      dataDir: join(o.dataDir, 'dynamo'),
+      // ccxt's throttle guards Kraken's limits; a sandbox on this machine has none to guard.
+      overrides: { alerts: new ConsoleAlerts(), logger: silentLogger, metrics: noMetrics, enableRateLimit: !/^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(o.exchangeUrl) },
+    });
+  } catch (error) {
+    throw new OpsError(`cannot open the local state under ${o.dataDir} (${error instanceof Error ? error.message : String(error)}): stop kbot paper first, it holds the database`);
+  }
+  try {
+    const requestId = newReconcileRequestId(o.nowMs);
+    const result = await stack.handler(reconcileEvent(o.action, o.pair, requestId));
+    return reportReconcile(io, result, requestId, o.json);
+  } finally {
+    await stack.close();
+  }
 }
 
 /** An error as one line. AWS SDK errors carry their code in `name`; credentials problems get a hint. */

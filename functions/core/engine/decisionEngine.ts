@@ -2,7 +2,7 @@
 // in order; mental exits for open positions. Pure and synchronous: the live tick, the paper tick
 // and the backtest call the same methods and differ only in where state comes from.
 import type { BotConfig } from '../config.js';
-import type { Candle, DayCounters, MarketInfo, Pair, Position } from '../types.js';
+import type { Candle, DayCounters, EntryPlan, MarketInfo, Pair, Position } from '../types.js';
 import type { CandleColumns } from './candleColumns.js';
 import type { ExitsConfig } from './config.js';
 import { buildEntryPlan } from './entryPlan.js';
@@ -145,6 +145,19 @@ export class StrategyRiskEngine implements DecisionEngine {
     if (dayBlock) return { action: 'none', pair, stage: 'risk', rule: dayBlock.rule, reason: dayBlock.reason, explanation: dayBlock.explanation };
     const signal: StrategySignal = { strategy: FORCED_ENTRY_STRATEGY as PositionStrategyName, confidence: 1, explanation: { forced: true } };
     return this.riskCheck(s, i, portfolio, signal, costQuote ?? Number.NaN);
+  }
+
+  /**
+   * Exit levels for coins the bot takes over without buying them (an operator adopting holdings):
+   * the configured exits of a forced entry, at candle `i`'s close.
+   */
+  planExits(series: PreparedSeries, i: number): { ok: true; plan: EntryPlan; referencePrice: number } | { ok: false; reason: string } {
+    const s = this.own(series);
+    if (!(i >= 0 && i < s.length)) throw new RangeError(`planExits: index ${i} outside the series (${s.length} candles)`);
+    const setup = this.exitSetups.get(FORCED_ENTRY_STRATEGY)!;
+    const referencePrice = s.close[i]!;
+    const planned = buildEntryPlan('adopted', setup.exits, referencePrice, this.atrAt(s, i, setup));
+    return planned.ok ? { ok: true, plan: planned.plan, referencePrice } : planned;
   }
 
   /** `prepare` from columns, with the entry signals of every candle worked out for `screenEntry`. */

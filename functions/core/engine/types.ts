@@ -138,6 +138,8 @@ export interface DecisionEngine {
    * it to fit the caps, and refuses when the result is below the minimums.
    */
   checkForcedEntry(series: PreparedSeries, i: number, portfolio: PortfolioView, costQuote?: number): EntryDecision;
+  /** Exit levels for coins taken over without a buy (an operator adopting holdings), at candle `i`. */
+  planExits?(series: PreparedSeries, i: number): { ok: true; plan: EntryPlan; referencePrice: number } | { ok: false; reason: string };
   /** Minimum number of closed candles the engine needs before it can decide. */
   readonly warmupCandles: number;
 

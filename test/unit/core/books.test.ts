@@ -397,3 +397,66 @@ describe('positions', () => {
     expect(seen.map((p) => [p.pair, p.costQuote])).toEqual([['BTC/USD', 100]]);
   });
 });
+
+describe('reconcile (the operator resolves a mismatch)', () => {
+  const reconcile = (t: T, action: 'show' | 'adopt' | 'release' | 'accept', requestId: string, pair?: string) => {
+    t.clock.now += 1_000;
+    return runTick(t.deps, { invocationId: requestId, command: { command: 'reconcile', action, ...(pair ? { pair } : {}), requestId } });
+  };
+
+  it('adopt: a surplus becomes the bot\'s position at the current price, with exit levels, a ledger row and an audit record', async () => {
+    const t = setup();
+    await tickAt(t, 0); // first sighting: no BTC
+    t.exchange.balances.BTC = 0.25; // coins appear (a deposit, or a fill the bot never heard of)
+    const seen = await tickAt(t, 1);
+    expect(seen.holdings.find((h) => h.asset === 'BTC')).toMatchObject({ status: 'mismatch', diffBase: 0.25 });
+    const shown = await reconcile(t, 'show', 'r-show');
+    expect(shown.command?.reconcile?.holdings.find((h) => h.asset === 'BTC')).toMatchObject({ status: 'mismatch', diffBase: 0.25 });
+    const adopted = await reconcile(t, 'adopt', 'r-adopt', 'BTC/USD');
+    expect(adopted.command?.refused).toBeUndefined();
+    expect(adopted.command?.reconcile?.done).toBe('BTC/USD: adopted 0.25 BTC at 100 into the bot\'s position');
+    expect(await t.store.getPosition('paper', 'BTC/USD')).toMatchObject({ amountBase: 0.25, entryPrice: 100, costQuote: 25, strategy: 'adopted', stopPrice: 98 });
+    const ledger = await t.store.listTrades('paper', 0, Number.MAX_SAFE_INTEGER);
+    expect(ledger.map((r) => [r.reason, r.side, r.amountBase])).toEqual([['adopt', 'buy', 0.25]]);
+    expect((await t.store.listAudit('paper', 0, Number.MAX_SAFE_INTEGER)).map((a) => a.action)).toEqual(['reconcile-adopt']);
+    // The same request again changes nothing; the next tick agrees with Kraken.
+    const again = await reconcile(t, 'adopt', 'r-adopt', 'BTC/USD');
+    expect(again.command?.refused).toMatch(/nothing to adopt/);
+    expect((await tickAt(t, 2)).holdings.find((h) => h.asset === 'BTC')).toMatchObject({ status: 'ok', botBase: 0.25 });
+  });
+
+  it('release: a position Kraken no longer backs is dropped, and the lock lifts', async () => {
+    const t = setup();
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    await tickAt(t, 0);
+    t.engine.entries.clear();
+    t.exchange.balances.BTC = 0; // sold outside the bot
+    expect((await tickAt(t, 1)).locks).toEqual([{ pair: 'BTC/USD', reason: 'holdings mismatch on BTC' }]);
+    const released = await reconcile(t, 'release', 'r-rel', 'BTC/USD');
+    expect(released.command?.reconcile?.done).toMatch(/position of 1 released/);
+    expect(await t.store.getPosition('paper', 'BTC/USD')).toBeUndefined();
+    const after = await tickAt(t, 2);
+    expect(after.locks).toEqual([]);
+    expect(after.holdings.find((h) => h.asset === 'BTC')).toMatchObject({ status: 'ok' });
+    // A late settle of the released position's buy cannot bring it back: the release row closed it.
+    const rows = await t.store.listTrades('paper', 0, Number.MAX_SAFE_INTEGER);
+    expect(rows.find((r) => r.reason === 'release')?.closedPositionOrderIds).toContain(buys(t)[0]!.clientOrderId);
+  });
+
+  it('accept: the difference is recorded as the owner\'s coins; refused while an order is in flight', async () => {
+    const t = setup();
+    await tickAt(t, 0);
+    t.exchange.balances.ETH = 3;
+    await tickAt(t, 1);
+    const accepted = await reconcile(t, 'accept', 'r-acc', 'ETH/USD');
+    expect(accepted.command?.reconcile?.done).toBe("ETH: the owner's own coins are now 3 (was 0)");
+    expect((await tickAt(t, 2)).holdings.find((h) => h.asset === 'ETH')).toMatchObject({ status: 'ok', externalBase: 3 });
+
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    t.exchange.behaviours.push({ openReads: 10 });
+    await tickAt(t, 3);
+    const refused = await reconcile(t, 'accept', 'r-acc-2', 'BTC/USD');
+    expect(refused.command?.refused).toBe('BTC cannot be compared now: an order on this asset is not final yet');
+  });
+});
+
