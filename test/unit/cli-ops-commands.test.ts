@@ -67,7 +67,7 @@ describe('Function: opsCommands', () => {
 
   it('offers the operator commands by name', () => {
     const names = opsCommands().map((c) => c.name());
-    expect(names).toEqual(['keys', 'pause', 'resume', 'status', 'flatten', 'halt', 'unhalt', 'logs', 'alerts']);
+    expect(names).toEqual(['keys', 'pause', 'resume', 'status', 'flatten', 'halt', 'unhalt', 'logs', 'alerts', 'reconcile']);
     const keys = opsCommands().find((c) => c.name() === 'keys')!;
     expect(keys.commands.map((c) => c.name())).toEqual(['set']);
   });
