@@ -31,6 +31,8 @@ export const TICK_METRIC_NAMES = [
   'BadEvents',
   /** Count: operator commands run (force-entry, force-exit, flatten). */
   'CommandsRun',
+  /** Count: exchange replies that did not add up and were not recorded. */
+  'RepliesInvalid',
 ] as const;
 
 export type TickMetricName = (typeof TICK_METRIC_NAMES)[number];

@@ -41,6 +41,8 @@ export class ExchangeError extends Error {
     message: string,
     /** The exchange's own error text, e.g. `EOrder:Insufficient funds`. */
     readonly exchangeMessage?: string,
+    /** True when the exchange answered, but with a reply that does not parse or add up. */
+    readonly malformedReply = false,
   ) {
     super(message);
   }

@@ -191,7 +191,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const balances: Balances | undefined = balancesRead.ok ? balancesRead.value : undefined;
   if (balances && !balancesLookSane(balances)) {
     // An empty or garbled balance reply is not "the account is empty".
-    result.errors.push('balance reply held no assets; treated as unreadable');
+    await reportReadFailure(deps, new ExchangeError('unavailable', 'the balance reply held no assets; treated as unreadable', undefined, true), result, clock.nowMs());
   }
   const balancesKnown = balances !== undefined && balancesLookSane(balances);
 
@@ -541,6 +541,13 @@ async function reportReadFailure(deps: TickDeps, err: ExchangeError, result: Tic
   deps.logger.error('an exchange read failed; exits run on what is known, no entries', { detail });
   deps.metrics.add('TickErrors', 'Count', 1);
   result.errors.push(detail);
+  if (err.malformedReply) {
+    const hour = new Date(Math.floor(nowMs / ONE_HOUR_MS) * ONE_HOUR_MS).toISOString();
+    deps.metrics.add('RepliesInvalid', 'Count', 1);
+    if (await deps.store.markOnce(deps.config.mode, `malformed#${hour}`, nowMs, ONE_HOUR_MS)) {
+      await deps.alerts.send(formatErrorAlert(deps.config.mode, 'exchange reply not recorded', `${detail}\nNothing was taken from it; exits ran on the positions' recorded amounts.`));
+    }
+  }
   if (err.kind === 'auth') {
     deps.metrics.add('AuthErrors', 'Count', 1);
     const hour = new Date(Math.floor(nowMs / ONE_HOUR_MS) * ONE_HOUR_MS).toISOString();

@@ -154,7 +154,7 @@ export class KrakenExchangeAdapter implements ExchangePort {
     const response = await this.callPrivate('read', 'fetch balances', () => this.ex.privatePostBalanceEx());
     const result = (response as { result?: unknown } | undefined)?.result;
     if (!result || typeof result !== 'object' || Array.isArray(result) || Object.keys(result).length === 0) {
-      throw new ExchangeError('unavailable', `fetch balances failed: the BalanceEx reply holds no assets (${shortJson(result)})`);
+      throw new ExchangeError('unavailable', `fetch balances failed: the BalanceEx reply holds no assets (${shortJson(result)})`, undefined, true);
     }
     const out: Balances = {};
     for (const [key, raw] of Object.entries(result as Record<string, unknown>)) {
@@ -165,7 +165,7 @@ export class KrakenExchangeAdapter implements ExchangePort {
       const balance = num(entry.balance);
       const hold = num(entry.hold_trade) ?? 0;
       if (balance === undefined || balance < 0 || hold < 0) {
-        throw new ExchangeError('unavailable', `fetch balances failed: ${key} does not parse (${shortJson(raw)})`);
+        throw new ExchangeError('unavailable', `fetch balances failed: ${key} does not parse (${shortJson(raw)})`, undefined, true);
       }
       const code = this.ex.safeCurrencyCode(id) ?? id;
       const b = (out[code] ??= { free: 0, total: 0 });

@@ -271,7 +271,8 @@ describe('the books', () => {
     t.engine.entries.set('ETH/USD', buyDecision(50));
     t.engine.exits.set('BTC/USD', 'sell');
     const r = await tickAt(t, 1, () => 97);
-    expect(r.errors).toContain('balance reply held no assets; treated as unreadable');
+    expect(r.errors).toEqual(['exchange unavailable (unavailable): the balance reply held no assets; treated as unreadable']);
+    expect(t.alerts.sent.filter((a) => a.kind === 'error').map((a) => a.subject)).toEqual(['[PAPER] exchange reply not recorded']);
     expect(r.pairs[1]!.entry).toMatchObject({ rule: 'account-unreadable' });
     expect(r.pairs[0]!.orders[0]).toMatchObject({ status: 'filled', amountBase: 1 });
   });
