@@ -39,6 +39,8 @@ export interface ChaosOptions {
   /** Build the worker deliberately broken (`skip-intent`) to see the suite catch it. */
   broken?: 'skip-intent';
   onProgress?: (done: number, report: RunReport) => void;
+  /** Every step, invocation and order of each run, for reproducing a seed. */
+  log?: (line: string) => void;
 }
 
 /** Runs the suite and returns its summary. */
@@ -71,7 +73,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const lane = async () => {
       while (nextRun < options.runs) {
         const seed = options.seed + nextRun++;
-        const report = await chaosRun({ seed, pool, dynamo: client, dynamoEndpoint: dynamo.endpoint });
+        const report = await chaosRun({ seed, pool, dynamo: client, dynamoEndpoint: dynamo.endpoint, ...(options.log ? { log: options.log } : {}) });
         summary.runs++;
         summary.invocations += report.invocations;
         summary.steps += report.steps;
@@ -104,9 +106,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--workers <n>', 'worker processes (stand-ins for Lambda instances)')
     .option('--parallel <n>', 'runs at a time')
     .option('--broken <what>', 'deliberately broken build to check the suite catches it: skip-intent')
-    .option('--json', 'print only the summary line (the default prints progress on stderr too)');
+    .option('--json', 'print only the summary line (the default prints progress on stderr too)')
+    .option('--verbose', 'print every step, invocation and order on stderr (to reproduce a seed: --runs 1 --seed S --verbose)');
   program.parse(argv);
-  const o = program.opts<{ runs: string; seed: string; workers?: string; parallel?: string; broken?: string; json?: boolean }>();
+  const o = program.opts<{ runs: string; seed: string; workers?: string; parallel?: string; broken?: string; json?: boolean; verbose?: boolean }>();
   const int = (value: string, name: string) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${value}`);
@@ -119,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
     ...(o.workers ? { workers: int(o.workers, 'workers') } : {}),
     ...(o.parallel ? { parallel: int(o.parallel, 'parallel') } : {}),
     ...(o.broken ? { broken: 'skip-intent' as const } : {}),
+    ...(o.verbose ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
     onProgress: o.json
       ? undefined
       : (done, r) => process.stderr.write(`run ${done}: seed ${r.seed}, ${r.invocations} invocations, ${r.orders} orders, ${r.violations.length ? `${r.violations.length} VIOLATIONS (${r.violations[0]!.kind})` : 'books agree'}\n`),

@@ -53,7 +53,8 @@ function withEagerEntries(c: ReturnType<typeof simpleMomentumConfig>): ReturnTyp
   return { ...c, strategies: { ...c.strategies, momentum: { ...strategies.momentum, crossWithinCandles: 3 } } };
 }
 
-export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo: DynamoDBClient; dynamoEndpoint: string; steps?: number }): Promise<RunReport> {
+export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo: DynamoDBClient; dynamoEndpoint: string; steps?: number; log?: (line: string) => void }): Promise<RunReport> {
+  const log = options.log ?? (() => undefined);
   const { seed, pool } = options;
   const rng = new SeededRandom(seed);
   const config = chaosConfig();
@@ -79,7 +80,10 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
   const invoke = (worker: number, event: unknown, nowMs: number, invocationId: string): Promise<WorkerReply | undefined> => {
     report.invocations++;
     const request: Omit<WorkerRequest, 'id'> = { ...base, event, nowMs, invocationId };
-    return pool.invoke(worker, request);
+    return pool.invoke(worker, request).then((reply) => {
+      log(`  ${invocationId} on worker ${worker}: ${reply ? (reply.ok ? `${reply.result!.status} orders=${reply.result!.orders} ${JSON.stringify(reply.result!.command ?? '')} alerts=${reply.alerts.join(',')}` : `error ${reply.error}`) : 'killed'}`);
+      return reply;
+    });
   };
   const requestIds = ['op-a', 'op-b', 'op-c'];
   let worker = Math.floor(rng.next() * pool.size);
@@ -91,7 +95,10 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       const close = start + step * FIVE_MINUTES_MS;
       const now = close + 1_000;
       sandbox.setTime(now);
-      if (rng.next() < 0.6) for (let k = 1 + Math.floor(rng.next() * 3); k > 0; k--) count(report.faults, armFault(sandbox, rng));
+      const armed: string[] = [];
+      if (rng.next() < 0.6) for (let k = 1 + Math.floor(rng.next() * 3); k > 0; k--) armed.push(armFault(sandbox, rng));
+      for (const kind of armed) count(report.faults, kind);
+      log(`step ${step} ${new Date(close).toISOString()} faults=${JSON.stringify(sandbox.faults.snapshot())}`);
       const event = scheduledEvent(close);
       const jobs: Promise<unknown>[] = [];
       const scenario = rng.next();
@@ -116,7 +123,7 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
         const pair = CHAOS_PAIRS[Math.floor(rng.next() * CHAOS_PAIRS.length)]!;
         const pick = rng.next();
         const command =
-          pick < 0.3 ? { command: 'flatten', requestId: `${requestId}-flatten` } : pick < 0.7 ? { command: 'force-exit', pair, requestId: `${requestId}-exit-${pair}` } : { command: 'force-entry', pair, amountQuote: 50 + Math.floor(rng.next() * 100), requestId: `${requestId}-entry-${pair}` };
+          pick < 0.3 ? { command: 'flatten', requestId: `${requestId}-flatten` } : pick < 0.7 ? { command: 'force-exit', pair, requestId: `${requestId}-exit-${pair.replace('/', '-')}` } : { command: 'force-entry', pair, amountQuote: 50 + Math.floor(rng.next() * 100), requestId: `${requestId}-entry-${pair.replace('/', '-')}` };
         jobs.push(invoke(next(), { kbot: command }, now + 200, `cmd-${step}`));
       }
       await Promise.all(jobs);
@@ -129,6 +136,7 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       }
       // The operator lifts a flatten's halt now and then.
       if ((await store.getControl('live')).halted && rng.next() < 0.7) await store.setControl('live', { halted: false, haltExits: false });
+      log(`  orders so far: ${sandbox.orders().map((o) => `${o.side} ${o.pair} ${o.volumeBase} ${o.clOrdId?.slice(0, 6)}`).join('; ')} balances ${JSON.stringify(sandbox.getBalances())}`);
       const owner = ownerCoinsViolation(sandbox, OWNER_COINS, `step ${step}`);
       if (owner) report.violations.push(owner);
     }

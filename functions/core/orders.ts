@@ -104,13 +104,25 @@ export class OrderExecutor {
    * 3. write the intent (if it exists, the decision was taken already: reconcile, never re-send);
    * 4. send with Kraken's deadline; 5. record the reply only if it adds up and is final.
    */
-  async place(plan: OrderPlan, candleCloseIso: string): Promise<OrderOutcome> {
+  async place(decided: OrderPlan, candleCloseIso: string): Promise<OrderOutcome> {
+    let plan = decided;
     const { mode, store, clock } = this.deps;
     const clientOrderId = this.idFor(plan);
     const base: OutcomeBase = { clientOrderId, pair: plan.pair, side: plan.side, reason: plan.reason };
 
     const slot = await this.takeSlot(plan.pair, clientOrderId, plan.side);
     if (slot) return { ...base, status: 'in-flight', error: slot };
+    // The decision was taken on positions read earlier; another order may have changed them since
+    // (a flatten beside a stop-loss, a force-entry beside an entry). With the slot held, look again.
+    const stale = await this.staleDecision(plan, clientOrderId);
+    if (stale !== undefined) {
+      await store.releaseOrderSlot(mode, plan.pair, plan.side, clientOrderId);
+      return { ...base, status: 'in-flight', error: stale };
+    }
+    if (plan.side === 'sell') {
+      const current = await store.getPosition(mode, plan.pair);
+      if (current && current.amountBase < plan.amountBase) plan = { ...plan, amountBase: current.amountBase };
+    }
 
     const nowMs = clock.nowMs();
     if (plan.side === 'buy' && plan.reserve) {
@@ -164,6 +176,23 @@ export class OrderExecutor {
     }
     const recorded = await this.record(intent, order);
     return recorded.outcome;
+  }
+
+  /**
+   * Why a decision no longer fits the position it was taken on, or undefined when it does: a sell's
+   * position is gone or is another one; an entry's pair has a position now. An intent already written
+   * for this very decision is not stale (it is reconciled below).
+   */
+  private async staleDecision(plan: OrderPlan, clientOrderId: string): Promise<string | undefined> {
+    const { store, mode } = this.deps;
+    if (await store.getIntent(mode, clientOrderId)) return undefined;
+    const current = await store.getPosition(mode, plan.pair);
+    if (plan.side === 'sell') {
+      if (!current || current.entryClientOrderId !== plan.positionId) return `the ${plan.pair} position this exit was decided for is closed or replaced; nothing sent`;
+      return undefined;
+    }
+    if ((plan.reason === 'entry' || plan.reason === 'force-entry') && current) return `a ${plan.pair} position was opened meanwhile; nothing sent`;
+    return undefined;
   }
 
   /** A decision taken before (a repeat, a crash-restart): reconcile its intent, never send again. */

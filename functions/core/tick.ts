@@ -452,7 +452,8 @@ async function exitPosition(
     candleCloseIso,
   );
   d.result.orders.push(outcome);
-  if (outcome.status === 'rejected' || outcome.status === 'in-flight') await blocked(`${sell.reason}: ${outcome.error ?? outcome.status}`, `${outcome.status}`);
+  // 'in-flight' means another exit of this position is being placed, or it was sold meanwhile: not blocked.
+  if (outcome.status === 'rejected') await blocked(`${sell.reason}: ${outcome.error ?? outcome.status}`, 'rejected');
   return outcome;
 }
 

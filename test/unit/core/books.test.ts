@@ -296,6 +296,28 @@ describe('the books', () => {
     expect(t.exchange.balances.BTC).toBeCloseTo(4, 9); // 5 held, 1 sold: the position, nothing of the rest
   });
 
+  it('10c. a stop decided on positions read before a flatten sold them sends nothing (found by the chaos suite)', async () => {
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    await tickAt(t, 0);
+    t.engine.entries.clear();
+    t.engine.exits.set('BTC/USD', 'sell');
+    t.exchange.balances.BTC = 3; // the owner's coins beside the position: a second sell would find funds
+    const realAcquire = t.store.acquireOrderSlot.bind(t.store);
+    let flattened = false;
+    t.store.acquireOrderSlot = async (mode, slot) => {
+      if (!flattened && slot.side === 'sell') {
+        flattened = true;
+        // The operator's flatten runs to completion between the tick's read and its order.
+        await runTick(t.deps, { invocationId: 'flat', command: { command: 'flatten', requestId: 'flat-race' } });
+      }
+      return realAcquire(mode, slot);
+    };
+    const r = await tickAt(t, 1, () => 97);
+    expect(r.pairs[0]!.orders[0]).toMatchObject({ status: 'in-flight', error: expect.stringMatching(/position this exit was decided for is closed/) });
+    expect(sells(t)).toHaveLength(1);
+    expect(t.exchange.balances.BTC).toBeCloseTo(2, 9);
+  });
+
   it('10b. flatten while the stop-loss exit is still PENDING does not sell again', async () => {
     t.engine.entries.set('BTC/USD', buyDecision(100));
     await tickAt(t, 0);
