@@ -2,31 +2,17 @@
 // records used to drift from what Kraken holds, through the real tick, order protocol and store,
 // with a fake exchange whose orders stay open, fill partly, arrive late or report nonsense.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../../functions/adapters/memory/memoryStore.js';
-import { parseConfig, type BotConfigInput } from '../../../functions/core/config.js';
-import { ExchangeError, silentLogger } from '../../../functions/core/ports.js';
-import { runTick, type TickDeps } from '../../../functions/core/tick.js';
+import type { BotConfigInput } from '../../../functions/core/config.js';
+import { ExchangeError } from '../../../functions/core/ports.js';
+import { runTick } from '../../../functions/core/tick.js';
 import { FIVE_MINUTES_MS, type Position } from '../../../functions/core/types.js';
-import { FakeExchange, ManualClock, RecordingAlerts, RecordingMetrics, ScriptedEngine, buyDecision, makeMarket, makeSeries } from '../../support/fakes.js';
+import { buyDecision, makeSeries } from '../../support/fakes.js';
+import { tickFixture } from '../../support/tickFixture.js';
 
 const CLOSE = Date.UTC(2026, 0, 5, 12, 0, 0);
 const DAY = '2026-01-05';
 
-function setup(configInput: BotConfigInput = {}) {
-  const config = parseConfig({ pairs: ['BTC/USD', 'ETH/USD'], ...configInput });
-  const exchange = new FakeExchange();
-  for (const pair of config.pairs) {
-    exchange.markets.set(pair, makeMarket(pair));
-    exchange.candles.set(pair, makeSeries(CLOSE, 101));
-  }
-  const store = new MemoryStore();
-  const engine = new ScriptedEngine();
-  const alerts = new RecordingAlerts();
-  const metrics = new RecordingMetrics();
-  const clock = new ManualClock(CLOSE + 2_000);
-  const deps: TickDeps = { config, exchange, store, engine, alerts, clock, logger: silentLogger, metrics, hasKeys: false, orderTiming: { lookupDelayMs: 10, pendingGraceMs: 60_000 } };
-  return { config, exchange, store, engine, alerts, metrics, clock, deps };
-}
+const setup = (configInput: BotConfigInput = {}) => tickFixture(CLOSE, configInput);
 
 type T = ReturnType<typeof setup>;
 
