@@ -2,6 +2,7 @@
 // amounts are exact multiples of 1e-8 so the identities in `BacktestSummary` hold exactly.
 import type { ExitReason, OrderReason, Pair, Side } from '../core/types.js';
 import type { GapReport } from './gapReport.js';
+import type { Performance } from './performance.js';
 
 /** Why a backtest position closed: the engine's exit reasons, or the end of the data. */
 export type BacktestExitReason = ExitReason | 'end-of-data';
@@ -94,6 +95,12 @@ export interface BacktestSummary {
   pairs: Record<Pair, PairSummary>;
   /** Entries not taken, by stage and rule (`risk:<rule>`, `limits:<cap>`, `order:<reason>`, `data:<reason>`). */
   refusals: Record<string, number>;
+  /** Buy-and-hold, the market's change, CAGR, Sortino, Calmar, profit factor, expectancy, durations, breakdowns. */
+  performance: Performance;
+  /** The strategies the configuration runs, and the effective configuration (every default filled in) with its hash. */
+  strategies: string[];
+  configHash: string;
+  config: unknown;
   /** The fill assumptions used. */
   assumptions: {
     exitFill: 'level' | 'next-open';

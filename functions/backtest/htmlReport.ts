@@ -1,6 +1,6 @@
 // Backtest results: the HTML report, one self-contained file (charting library and data inlined):
 // summary, equity and drawdown, price with entry/exit markers per pair, and the trades table.
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { FIVE_MINUTES_MS, type Candle, type Pair } from '../core/types.js';
@@ -28,12 +28,15 @@ interface ReportData {
   title: string;
   summary: BacktestResult['summary'];
   equity: [number, number][];
+  /** The pairs held in equal parts from the first replayed close, on the same scale as equity. */
+  buyAndHold: [number, number][];
   drawdown: [number, number][];
   pairs: {
     pair: Pair;
     barMinutes: number;
     bars: [number, number, number, number, number][];
-    markers: { time: number; side: 'buy' | 'sell'; text: string; win?: boolean }[];
+    /** One marker per bar and side; `count` trades fell in it. */
+    markers: { time: number; side: 'buy' | 'sell'; text: string; count: number; win?: boolean }[];
   }[];
   trades: BacktestResult['trades'];
 }
@@ -42,11 +45,13 @@ interface ReportData {
  * Renders the report. `candles` are the replayed candles per pair (for the price charts); long
  * series are shown at a coarser bar size so the file stays small.
  */
-export function renderHtmlReport(result: BacktestResult, candles: Record<Pair, readonly Candle[]>, title = 'kbot backtest'): string {
+export function renderHtmlReport(result: BacktestResult, candles: Record<Pair, readonly Candle[]>, label = 'kbot backtest'): string {
+  const title = reportTitle(result, label);
   const data: ReportData = {
     title,
     summary: result.summary,
     ...equityAndDrawdown(result),
+    buyAndHold: buyAndHoldCurve(result, candles),
     pairs: Object.keys(result.summary.pairs).map((pair) => pairChart(pair, candles[pair] ?? [], result)),
     trades: result.trades,
   };
@@ -64,13 +69,14 @@ export function renderHtmlReport(result: BacktestResult, candles: Record<Pair, r
 <body>
 <h1>${escapeHtml(title)}</h1>
 <section id="summary"></section>
-<h2>Equity</h2>
+<h2>Equity <span class="legend"><i class="sw eq"></i>strategy <i class="sw bh"></i>buy and hold (pairs in equal parts)</span></h2>
 <div class="chart" id="equity"></div>
 <h2>Drawdown</h2>
 <div class="chart small" id="drawdown"></div>
 <div id="pairs"></div>
 <h2>Trades</h2>
 <div id="trades"></div>
+<details><summary>Configuration (config <span id="config-hash"></span>)</summary><pre id="config"></pre></details>
 <footer>Fill assumptions: <span id="assumptions"></span></footer>
 <script>${library}</script>
 <script id="report-data" type="application/json">${json}</script>
@@ -103,18 +109,68 @@ function equityAndDrawdown(result: BacktestResult): Pick<ReportData, 'equity' | 
   return { equity, drawdown };
 }
 
+/** The report's title: the strategies, the pairs, the range and the configuration's hash. */
+export function reportTitle(result: BacktestResult, label = 'kbot backtest'): string {
+  const s = result.summary;
+  const range = s.fromIso && s.toIso ? `${s.fromIso.slice(0, 10)} to ${s.toIso.slice(0, 10)}` : 'no data';
+  return `${label}: ${s.strategies.join(' + ')} on ${Object.keys(s.pairs).join(', ')}, ${range} (config ${s.configHash})`;
+}
+
+/**
+ * Writes a report atomically: to a temporary file beside it, then renamed over the target, so a
+ * failure half-way never leaves a truncated report (and never loses the summary, printed before).
+ */
+export function writeReportFile(path: string, html: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, html);
+  renameSync(tmp, path);
+}
+
+/** Equity of holding every pair in equal parts from the first replayed close, sampled like the equity curve. */
+function buyAndHoldCurve(result: BacktestResult, candles: Record<Pair, readonly Candle[]>): [number, number][] {
+  const { closeTimeMs, length } = result.equity;
+  const start = result.summary.startEquityQuote;
+  const series = Object.keys(result.summary.pairs)
+    .map((pair) => ({ candles: candles[pair] ?? [], first: result.summary.performance.buyAndHold[pair]?.firstClose ?? 0, k: 0 }))
+    .filter((x) => x.first > 0 && x.candles.length > 0);
+  if (series.length === 0 || length === 0) return [];
+  const stride = Math.max(1, Math.ceil(length / MAX_POINTS));
+  const out: [number, number][] = [];
+  for (let i = 0; i < length; i++) {
+    if (!((i + 1) % stride === 0 || i === length - 1)) continue;
+    const t = closeTimeMs[i]!;
+    let sum = 0;
+    for (const x of series) {
+      // The last candle closed by t.
+      while (x.k + 1 < x.candles.length && x.candles[x.k + 1]!.openTimeMs + FIVE_MINUTES_MS <= t) x.k++;
+      sum += x.candles[x.k]!.close / x.first;
+    }
+    out.push([Math.floor(t / 1000), round((start * sum) / series.length, 8)]);
+  }
+  return out;
+}
+
 function pairChart(pair: Pair, candles: readonly Candle[], result: BacktestResult): ReportData['pairs'][number] {
   const barMs = BAR_INTERVALS_MS.find((ms) => candles.length / (ms / FIVE_MINUTES_MS) <= MAX_POINTS) ?? BAR_INTERVALS_MS[BAR_INTERVALS_MS.length - 1]!;
   const bars = barMs === FIVE_MINUTES_MS ? candles : aggregateCandles(candles, barMs);
   const barTime = (ms: number) => Math.floor(Math.floor(ms / barMs) * barMs / 1000);
-  const markers: ReportData['pairs'][number]['markers'] = [];
+  // One marker per bar and side, so trades close together do not print over each other.
+  const byBar = new Map<string, ReportData['pairs'][number]['markers'][number]>();
+  const add = (time: number, side: 'buy' | 'sell', text: string, win?: boolean) => {
+    const key = `${time}${side}`;
+    const m = byBar.get(key);
+    if (!m) return void byBar.set(key, { time, side, text, count: 1, ...(win !== undefined ? { win } : {}) });
+    m.count++;
+    if (!m.text.split(', ').includes(text)) m.text = `${m.text}, ${text}`;
+    if (win !== undefined) m.win = (m.win ?? true) && win;
+  };
   for (const t of result.trades) {
     if (t.pair !== pair) continue;
     // Fills happen at a candle close (entries at the next open, the same instant): mark the bar they fall in.
-    markers.push({ time: barTime(t.entryTimeMs), side: 'buy', text: 'buy' });
-    markers.push({ time: barTime(t.exitTimeMs - 1), side: 'sell', text: t.exitReason, win: t.netPnlQuote > 0 });
+    add(barTime(t.entryTimeMs), 'buy', 'buy');
+    add(barTime(t.exitTimeMs - 1), 'sell', t.exitReason, t.netPnlQuote > 0);
   }
-  markers.sort((a, b) => a.time - b.time);
+  const markers = [...byBar.values()].sort((a, b) => a.time - b.time);
   return {
     pair,
     barMinutes: barMs / 60_000,
@@ -138,6 +194,8 @@ td,th{padding:3px 8px;border-bottom:1px solid #e4e7eb;text-align:right}th{backgr
 td:first-child,th:first-child{text-align:left}
 .cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #e4e7eb;border-radius:6px;padding:8px 12px;min-width:120px}
 .card b{display:block;font-size:18px}.card span{font-size:11px;color:#616e7c}
+.legend{font-size:11px;font-weight:normal;color:#616e7c;margin-left:12px}.sw{display:inline-block;width:14px;height:3px;margin:0 4px 3px 8px;vertical-align:middle}.sw.eq{background:#2962ff}.sw.bh{background:#9aa5b1}
+label.toggle{font-size:11px;color:#616e7c;margin-left:12px}pre{font-size:11px;background:#f5f7fa;padding:8px;overflow:auto;max-height:400px}
 .pos{color:#0b7a3e}.neg{color:#c81e1e}footer{margin-top:24px;font-size:11px;color:#616e7c}
 #trades{max-height:480px;overflow:auto}`;
 
@@ -147,6 +205,8 @@ const PAGE_SCRIPT = `
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var LC = window.LightweightCharts;
   var s = data.summary;
+  var P = s.performance;
+  function dur(m) { return m === null ? 'n/a' : m < 120 ? Math.round(m) + ' min' : m < 2880 ? (m / 60).toFixed(1) + ' h' : (m / 1440).toFixed(1) + ' d'; }
   function fmt(x, d) { return x === null || x === undefined ? 'n/a' : Number(x).toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }); }
   function pct(x) { return x === null || x === undefined ? 'n/a' : fmt(x * 100, 2) + '%'; }
   function cls(x) { return x > 0 ? 'pos' : x < 0 ? 'neg' : ''; }
@@ -162,7 +222,15 @@ const PAGE_SCRIPT = `
     ['Trades', String(s.trades), ''],
     ['Win rate', pct(s.winRate), ''],
     ['Max drawdown', pct(s.maxDrawdownFraction) + ' (' + fmt(s.maxDrawdownQuote, 2) + ')', 'neg'],
+    ['Buy and hold', pct(P.marketChangeFraction), cls(P.marketChangeFraction)],
+    ['Vs buy and hold', pct(P.excessReturnFraction), cls(P.excessReturnFraction)],
+    ['CAGR', pct(P.cagr), cls(P.cagr)],
     ['Sharpe', s.sharpe === null ? 'n/a' : fmt(s.sharpe, 2), ''],
+    ['Sortino', P.sortino === null ? 'n/a' : fmt(P.sortino, 2), ''],
+    ['Calmar', P.calmar === null ? 'n/a' : fmt(P.calmar, 2), ''],
+    ['Profit factor', P.profitFactor === null ? 'n/a' : fmt(P.profitFactor, 2), ''],
+    ['Expectancy', P.expectancyQuote === null ? 'n/a' : fmt(P.expectancyQuote, 2) + ' (' + pct(P.expectancyFraction) + ')', cls(P.expectancyQuote)],
+    ['Avg / median hold', P.averageDurationMinutes === null ? 'n/a' : dur(P.averageDurationMinutes) + ' / ' + dur(P.medianDurationMinutes), ''],
     ['Exposure', pct(s.exposureFraction), ''],
     ['Range', s.fromIso.slice(0, 16) + ' .. ' + s.toIso.slice(0, 16), ''],
     ['Candles', String(s.candlesProcessed), '']
@@ -180,6 +248,43 @@ const PAGE_SCRIPT = `
   });
   summary.appendChild(el('h2', {}, 'Per pair'));
   summary.appendChild(pt);
+  function groups(title, rows) {
+    var t = el('table', {}); var h = el('tr', {});
+    [title, 'Trades', 'Win rate', 'Net P&L'].forEach(function (x) { h.appendChild(el('th', {}, x)); });
+    t.appendChild(h);
+    Object.keys(rows).sort().forEach(function (k) {
+      var g = rows[k]; var tr = el('tr', {});
+      [k, g.trades, pct(g.winRate), fmt(g.netPnlQuote, 2)].forEach(function (v, i) { tr.appendChild(el('td', i === 3 ? { 'class': cls(g.netPnlQuote) } : {}, String(v))); });
+      t.appendChild(tr);
+    });
+    return t;
+  }
+  var bh = el('table', {}); var bhh = el('tr', {});
+  ['Pair', 'First close', 'Last close', 'Buy and hold'].forEach(function (x) { bhh.appendChild(el('th', {}, x)); });
+  bh.appendChild(bhh);
+  Object.keys(P.buyAndHold).forEach(function (k) {
+    var b = P.buyAndHold[k]; var tr = el('tr', {});
+    [k, fmt(b.firstClose, 4), fmt(b.lastClose, 4), pct(b.returnFraction)].forEach(function (v, i) { tr.appendChild(el('td', i === 3 ? { 'class': cls(b.returnFraction) } : {}, String(v))); });
+    bh.appendChild(tr);
+  });
+  summary.appendChild(el('h2', {}, 'Buy and hold'));
+  summary.appendChild(bh);
+  summary.appendChild(el('h2', {}, 'Per strategy'));
+  summary.appendChild(groups('Strategy', P.byStrategy));
+  summary.appendChild(el('h2', {}, 'Exits by reason'));
+  summary.appendChild(groups('Exit reason', P.byExitReason));
+  var refusals = {};
+  Object.keys(s.refusals).forEach(function (k) { refusals[k] = { trades: s.refusals[k], winRate: null, netPnlQuote: 0 }; });
+  if (Object.keys(refusals).length) {
+    var rt = el('table', {}); var rh = el('tr', {}); ['Entry not taken', 'Times'].forEach(function (x) { rh.appendChild(el('th', {}, x)); }); rt.appendChild(rh);
+    Object.keys(s.refusals).sort(function (a, b) { return s.refusals[b] - s.refusals[a]; }).forEach(function (k) { var tr = el('tr', {}); tr.appendChild(el('td', {}, k)); tr.appendChild(el('td', {}, String(s.refusals[k]))); rt.appendChild(tr); });
+    summary.appendChild(el('h2', {}, 'Entries refused, by rule'));
+    summary.appendChild(rt);
+  }
+  function tradeLine(t) { return t ? t.pair + ' ' + new Date(t.entryTimeMs).toISOString().slice(0, 16).replace('T', ' ') + ', ' + t.exitReason + ': ' + fmt(t.netPnlQuote, 2) + ' (' + pct(t.returnFraction) + ')' : 'n/a'; }
+  summary.appendChild(el('p', {}, 'Best trade: ' + tradeLine(P.best) + '. Worst trade: ' + tradeLine(P.worst) + '.'));
+  document.getElementById('config-hash').textContent = s.configHash;
+  document.getElementById('config').textContent = JSON.stringify(s.config, null, 2);
   document.getElementById('assumptions').textContent = 'slippage ' + s.assumptions.slippageBps + ' bps; entries: ' + s.assumptions.entryFill +
     '; stops: ' + s.assumptions.stopFill + '; targets: ' + s.assumptions.targetFill + '; other exits: ' + s.assumptions.otherExitFill + '; ' + s.assumptions.endOfData +
     '. Sharpe: ' + s.sharpeMethod + '.';
@@ -191,6 +296,7 @@ const PAGE_SCRIPT = `
   var eq = chart(document.getElementById('equity'), 320);
   eq.addSeries(LC.AreaSeries, { lineColor: '#2962ff', topColor: 'rgba(41,98,255,0.35)', bottomColor: 'rgba(41,98,255,0.04)', lineWidth: 2 })
     .setData(data.equity.map(function (p) { return { time: p[0], value: p[1] }; }));
+  if (data.buyAndHold.length) eq.addSeries(LC.LineSeries, { color: '#9aa5b1', lineWidth: 1 }).setData(data.buyAndHold.map(function (p) { return { time: p[0], value: p[1] }; }));
   eq.timeScale().fitContent();
   var dd = chart(document.getElementById('drawdown'), 180);
   dd.addSeries(LC.AreaSeries, { lineColor: '#c81e1e', topColor: 'rgba(200,30,30,0.05)', bottomColor: 'rgba(200,30,30,0.4)', lineWidth: 1, invertFilledArea: false })
@@ -199,17 +305,26 @@ const PAGE_SCRIPT = `
 
   var pairs = document.getElementById('pairs');
   data.pairs.forEach(function (p) {
-    pairs.appendChild(el('h2', {}, p.pair + ' (' + p.barMinutes + '-minute bars)'));
+    var h = el('h2', {}, p.pair + ' (' + p.barMinutes + '-minute bars)');
+    var toggle = el('label', { 'class': 'toggle' }); var box = el('input', { type: 'checkbox' }); toggle.appendChild(box); toggle.appendChild(document.createTextNode(' labels'));
+    h.appendChild(toggle);
+    pairs.appendChild(h);
     var div = el('div', { 'class': 'chart', 'data-pair': p.pair });
     pairs.appendChild(div);
     var c = chart(div, 320);
     var series = c.addSeries(LC.CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
     series.setData(p.bars.map(function (b) { return { time: b[0], open: b[1], high: b[2], low: b[3], close: b[4] }; }));
-    LC.createSeriesMarkers(series, p.markers.map(function (m) {
-      return m.side === 'buy'
-        ? { time: m.time, position: 'belowBar', color: '#2962ff', shape: 'arrowUp', text: m.text }
-        : { time: m.time, position: 'aboveBar', color: m.win ? '#0b7a3e' : '#c81e1e', shape: 'arrowDown', text: m.text };
-    }));
+    // Arrows only by default (blue buy, green or red sell); labels on demand, so they never pile up.
+    function markersOf(labels) {
+      return p.markers.map(function (m) {
+        var text = labels ? (m.count > 1 ? m.count + '× ' : '') + m.text : (m.count > 1 ? String(m.count) : '');
+        return m.side === 'buy'
+          ? { time: m.time, position: 'belowBar', color: '#2962ff', shape: 'arrowUp', text: text }
+          : { time: m.time, position: 'aboveBar', color: m.win ? '#0b7a3e' : '#c81e1e', shape: 'arrowDown', text: text };
+      });
+    }
+    var markerSet = LC.createSeriesMarkers(series, markersOf(false));
+    box.addEventListener('change', function () { markerSet.setMarkers(markersOf(box.checked)); });
     c.timeScale().fitContent();
   });
 

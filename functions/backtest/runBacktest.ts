@@ -11,6 +11,7 @@ import type { DecisionEngine, ExitDecision, PortfolioView, PreparedSeries } from
 import { floorToDecimals } from '../core/engine/precision.js';
 import { utcDay } from '../core/utcDay.js';
 import { openPosition } from '../core/positionLifecycle.js';
+import { configHash, performanceOf } from './performance.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type DayCounters, type MarketInfo, type Pair, type Position, type TradeRecord } from '../core/types.js';
 import { emptyDay, lossLimitReached, reserveRefusal } from '../adapters/store/storeRules.js';
 import type { BacktestExitReason, BacktestFill, BacktestResult, BacktestTrade, PairSummary } from './backtestResult.js';
@@ -633,6 +634,20 @@ class Replay {
       exposureFraction: steps ? this.stepsExposed / steps : 0,
       pairs,
       refusals: this.refusals,
+      performance: performanceOf({
+        startEquityQuote: startUnits / QUOTE_UNITS,
+        endEquityQuote: this.quoteUnits / QUOTE_UNITS,
+        returnFraction: startUnits ? netUnits / startUnits : 0,
+        maxDrawdownFraction: this.maxDrawdownFraction,
+        fromMs: steps > 0 ? this.firstTimeMs : 0,
+        toMs: steps > 0 ? lastTime : 0,
+        dailyEquity: this.dailyEquity,
+        trades,
+        closes: Object.fromEntries(this.runs.filter((r) => r.n > r.firstIdx).map((r) => [r.pair, { first: r.close[r.firstIdx]!, last: r.close[r.n - 1]! }])),
+      }),
+      strategies: [...this.config.strategies.use],
+      configHash: configHash(this.config),
+      config: this.config,
       assumptions: {
         exitFill,
         slippageBps: this.config.paper.slippageBps,

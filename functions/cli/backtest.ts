@@ -1,6 +1,6 @@
 // CLI: `kbot backtest`. Loads candle files, replays them through the live decision engine with a
 // simulated exchange (functions/backtest), prints a reconciled summary or JSON, writes the report.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { ConfigError, quoteCurrency, type BotConfig } from '../core/config.js';
@@ -10,7 +10,7 @@ import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type MarketInfo, type Pair } 
 import type { BacktestResult } from '../backtest/backtestResult.js';
 import { loadCandleFile } from '../backtest/candleFile.js';
 import { formatGapReport, gapReport } from '../backtest/gapReport.js';
-import { renderHtmlReport } from '../backtest/htmlReport.js';
+import { renderHtmlReport, writeReportFile } from '../backtest/htmlReport.js';
 import { parseKrakenFileName } from '../backtest/krakenPairs.js';
 import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
@@ -114,15 +114,21 @@ export async function runBacktestCli(
     const elapsedMs = performance.now() - startedMs;
     bar?.stop();
 
-    if (opts.report) {
-      writeFileSync(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)])), `kbot backtest: ${pairs.join(', ')}`));
-    }
+    // The summary first: a report that cannot be written must not cost the result.
     if (opts.json) io.out(JSON.stringify({ summary: result.summary, trades: result.trades, fills: result.fills }, null, 2));
     else {
       for (const line of describeBacktest(result)) io.out(line);
       io.out(`Replayed ${result.summary.candlesProcessed} candle-steps in ${(elapsedMs / 1000).toFixed(2)} s (including indicator preparation).`);
     }
-    if (opts.report) io.err(`Report written to ${opts.report}`);
+    if (opts.report) {
+      try {
+        writeReportFile(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)]))));
+      } catch (err) {
+        io.err(`kbot backtest: the report could not be written to ${opts.report} (${(err as Error).message}); the summary above is complete`);
+        return 1;
+      }
+      io.err(`Report written to ${opts.report}`);
+    }
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
@@ -154,6 +160,15 @@ export function describeBacktest(r: BacktestResult): string[] {
     `P&L       gross ${money(s.grossPnlQuote)} - fees ${s.feesQuote.toFixed(2)} = net ${money(s.netPnlQuote)} ${q}`,
     `Trades    ${s.trades} (${s.wins} won, ${s.losses} lost, win rate ${pct(s.winRate)})`,
     `Risk      max drawdown ${pct(s.maxDrawdownFraction)} (${s.maxDrawdownQuote.toFixed(2)} ${q}), Sharpe ${s.sharpe === null ? 'n/a' : s.sharpe.toFixed(2)} (daily, x sqrt(365)), exposure ${pct(s.exposureFraction)}`,
+  );
+  const P = s.performance;
+  const ratio = (x: number | null) => (x === null ? 'n/a' : x.toFixed(2));
+  const hold = Object.entries(P.buyAndHold).map(([pair, b]) => `${pair} ${pct(b.returnFraction)}`).join(', ');
+  lines.push(
+    `Market    buy and hold ${pct(P.marketChangeFraction)}${hold ? ` (${hold})` : ''}; the strategy ${pct(s.returnFraction)}, ${pct(P.excessReturnFraction)} against it`,
+    `Quality   CAGR ${pct(P.cagr)}, Sortino ${ratio(P.sortino)}, Calmar ${ratio(P.calmar)}, profit factor ${ratio(P.profitFactor)}, expectancy ${P.expectancyQuote === null ? 'n/a' : money(P.expectancyQuote)} ${q} per trade`,
+    `Exits     ${Object.entries(P.byExitReason).map(([k, g]) => `${k} ${g.trades} (${money(g.netPnlQuote)})`).join(', ') || 'none'}`,
+    `Config    ${s.strategies.join(' + ')}, hash ${s.configHash}`,
   );
   const refusals = Object.entries(s.refusals).sort((a, b) => b[1] - a[1]);
   if (refusals.length) lines.push(`Refused   ${refusals.map(([k, n]) => `${k} ${n}`).join(', ')}`);

@@ -74,6 +74,20 @@ describe('kbot backtest (runBacktestCli)', () => {
     expect(text).toMatch(/BTC\/USD\s+600\s+0\s+\d+/);
   });
 
+  it('prints buy and hold, the quality figures and the config hash; a report that cannot be written keeps the summary', async () => {
+    const { io, out, err } = capture();
+    const code = await runBacktestCli({ data: [btcFile], balance: 'USD=1000', report: join(dir, 'no-such-dir', 'r.html') }, io, engine);
+    expect(code).toBe(1);
+    const text = out.join('\n');
+    expect(text).toMatch(/^Market\s+buy and hold -?\d+\.\d+% \(BTC\/USD -?\d+\.\d+%\)/m);
+    expect(text).toMatch(/^Quality\s+CAGR .*profit factor/m);
+    expect(text).toMatch(/^Config\s+.*hash [0-9a-f]{12}$/m);
+    expect(err.join('\n')).toMatch(/the report could not be written to .*r\.html .*the summary above is complete/);
+    // Written atomically: nothing half-written is left behind.
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+  });
+
   it('restricts the replay to --from/--to and warms up on the candles before', async () => {
     const { io, out } = capture();
     const from = new Date(START + 100 * FIVE_MINUTES_MS).toISOString();

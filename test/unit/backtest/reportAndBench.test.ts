@@ -20,12 +20,28 @@ describe('renderHtmlReport', () => {
   const data = JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!) as {
     equity: [number, number][];
     drawdown: [number, number][];
-    pairs: { barMinutes: number; bars: unknown[]; markers: { side: string }[] }[];
+    pairs: { barMinutes: number; bars: unknown[]; markers: { side: string; count: number; text: string }[] }[];
     trades: unknown[];
+    buyAndHold: [number, number][];
   };
 
+  it('draws buy and hold on the equity scale, from the start equity to the last close\'s change', () => {
+    const bh = result.summary.performance.buyAndHold['BTC/USD']!;
+    expect(bh.firstClose).toBe(candles[0]!.close);
+    expect(bh.lastClose).toBe(candles[candles.length - 1]!.close);
+    expect(data.buyAndHold[data.buyAndHold.length - 1]![1]).toBeCloseTo(1_000 * (1 + bh.returnFraction), 6);
+    expect(data.buyAndHold.length).toBe(data.equity.length);
+  });
+
+  it('puts one marker per bar and side, counting the trades in it, so labels never pile up', () => {
+    const markers = data.pairs[0]!.markers;
+    const keys = markers.map((m) => `${(m as unknown as { time: number }).time}${m.side}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(markers.reduce((n, m) => n + m.count, 0)).toBe(result.trades.length * 2);
+  });
+
   it('embeds the data as JSON that cannot close its script tag, and escapes the title', () => {
-    expect(html).toContain('<title>test &lt;/script&gt;&lt;b&gt;report&lt;/b&gt;</title>');
+    expect(html).toContain(`<title>test &lt;/script&gt;&lt;b&gt;report&lt;/b&gt;: regime on BTC/USD, ${result.summary.fromIso.slice(0, 10)} to ${result.summary.toIso.slice(0, 10)} (config ${result.summary.configHash})</title>`);
     expect(html.match(/<\/script>/g)).toHaveLength(3);
     expect(data.trades).toHaveLength(result.trades.length);
   });
