@@ -2,7 +2,10 @@
 // Kraken as the project's sandbox through the real ccxt client.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../functions/adapters/dynamo/localDynamo.js';
+import { scheduledEvent } from '../../functions/cli/localStack.js';
 import { clientOrderIdFor } from '../../functions/core/clientOrderId.js';
+import type { LoggerPort, MetricsPort } from '../../functions/core/ports.js';
+import { BadEventError } from '../../functions/tick/event.js';
 import { startDynamoProxy, startHarness, type Harness } from './harness.js';
 
 let dynamo: LocalDynamo;
@@ -134,5 +137,106 @@ describe('tick handler end to end (sandbox + dynalite + ccxt)', () => {
     const again = await h.tickAt(h.buyIndex, 'second-delivery');
     expect(again.status).toBe('skipped');
     expect(addOrders(h)).toBe(1);
+  });
+});
+
+/** Records what the handler logs and counts. */
+function recorders() {
+  const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const counts: Record<string, number> = {};
+  const record = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields: fields ?? {} });
+  const logger: LoggerPort = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+  const metrics: MetricsPort = { add: (name, _unit, value) => void (counts[name] = (counts[name] ?? 0) + value) };
+  return { lines, counts, logger, metrics };
+}
+
+describe('tick handler as the door: refused events and audited commands', () => {
+  it('refuses a scheduled event stamped in 2030: counted, alerted, no sleep, no claim, no order', async () => {
+    // Prepare
+    const rec = recorders();
+    harness = await startHarness({ dynamoEndpoint: dynamo.endpoint, tableName: nextTable(), logger: rec.logger, metrics: rec.metrics });
+    const h = harness;
+    h.sandbox.setTime(h.sandbox.nowMs());
+    const clockBefore = h.sandbox.nowMs();
+    const forged = Date.UTC(2030, 0, 1, 0, 0, 0);
+
+    // Act
+    const attempt = h.handler(scheduledEvent(forged), { awsRequestId: 'r' });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(BadEventError);
+    await expect(attempt).rejects.toThrow(/scheduled event time 2030-01-01T00:00:00\.000Z is \d+ days ahead of the clock/);
+    expect(h.sandbox.nowMs()).toBe(clockBefore);
+    expect(rec.counts).toEqual({ TickErrors: 1, BadEvents: 1 });
+    expect(h.published().map((p) => [p.kind, p.severity])).toEqual([['bad-event', 'critical']]);
+    expect(rec.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['event refused']);
+    // Nothing claimed: the forged candle (and the current one) can still be claimed by a real tick.
+    expect(await h.store.getLastTick('live')).toBeUndefined();
+    expect(await h.store.claimTick('live', new Date(forged).toISOString(), 'probe', clockBefore, 60_000)).toEqual({ claimed: true });
+    expect(addOrders(h)).toBe(0);
+  });
+
+  it('refuses a scheduled event more than 10 minutes old, and accepts one a few minutes late', async () => {
+    // Prepare
+    harness = await startHarness({ dynamoEndpoint: dynamo.endpoint, tableName: nextTable() });
+    const h = harness;
+    const now = h.sandbox.nowMs();
+
+    // Act & Assess: a replay from 11 minutes ago...
+    await expect(h.handler(scheduledEvent(now - 11 * 60_000), { awsRequestId: 'r' })).rejects.toThrow(/11 min behind the clock/);
+    expect(await h.store.getLastTick('live')).toBeUndefined();
+    // ...but a delivery 3 minutes late (EventBridge and Lambda retries) is a normal tick.
+    const late = await h.handler(scheduledEvent(now - 3 * 60_000), { awsRequestId: 'r' });
+    expect(late.status).toBe('completed');
+  });
+
+  it('sends an unparseable event through the error path: TickErrors, BadEvents and a bad-event alert', async () => {
+    // Prepare
+    const rec = recorders();
+    harness = await startHarness({ dynamoEndpoint: dynamo.endpoint, tableName: nextTable(), logger: rec.logger, metrics: rec.metrics });
+    const h = harness;
+
+    // Act
+    const attempt = h.handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: 'soon' }, { awsRequestId: 'r' });
+
+    // Assess
+    await expect(attempt).rejects.toThrow('scheduled event has an invalid time: "soon"');
+    expect(rec.counts).toEqual({ TickErrors: 1, BadEvents: 1 });
+    expect(h.published().map((p) => p.kind)).toEqual(['bad-event']);
+    const [line] = rec.lines.filter((l) => l.level === 'error');
+    expect(line).toMatchObject({ message: 'event refused', fields: { path: 'local' } });
+    expect(String(line!.fields.event)).toContain('"time":"soon"');
+  });
+
+  it('audits a flatten: WARN line with request id, orders and statuses, CommandsRun and a command alert', async () => {
+    // Prepare: a position to flatten.
+    const rec = recorders();
+    harness = await startHarness({ dynamoEndpoint: dynamo.endpoint, tableName: nextTable(), logger: rec.logger, metrics: rec.metrics });
+    const h = harness;
+    await h.tickAt(h.buyIndex);
+    const published = h.published().length;
+
+    // Act
+    const result = await h.handler({ kbot: { command: 'flatten', requestId: 'flatten-e2e-1' } }, { awsRequestId: 'flatten-invocation' });
+
+    // Assess
+    expect(result.command).toMatchObject({ kind: 'flatten', requestId: 'flatten-e2e-1', outcome: [expect.objectContaining({ pair: 'BTC/USD', side: 'sell', status: 'filled' })] });
+    const audits = rec.lines.filter((l) => l.message === 'operator command');
+    expect(audits).toEqual([
+      {
+        level: 'warn',
+        message: 'operator command',
+        fields: {
+          requestId: 'flatten-e2e-1',
+          command: 'flatten',
+          path: 'local',
+          invocationId: 'flatten-invocation',
+          orders: [expect.objectContaining({ pair: 'BTC/USD', side: 'sell', status: 'filled', clientOrderId: result.command!.outcome[0]!.clientOrderId })],
+        },
+      },
+    ]);
+    expect(rec.counts.CommandsRun).toBe(1);
+    const commandAlerts = h.published().slice(published).filter((p) => p.kind === 'command');
+    expect(commandAlerts.map((p) => [p.severity, p.subject])).toEqual([['warning', '[LIVE] command flatten: 1 order(s) done']]);
   });
 });
