@@ -49,6 +49,14 @@ export const deployConfigSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)')
     .optional(),
+  /**
+   * Name of a table retained by an earlier deployment (`cdk destroy` keeps it) for this stack to
+   * use instead of creating one: positions, order intents and the ledger carry over.
+   */
+  existingTableName: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 letters, digits, _ . -)')
+    .optional(),
   /** How long the function's logs are kept. */
   logRetentionDays: z
     .number()

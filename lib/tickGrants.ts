@@ -13,5 +13,8 @@ export const TICK_ALERT_ACTIONS = ['sns:Publish'];
 /** On the Kraken key parameter (decryption with the default aws/ssm key needs no KMS grant). */
 export const TICK_KEY_ACTIONS = ['ssm:GetParameter'];
 
+/** On the failed-events queue: Lambda sends on-failure records with the function's role. */
+export const TICK_QUEUE_ACTIONS = ['sqs:SendMessage'];
+
 /** Every action the role may be granted (kms:Decrypt only with a customer managed key). */
-export const TICK_GRANTED_ACTIONS = [...TICK_LOG_ACTIONS, ...TICK_TABLE_ACTIONS, ...TICK_ALERT_ACTIONS, ...TICK_KEY_ACTIONS];
+export const TICK_GRANTED_ACTIONS = [...TICK_LOG_ACTIONS, ...TICK_TABLE_ACTIONS, ...TICK_ALERT_ACTIONS, ...TICK_KEY_ACTIONS, ...TICK_QUEUE_ACTIONS];

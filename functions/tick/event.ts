@@ -1,5 +1,5 @@
 // Primary adapter support: turns a Lambda event into a tick input (schedule or operator command),
-// refusing events it cannot trust.
+// and decides whether the path it arrived through (the Lambda alias) may carry it.
 import { tickCommandSchema, type TickCommand } from '../core/commands.js';
 import { ConfigError } from '../core/config.js';
 
@@ -15,29 +15,8 @@ export type ParsedEvent = { kind: 'schedule'; scheduledTimeMs: number } | { kind
 /** Thrown for events the function refuses (nothing is claimed, nothing is traded). */
 export class BadEventError extends ConfigError {}
 
-/** Thrown for a well-formed command the handler refuses before running it. */
+/** Thrown for a well-formed command that arrived through a path not allowed to carry it. */
 export class CommandRefusedError extends BadEventError {}
-
-/**
- * Where an invocation came from: outside Lambda (the demo, paper trading on a laptop, tests) or
- * through the function ARN Lambda reports.
- */
-export type InvocationPath = { kind: 'local' } | { kind: 'lambda'; qualifier: string | undefined };
-
-/** The path of an invocation, from `context.invokedFunctionArn` (absent outside Lambda). */
-export function invocationPath(context: { invokedFunctionArn?: string } | undefined): InvocationPath {
-  const arn = context?.invokedFunctionArn;
-  if (!arn) return { kind: 'local' };
-  const parts = arn.split(':');
-  // arn:partition:lambda:region:account:function:name[:qualifier]
-  return { kind: 'lambda', qualifier: parts.length > 7 ? parts.slice(7).join(':') : undefined };
-}
-
-/** Describes a path for logs and alerts. */
-export function describePath(path: InvocationPath): string {
-  if (path.kind === 'local') return 'local';
-  return path.qualifier === undefined ? 'the unqualified function' : `qualifier ${path.qualifier}`;
-}
 
 /**
  * How far EventBridge's `time` may lie ahead of the clock. EventBridge stamps the scheduled minute
@@ -88,6 +67,60 @@ export function checkScheduledTime(scheduledTimeMs: number, nowMs: number): void
         `accepted: at most ${MAX_EVENT_LEAD_MS / 1000} s ahead and ${MAX_EVENT_AGE_MS / 60_000} min behind`,
     );
   }
+}
+
+/**
+ * The Lambda aliases, one per invocation path. The schedule invokes `schedule`; operators invoke
+ * `exit-commands` (flatten, force-exit: they only reduce exposure) or `entry-commands`
+ * (force-entry: it adds exposure), each behind its own lambda:InvokeFunction grant.
+ */
+export const INVOCATION_ALIASES = {
+  schedule: 'schedule',
+  exitCommands: 'exit-commands',
+  entryCommands: 'entry-commands',
+} as const;
+
+export type InvocationAlias = (typeof INVOCATION_ALIASES)[keyof typeof INVOCATION_ALIASES];
+
+/** The alias an operator command must come through. */
+export function aliasForCommand(command: TickCommand['command']): InvocationAlias {
+  return command === 'force-entry' ? INVOCATION_ALIASES.entryCommands : INVOCATION_ALIASES.exitCommands;
+}
+
+/**
+ * The path an invocation came through: in Lambda, the qualifier of `context.invokedFunctionArn`
+ * (`arn:aws:lambda:<region>:<account>:function:<name>:<alias>`; absent for the unqualified
+ * function, a number for a version); outside Lambda (no ARN: the demo, paper trading on a laptop,
+ * tests) `local`, which accepts everything since the caller is the operator's own process.
+ */
+export type InvocationPath = { kind: 'local' } | { kind: 'lambda'; qualifier: string | undefined };
+
+export function invocationPath(context: { invokedFunctionArn?: string } | undefined): InvocationPath {
+  const arn = context?.invokedFunctionArn;
+  if (!arn) return { kind: 'local' };
+  const parts = arn.split(':');
+  // arn:partition:lambda:region:account:function:name[:qualifier]
+  return { kind: 'lambda', qualifier: parts.length > 7 ? parts.slice(7).join(':') : undefined };
+}
+
+/** Describes a path for logs and refusals. */
+export function describePath(path: InvocationPath): string {
+  if (path.kind === 'local') return 'local';
+  return path.qualifier === undefined ? 'the unqualified function' : `qualifier ${path.qualifier}`;
+}
+
+/**
+ * Refuses an event the path may not carry: the schedule alias takes scheduled events only, each
+ * command alias its own commands only, and anything else (the unqualified function, a version
+ * number, an unknown alias) nothing at all. Local runs take everything.
+ */
+export function checkInvocationPath(parsed: ParsedEvent, path: InvocationPath): void {
+  if (path.kind === 'local') return;
+  const expected = parsed.kind === 'schedule' ? INVOCATION_ALIASES.schedule : aliasForCommand(parsed.command.command);
+  if (path.qualifier === expected) return;
+  const what = parsed.kind === 'schedule' ? 'a scheduled event' : `command ${parsed.command.command}`;
+  const message = `${what} arrived through ${describePath(path)}; it is accepted only through the alias ${expected}`;
+  throw parsed.kind === 'command' ? new CommandRefusedError(message) : new BadEventError(message);
 }
 
 /** A short, single-line rendering of an untrusted value for error messages and logs. */

@@ -1,8 +1,8 @@
 // Primary adapter support: builds the tick's adapters once per process from the environment and
 // returns the Lambda handler. The same wiring runs in Lambda, on a laptop and in the demo; only the
 // clock, logger and alerts can be swapped (the demo runs on the sandbox's accelerated clock).
-// The handler is the door: it refuses events that fail to parse and scheduled events stamped far
-// from now, and audits every operator command.
+// The handler is the door: it refuses events that fail to parse, scheduled events stamped far from
+// now and events that arrived through the wrong alias, and audits every operator command.
 import type { Context } from 'aws-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -24,6 +24,7 @@ import type { Mode } from '../core/types.js';
 import { loadTickEnv, type TickEnv } from './env.js';
 import {
   BadEventError,
+  checkInvocationPath,
   checkScheduledTime,
   CommandRefusedError,
   describePath,
@@ -132,6 +133,7 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
     try {
       if (!parsed) throw parseError;
       // Refused before anything is read: no claim, no keys, no order.
+      checkInvocationPath(parsed, path);
       if (parsed.kind === 'schedule') checkScheduledTime(parsed.scheduledTimeMs, clock.nowMs());
       const keys = config.mode === 'live' && keyProvider ? await keyProvider.get() : undefined;
       const exchange: ExchangePort = config.mode === 'live' ? (keys ? liveExchange(keys) : publicExchange()) : paper!;

@@ -80,6 +80,15 @@ describe('Function: parseDeployConfig', () => {
   });
 });
 
+describe('Deployment field: existingTableName', () => {
+  it('accepts a DynamoDB table name to re-use and refuses anything else', () => {
+    expect(parseDeployConfig({ existingTableName: 'KrakenBot-StateTable1A2B3C-XYZ' }).existingTableName).toBe('KrakenBot-StateTable1A2B3C-XYZ');
+    expect(parseDeployConfig({}).existingTableName).toBeUndefined();
+    expect(() => parseDeployConfig({ existingTableName: 'arn:aws:dynamodb:eu-west-1:123456789012:table/x' })).toThrow(/existingTableName: must be a DynamoDB table name/);
+  });
+
+});
+
 describe('Function: loadDeployConfig', () => {
   let dir: string;
   beforeEach(() => {

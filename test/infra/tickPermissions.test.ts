@@ -1,5 +1,4 @@
-// Infra tests: the tick role's exact IAM statements (least privilege), and a check that every AWS
-// SDK command the Lambda code sends is one of the granted actions.
+// Infra tests: the tick role's exact IAM statements (least privilege), and a check that every AWS SDK command the Lambda code sends is one of the granted actions.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,17 +18,20 @@ function roleStatements(input: Parameters<typeof synthBotStack>[0] = {}): { stat
     table: onlyResource(template, 'AWS::DynamoDB::Table').logicalId,
     topic: onlyResource(template, 'AWS::SNS::Topic').logicalId,
     logs: onlyResource(template, 'AWS::Logs::LogGroup').logicalId,
+    queue: onlyResource(template, 'AWS::SQS::Queue').logicalId,
   };
   expect(policy.resource.Properties.Roles).toEqual([{ Ref: ids.role }]);
   return { statements: (policy.resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement, ids };
 }
+
+const VIA_SSM = { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] };
 
 const parameterArn = (path: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter${path}`]],
 });
 
 describe('IAM: tick role', () => {
-  it('grants exactly logs, table, topic and key parameter, each on its one resource', () => {
+  it('grants exactly logs, table, topic, key parameter and failed-events queue, each on its one resource', () => {
     // Act
     const { statements, ids } = roleStatements();
     // Assess
@@ -43,6 +45,7 @@ describe('IAM: tick role', () => {
       },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: ids.topic } },
       { Sid: 'ReadKrakenKeys', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn('/kbot/kraken/api-keys') },
+      { Sid: 'RecordFailedInvocations', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [ids.queue, 'Arn'] } },
     ]);
   });
 
@@ -56,13 +59,7 @@ describe('IAM: tick role', () => {
   it('adds kms:Decrypt only for a customer managed key, and only through SSM', () => {
     const { statements } = roleStatements({ keysKmsKeyArn: KMS_KEY_ARN });
     expect(statements.filter((s) => JSON.stringify(s.Action).includes('kms:'))).toEqual([
-      {
-        Sid: 'DecryptKrakenKeysThroughSsm',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: KMS_KEY_ARN,
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
-      },
+      { Sid: 'DecryptKrakenKeysThroughSsm', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KMS_KEY_ARN, Condition: { StringEquals: { 'kms:ViaService': VIA_SSM } } },
     ]);
     expect(roleStatements().statements.some((s) => JSON.stringify(s.Action).includes('kms:'))).toBe(false);
   });
