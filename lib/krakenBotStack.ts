@@ -77,6 +77,7 @@ export class KrakenBotStack extends Stack {
     output('TableName', this.state.table.tableName, 'DynamoDB table with positions, orders and the trade ledger (retained on delete)');
     output('TopicArn', this.state.topic.topicArn, 'SNS topic for alerts (kbot alerts test)');
     output('KeysParameterName', config.keysParameterName, 'SSM SecureString parameter the tick reads the Kraken keys from (kbot keys set)');
+    if (this.tick.keysKmsKeyArn) output('KeysKmsKeyArn', this.tick.keysKmsKeyArn, 'KMS key kbot keys set encrypts the key parameter with');
     output('FailedEventsQueueUrl', this.state.failedEvents.queueUrl, 'SQS queue with failed or expired invocations and undeliverable events or alerts');
     output('LogGroupName', this.tick.logGroup.logGroupName, 'CloudWatch log group of the tick (kbot logs)');
     output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard');

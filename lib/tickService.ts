@@ -14,7 +14,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TICK_HANDLER } from '../functions/tick/bundle.js';
 import { INVOCATION_ALIASES } from '../functions/tick/event.js';
-import type { DeployConfig } from './deployConfig.js';
+import { createsKeysKmsKey, type DeployConfig } from './deployConfig.js';
+import { KeysKey } from './keysKey.js';
 import { tickBundleCode } from './tickBundleCode.js';
 import { TICK_ALERT_ACTIONS, TICK_KEY_ACTIONS, TICK_LOG_ACTIONS, TICK_QUEUE_ACTIONS, TICK_TABLE_ACTIONS } from './tickGrants.js';
 import { METRICS_NAMESPACE, type TickMetricDimensions } from './tickMetrics.js';
@@ -60,6 +61,9 @@ export class TickService extends Construct {
   readonly entryCommandsAlias: Alias;
   readonly rule: Rule;
   readonly logGroup: LogGroup;
+  /** The key parameter's KMS key: the stack's own, or yours (`keysKmsKeyArn`); none with aws/ssm. */
+  readonly keysKmsKeyArn: string | undefined;
+  readonly keysKey: KeysKey | undefined;
   /** Dimensions of the function's custom metrics (POWERTOOLS_SERVICE_NAME and the mode). */
   readonly metricDimensions: TickMetricDimensions;
 
@@ -91,16 +95,23 @@ export class TickService extends Construct {
     role.addToPolicy(new PolicyStatement({ sid: 'ReadKrakenKeys', actions: TICK_KEY_ACTIONS, resources: [keysParameterArn] }));
     role.addToPolicy(new PolicyStatement({ sid: 'RecordFailedInvocations', actions: TICK_QUEUE_ACTIONS, resources: [failedEvents.queueArn] }));
     if (config.keysKmsKeyArn) {
-      // Only needed for a customer managed key; the default aws/ssm key already allows the account through SSM.
+      // A key of your own: its key policy must allow the account's IAM policies to grant this.
       role.addToPolicy(
         new PolicyStatement({
           sid: 'DecryptKrakenKeysThroughSsm',
           effect: Effect.ALLOW,
           actions: ['kms:Decrypt'],
           resources: [config.keysKmsKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+          conditions: {
+            StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': keysParameterArn },
+          },
         }),
       );
+      this.keysKmsKeyArn = config.keysKmsKeyArn;
+    } else if (createsKeysKmsKey(config)) {
+      // The stack's key: its key policy names the role, so no IAM statement is needed.
+      this.keysKey = new KeysKey(this, 'KeysKey', { prefix: config.prefix, parameterArn: keysParameterArn, decrypter: role });
+      this.keysKmsKeyArn = this.keysKey.key.keyArn;
     }
 
     // Lambda writes a record of each failed or expired asynchronous invocation (the event, the error,

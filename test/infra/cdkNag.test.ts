@@ -11,7 +11,7 @@ import type { DeployConfigInput } from '../../lib/deployConfig.js';
 import { synthBotStack } from './synthBotStack.js';
 
 const FULL = { alertEmail: 'me@example.com', alertPhone: '+15551234567', keysKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abcd-1234' };
-const LIVE = { mode: 'live', allowLiveTrading: true, alertEmail: 'me@example.com', alertPhone: '+15551234567' } as const;
+const LIVE_WITH_STACK_KEY = { mode: 'live', allowLiveTrading: true, alertEmail: 'me@example.com', alertPhone: '+15551234567' } as const;
 
 /** Every acknowledgement in the stack: `<construct path> <rule id>` → reason. */
 function acknowledgements(input: DeployConfigInput): Record<string, string> {
@@ -30,7 +30,7 @@ describe('cdk-nag: AwsSolutions and Serverless', () => {
   it.each([
     ['paper, no alerts', {}],
     ['paper with email, SMS and a key of your own', FULL],
-    ['live with email and SMS', LIVE],
+    ['live with the stack\'s KMS key, email and SMS', LIVE_WITH_STACK_KEY],
     ['re-using a retained table', { existingTableName: 'KrakenBot-StateTable-OLD123' }],
   ])('finds nothing unacknowledged: %s', (_name, input) => {
     // Act: synthesis runs the validation plugins and throws on any failing report.
@@ -53,7 +53,7 @@ describe('cdk-nag: AwsSolutions and Serverless', () => {
 
   it('acknowledges exactly these rules, each with a reason', () => {
     // Act
-    const acknowledged = acknowledgements(LIVE);
+    const acknowledged = acknowledgements(LIVE_WITH_STACK_KEY);
 
     // Assess
     expect(Object.keys(acknowledged).sort()).toEqual([
@@ -63,10 +63,15 @@ describe('cdk-nag: AwsSolutions and Serverless', () => {
       'KrakenBot/Tick/Function Annotation::Serverless-LambdaDLQ',
       'KrakenBot/Tick/Function Annotation::Serverless-LambdaLatestVersion',
       'KrakenBot/Tick/Function Annotation::Serverless-LambdaTracing',
+      'KrakenBot/Tick/KeysKey/Key Annotation::AwsSolutions-KMS5',
     ]);
     for (const reason of Object.values(acknowledged)) expect(reason.length).toBeGreaterThan(80);
     // The runtime reason states what the tests run on, not a claim that Node 22 is tested.
     expect(acknowledged['KrakenBot/Tick/Function Annotation::AwsSolutions-L1']).toMatch(/tests run on Node 20/);
     expect(acknowledged['KrakenBot/Tick/Function Annotation::AwsSolutions-L1']).not.toMatch(/tested on it/);
+  });
+
+  it('has no KMS acknowledgement when the stack creates no key', () => {
+    expect(Object.keys(acknowledgements({})).filter((id) => id.includes('KMS'))).toEqual([]);
   });
 });

@@ -307,9 +307,12 @@ describe('Stack: KrakenBotStack', () => {
   });
 
   describe('outputs', () => {
-    it('exports every key the kbot CLI reads, the heartbeat alarm and the failed-events queue', () => {
+    it('exports every key the kbot CLI reads (KeysKmsKeyArn only with a key), the heartbeat alarm and the failed-events queue', () => {
       const keys = Object.keys(template.toJSON().Outputs as object);
-      expect(keys.sort()).toEqual([...new Set([...STACK_OUTPUT_KEYS, 'HeartbeatAlarmName', 'FailedEventsQueueUrl'])].sort());
+      const always = STACK_OUTPUT_KEYS.filter((key) => key !== 'KeysKmsKeyArn');
+      expect(keys.sort()).toEqual([...new Set([...always, 'HeartbeatAlarmName', 'FailedEventsQueueUrl'])].sort());
+      const live = Object.keys(synthBotStack({ mode: 'live', allowLiveTrading: true }).template.toJSON().Outputs as object);
+      expect(live).toContain('KeysKmsKeyArn');
     });
 
     it('points each output at the right resource', () => {

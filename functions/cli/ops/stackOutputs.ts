@@ -1,6 +1,6 @@
 // Operator CLI (kbot ops): finds the deployed bot. Reads the CloudFormation outputs that are the
-// contract with the CDK app (rule, function and its command aliases, table, topic, key parameter,
-// log group, mode).
+// contract with the CDK app (rule, function and its command aliases, table, topic, key parameter
+// and its KMS key, log group, mode).
 import { DescribeStacksCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
 import type { Mode } from '../../core/types.js';
 import { OpsError } from './opsIo.js';
@@ -16,6 +16,8 @@ export const STACK_OUTPUT_KEYS = [
   'TableName',
   'TopicArn',
   'KeysParameterName',
+  /** The KMS key of the key parameter; absent when the deployment uses the aws/ssm key. */
+  'KeysKmsKeyArn',
   'LogGroupName',
   'DashboardName',
   'Mode',
