@@ -1,7 +1,7 @@
 // Entry (CDK app): reads the deployment settings, builds the bot's stack and runs cdk-nag's
-// AwsSolutions checks over it. `npx cdk synth` / `npx cdk deploy` run this through tsx (cdk.json).
+// AwsSolutions and Serverless checks over it. `npx cdk synth` / `npx cdk deploy` run this through tsx (cdk.json).
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { DeployConfigError } from '../lib/deployConfig.js';
 import { KrakenBotStack } from '../lib/krakenBotStack.js';
 import { loadDeployConfig } from '../lib/loadDeployConfig.js';
@@ -16,5 +16,5 @@ try {
   console.error(error.message);
   process.exit(1);
 }
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));
 app.synth();

@@ -49,6 +49,20 @@ export const deployConfigSchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)')
     .optional(),
+  /**
+   * Whether the stack creates a customer managed KMS key for the key parameter (1 USD a month):
+   * only the tick role may decrypt with it, and only through SSM for that parameter. Default: on
+   * for `live`, off for `paper` (which never reads keys). Not with `keysKmsKeyArn` (your own key).
+   */
+  keysKmsKey: z.boolean().optional(),
+  /**
+   * Name of a table retained by an earlier deployment (`cdk destroy` keeps it) for this stack to
+   * use instead of creating one: positions, order intents and the ledger carry over.
+   */
+  existingTableName: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 letters, digits, _ . -)')
+    .optional(),
   /** How long the function's logs are kept. */
   logRetentionDays: z
     .number()
@@ -129,6 +143,9 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
       `  bot.tick.leaseMs: ${bot.tick.leaseMs} ms must exceed timeoutSeconds (${parsed.timeoutSeconds} s), or a slow tick could be taken over while it still runs`,
     );
   }
+  if (parsed.keysKmsKey === true && parsed.keysKmsKeyArn) {
+    problems.push('  keysKmsKey: the stack cannot create a key when keysKmsKeyArn names your own; set one of them');
+  }
   if (bot.tick.closeDelayMs >= (parsed.timeoutSeconds * 1000) / 2) {
     problems.push(`  bot.tick.closeDelayMs: ${bot.tick.closeDelayMs} ms leaves too little of the ${parsed.timeoutSeconds} s timeout for the tick`);
   }
@@ -164,6 +181,12 @@ function bestEffortParts(input: unknown): ConfigParts {
     pairs: Array.isArray(raw.pairs) && raw.pairs.every((p) => typeof p === 'string') ? (raw.pairs as string[]) : undefined,
     botInput: isRecord(raw.bot) ? raw.bot : {},
   };
+}
+
+/** Whether the stack creates its own KMS key for the key parameter (see `keysKmsKey`). */
+export function createsKeysKmsKey(config: Pick<DeployConfig, 'keysKmsKey' | 'keysKmsKeyArn' | 'mode'>): boolean {
+  if (config.keysKmsKeyArn) return false;
+  return config.keysKmsKey ?? config.mode === 'live';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
-// Deployment: the one stack of a bot. BotState (table, topic) feeds TickService (function,
-// schedule); alarms and the dashboard watch it; the outputs are what the kbot CLI reads.
+// Deployment: the one stack of a bot. BotState (table, topics, failed-events queue) feeds
+// TickService (function, aliases, schedule); alarms and the dashboard watch it; the outputs are
+// what the kbot CLI reads.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
@@ -19,7 +20,8 @@ export interface KrakenBotStackProps extends StackProps {
 /**
  * The deployed bot, named after `config.prefix` (default `KrakenBot`). One stack rather than a
  * stateful and a stateless one: `kbot` reads a single stack's outputs, there are no cross-stack
- * exports to untangle, and the table survives `cdk destroy` anyway (RETAIN).
+ * exports to untangle, and the table survives `cdk destroy` anyway (RETAIN, deletion protection;
+ * a new stack takes it back with `existingTableName`).
  */
 export class KrakenBotStack extends Stack {
   readonly state: BotState;
@@ -39,21 +41,26 @@ export class KrakenBotStack extends Stack {
       prefix: config.prefix,
       ...(config.alertEmail ? { alertEmail: config.alertEmail } : {}),
       ...(config.alertPhone ? { alertPhone: config.alertPhone } : {}),
+      ...(config.existingTableName ? { existingTableName: config.existingTableName } : {}),
     });
     this.tick = new TickService(this, 'Tick', {
       config,
       table: this.state.table,
       topic: this.state.topic,
+      failedEvents: this.state.failedEvents,
       ...(tickCode ? { code: tickCode } : {}),
     });
     this.alarms = new TickAlarms(this, 'Alarms', {
       prefix: config.prefix,
       function: this.tick.function,
       timeout: this.tick.function.timeout!,
-      topic: this.state.topic,
+      topics: this.state.alarmTopics,
+      alertTopics: this.state.alarmTopics,
+      failedEvents: this.state.failedEvents,
       metricDimensions: this.tick.metricDimensions,
       scheduleEnabled: config.scheduleEnabled,
     });
+    this.state.allowPublishers(this.alarms.all, this.tick.role);
     this.dashboard = new TickDashboard(this, 'Dashboard', {
       prefix: config.prefix,
       function: this.tick.function,
@@ -64,10 +71,14 @@ export class KrakenBotStack extends Stack {
     // Output keys are a contract with the kbot CLI (functions/cli/ops/stackOutputs.ts).
     const output = (key: string, value: string, description: string): CfnOutput => new CfnOutput(this, key, { value, description });
     output('RuleName', this.tick.rule.ruleName, 'EventBridge rule that runs the tick every 5 minutes (kbot pause / resume)');
-    output('FunctionName', this.tick.function.functionName, 'The tick Lambda function (kbot flatten invokes it)');
+    output('FunctionName', this.tick.function.functionName, 'The tick Lambda function (kbot status reads its configuration)');
+    output('ExitCommandsAliasArn', this.tick.exitCommandsAlias.functionArn, 'Alias operators invoke for flatten and force-exit (kbot flatten)');
+    output('EntryCommandsAliasArn', this.tick.entryCommandsAlias.functionArn, 'Alias operators invoke for force-entry, granted separately');
     output('TableName', this.state.table.tableName, 'DynamoDB table with positions, orders and the trade ledger (retained on delete)');
     output('TopicArn', this.state.topic.topicArn, 'SNS topic for alerts (kbot alerts test)');
     output('KeysParameterName', config.keysParameterName, 'SSM SecureString parameter the tick reads the Kraken keys from (kbot keys set)');
+    if (this.tick.keysKmsKeyArn) output('KeysKmsKeyArn', this.tick.keysKmsKeyArn, 'KMS key kbot keys set encrypts the key parameter with');
+    output('FailedEventsQueueUrl', this.state.failedEvents.queueUrl, 'SQS queue with failed or expired invocations and undeliverable events or alerts');
     output('LogGroupName', this.tick.logGroup.logGroupName, 'CloudWatch log group of the tick (kbot logs)');
     output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard');
     output('Mode', config.bot.mode, 'paper or live');

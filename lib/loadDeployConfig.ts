@@ -13,7 +13,7 @@ export const CONFIG_FILE_CONTEXT_KEY = 'kbotConfigFile';
 /** Context keys starting with this override one top-level field each (`-c kbot.scheduleEnabled=false`). */
 export const OVERRIDE_CONTEXT_PREFIX = 'kbot.';
 
-const BOOLEAN_FIELDS = new Set(['allowLiveTrading', 'validateOnly', 'scheduleEnabled']);
+const BOOLEAN_FIELDS = new Set(['allowLiveTrading', 'validateOnly', 'scheduleEnabled', 'keysKmsKey']);
 const NUMBER_FIELDS = new Set(['logRetentionDays', 'memoryMb', 'timeoutSeconds']);
 
 /**

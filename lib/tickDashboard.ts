@@ -91,5 +91,26 @@ export class TickDashboard extends Construct {
         width: 12,
       }),
     );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'The books (at every tick)',
+        left: [
+          metric('PendingIntents', { statistic: 'Maximum', period: fiveMinutes, label: 'pending order intents' }),
+          metric('HoldingsMismatches', { statistic: 'Maximum', period: fiveMinutes, label: 'holdings mismatches' }),
+        ],
+        leftYAxis: { min: 0, showUnits: false },
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Refused and operator (per hour)',
+        left: [
+          metric('BadEvents', { statistic: 'Sum', period: oneHour, label: 'refused events' }),
+          metric('CommandsRun', { statistic: 'Sum', period: oneHour, label: 'operator commands' }),
+          metric('AuthErrors', { statistic: 'Sum', period: oneHour, label: 'auth errors' }),
+        ],
+        leftYAxis: { min: 0, showUnits: false },
+        width: 12,
+      }),
+    );
   }
 }

@@ -10,8 +10,14 @@ export const TICK_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dyna
 /** On the alert topic. */
 export const TICK_ALERT_ACTIONS = ['sns:Publish'];
 
-/** On the Kraken key parameter (decryption with the default aws/ssm key needs no KMS grant). */
+/**
+ * On the Kraken key parameter. Decrypting needs no IAM grant with the default aws/ssm key or the
+ * stack's key (its key policy names the role); a key of your own gets kms:Decrypt through SSM.
+ */
 export const TICK_KEY_ACTIONS = ['ssm:GetParameter'];
 
-/** Every action the role may be granted (kms:Decrypt only with a customer managed key). */
-export const TICK_GRANTED_ACTIONS = [...TICK_LOG_ACTIONS, ...TICK_TABLE_ACTIONS, ...TICK_ALERT_ACTIONS, ...TICK_KEY_ACTIONS];
+/** On the failed-events queue: Lambda sends on-failure records with the function's role. */
+export const TICK_QUEUE_ACTIONS = ['sqs:SendMessage'];
+
+/** Every action the role may be granted (kms:Decrypt only with a customer managed key of your own). */
+export const TICK_GRANTED_ACTIONS = [...TICK_LOG_ACTIONS, ...TICK_TABLE_ACTIONS, ...TICK_ALERT_ACTIONS, ...TICK_KEY_ACTIONS, ...TICK_QUEUE_ACTIONS];

@@ -12,6 +12,7 @@ import { scheduledEvent } from '../../functions/cli/localStack.js';
 import { parseConfig, type BotConfig } from '../../functions/core/config.js';
 import { createDecisionEngine, simpleMomentumConfig } from '../../functions/core/engine/index.js';
 import type { PortfolioView } from '../../functions/core/engine/types.js';
+import type { LoggerPort, MetricsPort } from '../../functions/core/ports.js';
 import type { TickResult } from '../../functions/core/tickResult.js';
 import { FIVE_MINUTES_MS, type Candle } from '../../functions/core/types.js';
 import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
@@ -95,7 +96,7 @@ export interface Harness {
   store: DynamoStore;
   /** The candle on whose close the momentum strategy buys; the next candle falls through the stop. */
   buyIndex: number;
-  published: () => { subject?: string; message: string }[];
+  published: () => { subject?: string; message: string; kind?: string; severity?: string }[];
   /** Runs the handler for the scheduled event of candle `i`'s close. */
   tickAt(i: number, requestId?: string): Promise<TickResult>;
   close(): Promise<void>;
@@ -114,7 +115,15 @@ export function mockAws(apiKey: string, apiSecret: string) {
  * The real tick handler (createTickHandler, as handler.ts builds it) wired by its environment to
  * the sandbox and dynalite, in live mode with the sandbox's keys, on the sandbox's clock.
  */
-export function sandboxTickHandler(opts: { sandbox: SandboxHandle; dynamoEndpoint: string; tableName: string; config: BotConfig; lookupDelayMs?: number }): TickHandler {
+export function sandboxTickHandler(opts: {
+  sandbox: SandboxHandle;
+  dynamoEndpoint: string;
+  tableName: string;
+  config: BotConfig;
+  lookupDelayMs?: number;
+  logger?: LoggerPort;
+  metrics?: MetricsPort;
+}): TickHandler {
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -131,29 +140,50 @@ export function sandboxTickHandler(opts: { sandbox: SandboxHandle; dynamoEndpoin
     },
     // The sandbox's clock, so simulated candles and the tick agree on "now".
     clock: { nowMs: () => sandbox.nowMs(), sleep: async (ms) => sandbox.advance(ms) },
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-    metrics: { add() {} },
+    logger: opts.logger ?? { debug() {}, info() {}, warn() {}, error() {} },
+    metrics: opts.metrics ?? { add() {} },
     enableRateLimit: false,
     orderTiming: { lookupDelayMs: opts.lookupDelayMs ?? 0, pendingGraceMs: 60_000 },
   });
 }
 
 /** Starts a sandbox with the crafted market and a handler on a fresh table. */
-export async function startHarness(opts: { dynamoEndpoint: string; tableName: string; config?: BotConfig; balances?: Record<string, number> }): Promise<Harness> {
+export async function startHarness(opts: {
+  dynamoEndpoint: string;
+  tableName: string;
+  config?: BotConfig;
+  balances?: Record<string, number>;
+  logger?: LoggerPort;
+  metrics?: MetricsPort;
+}): Promise<Harness> {
   const config = opts.config ?? e2eConfig();
   const { btc, eth, buyIndex } = craftedMarket(config);
   const sandbox = await startSandbox({ pairs: ['BTC/USD', 'ETH/USD'], data: { 'BTC/USD': btc, 'ETH/USD': eth }, startTimeMs: closeOf(buyIndex), speed: 0, balances: opts.balances ?? { USD: 10_000 } });
   const client = createDynamoClient({ endpoint: opts.dynamoEndpoint });
   await ensureTable(client, opts.tableName);
   const { sns } = mockAws(sandbox.apiKey, sandbox.apiSecret);
-  const handler = sandboxTickHandler({ sandbox, dynamoEndpoint: opts.dynamoEndpoint, tableName: opts.tableName, config, lookupDelayMs: 500 });
+  const handler = sandboxTickHandler({
+    sandbox,
+    dynamoEndpoint: opts.dynamoEndpoint,
+    tableName: opts.tableName,
+    config,
+    lookupDelayMs: 500,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+  });
   const store = new DynamoStore({ client, tableName: opts.tableName });
   return {
     sandbox,
     handler,
     store,
     buyIndex,
-    published: () => sns.commandCalls(PublishCommand).map((c) => ({ subject: c.args[0].input.Subject, message: String(c.args[0].input.Message) })),
+    published: () =>
+      sns.commandCalls(PublishCommand).map((c) => ({
+        subject: c.args[0].input.Subject,
+        message: String(c.args[0].input.Message),
+        kind: c.args[0].input.MessageAttributes?.kind?.StringValue,
+        severity: c.args[0].input.MessageAttributes?.severity?.StringValue,
+      })),
     tickAt: async (i, requestId) => {
       sandbox.setTime(closeOf(i));
       return handler(scheduledEvent(closeOf(i)), { awsRequestId: requestId ?? `req-${i}-${Math.random().toString(36).slice(2, 8)}` });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeployConfigError, parseDeployConfig } from '../../lib/deployConfig.js';
+import { createsKeysKmsKey, DeployConfigError, parseDeployConfig } from '../../lib/deployConfig.js';
 import { loadDeployConfig } from '../../lib/loadDeployConfig.js';
 
 describe('Function: parseDeployConfig', () => {
@@ -77,6 +77,38 @@ describe('Function: parseDeployConfig', () => {
     const config = parseDeployConfig({ alertPhone: '+447700900123', keysKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abcd-1234' });
     expect(config.alertPhone).toBe('+447700900123');
     expect(() => parseDeployConfig({ keysKmsKeyArn: 'alias/aws/ssm' })).toThrow(/keysKmsKeyArn: must be a KMS key ARN/);
+  });
+});
+
+describe('Deployment fields: keysKmsKey and existingTableName', () => {
+  it('creates the key parameter\'s KMS key for live and not for paper unless asked, never beside a key of your own', () => {
+    expect(createsKeysKmsKey(parseDeployConfig({}))).toBe(false);
+    expect(createsKeysKmsKey(parseDeployConfig({ mode: 'live', allowLiveTrading: true }))).toBe(true);
+    expect(createsKeysKmsKey(parseDeployConfig({ keysKmsKey: true }))).toBe(true);
+    expect(createsKeysKmsKey(parseDeployConfig({ mode: 'live', allowLiveTrading: true, keysKmsKey: false }))).toBe(false);
+    expect(createsKeysKmsKey(parseDeployConfig({ mode: 'live', allowLiveTrading: true, keysKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abcd-1234' }))).toBe(false);
+  });
+
+  it('refuses keysKmsKey true together with keysKmsKeyArn, and a non-boolean', () => {
+    expect(() => parseDeployConfig({ keysKmsKey: true, keysKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abcd-1234' })).toThrow(/keysKmsKey: the stack cannot create a key when keysKmsKeyArn names your own/);
+    expect(() => parseDeployConfig({ keysKmsKey: 'yes' })).toThrow(/keysKmsKey: /);
+  });
+
+  it('accepts a DynamoDB table name to re-use and refuses anything else', () => {
+    expect(parseDeployConfig({ existingTableName: 'KrakenBot-StateTable1A2B3C-XYZ' }).existingTableName).toBe('KrakenBot-StateTable1A2B3C-XYZ');
+    expect(parseDeployConfig({}).existingTableName).toBeUndefined();
+    expect(() => parseDeployConfig({ existingTableName: 'arn:aws:dynamodb:eu-west-1:123456789012:table/x' })).toThrow(/existingTableName: must be a DynamoDB table name/);
+  });
+
+  it('reads keysKmsKey from -c kbot.keysKmsKey=false as a boolean', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'kbot-deploy-'));
+    try {
+      const config = loadDeployConfig({ 'kbot.keysKmsKey': 'false', 'kbot.mode': 'live', 'kbot.allowLiveTrading': 'true' }, empty);
+      expect(config.keysKmsKey).toBe(false);
+      expect(createsKeysKmsKey(config)).toBe(false);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,10 @@
 // Infra tests: the synthesized CloudFormation template of the bot's stack, property by property.
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { SEVERITY_ATTRIBUTE, snsPublishInput } from '../../functions/adapters/sns/snsAlerts.js';
 import { STACK_OUTPUT_KEYS } from '../../functions/cli/ops/stackOutputs.js';
+import { INVOCATION_ALIASES, MAX_EVENT_AGE_MS } from '../../functions/tick/event.js';
+import { FUNCTION_MAX_EVENT_AGE, SCHEDULE_TARGET_MAX_EVENT_AGE } from '../../lib/tickService.js';
 import { onlyResource, synthBotStack } from './synthBotStack.js';
 
 const TOPIC = { Ref: Match.stringLikeRegexp('^StateAlertTopic') };
@@ -14,6 +17,14 @@ describe('Stack: KrakenBotStack', () => {
   const table = onlyResource(template, 'AWS::DynamoDB::Table');
   const topic = onlyResource(template, 'AWS::SNS::Topic');
   const logGroup = onlyResource(template, 'AWS::Logs::LogGroup');
+  const queue = onlyResource(template, 'AWS::SQS::Queue');
+  const alias = (name: string) => {
+    const [logicalId, resource] = Object.entries(template.findResources('AWS::Lambda::Alias', { Properties: { Name: name } }))[0]!;
+    return { logicalId, resource: resource as { Properties: Record<string, unknown> } };
+  };
+  const scheduleAlias = alias(INVOCATION_ALIASES.schedule);
+  const exitAlias = alias(INVOCATION_ALIASES.exitCommands);
+  const entryAlias = alias(INVOCATION_ALIASES.entryCommands);
 
   describe('tick function', () => {
     it('runs Node.js 22 on arm64 from index.mjs, one at a time', () => {
@@ -69,20 +80,42 @@ describe('Stack: KrakenBotStack', () => {
       expect(variables).toMatchObject({ KBOT_MODE: 'live', KBOT_KEYS_PARAMETER: '/kbot/live/keys', POWERTOOLS_SERVICE_NAME: 'KbLive' });
     });
 
-    it('logs to its own log group, kept 30 days by default and deleted with the stack', () => {
+    it('logs to its own log group, kept 30 days by default and retained when the stack is deleted', () => {
       expect(fn.resource.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logGroup.logicalId } });
       expect(logGroup.resource.Properties.RetentionInDays).toBe(30);
-      expect(logGroup.resource).toMatchObject({ DeletionPolicy: 'Delete' });
+      expect(logGroup.resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       const week = onlyResource(synthBotStack({ logRetentionDays: 7 }).template, 'AWS::Logs::LogGroup');
       expect(week.resource.Properties.RetentionInDays).toBe(7);
     });
 
-    it('does not replay failed or late asynchronous invocations', () => {
-      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: fn.logicalId },
-        MaximumRetryAttempts: 0,
-        MaximumEventAgeInSeconds: 240,
-      });
+    it('does not replay failed or late asynchronous invocations on any qualifier, and records them in the failed-events queue', () => {
+      const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((r) => (r as { Properties: Record<string, unknown> }).Properties);
+      const qualifiers = configs.map((c) => JSON.stringify(c.Qualifier));
+      expect(qualifiers).toHaveLength(4);
+      expect(qualifiers).toContain('"$LATEST"');
+      for (const alias of [scheduleAlias, exitAlias, entryAlias]) expect(qualifiers.some((q) => q.includes(alias.logicalId))).toBe(true);
+      for (const config of configs) {
+        expect(config).toMatchObject({
+          FunctionName: { Ref: fn.logicalId },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 240,
+          DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] } } },
+        });
+      }
+    });
+
+    it('publishes a version with one alias per invocation path, named as the handler expects', () => {
+      const version = onlyResource(template, 'AWS::Lambda::Version');
+      expect(version.resource.Properties.FunctionName).toEqual({ Ref: fn.logicalId });
+      const names = [scheduleAlias, exitAlias, entryAlias].map((a) => a.resource.Properties.Name);
+      expect(names).toEqual([INVOCATION_ALIASES.schedule, INVOCATION_ALIASES.exitCommands, INVOCATION_ALIASES.entryCommands]);
+      for (const alias of [scheduleAlias, exitAlias, entryAlias]) {
+        expect(alias.resource.Properties).toMatchObject({ FunctionName: { Ref: fn.logicalId }, FunctionVersion: { 'Fn::GetAtt': [version.logicalId, 'Version'] } });
+      }
+    });
+
+    it('lets late events through the handler\'s age window: the rule\'s and the function\'s event ages fit inside it', () => {
+      expect(SCHEDULE_TARGET_MAX_EVENT_AGE.toMilliseconds() + FUNCTION_MAX_EVENT_AGE.toMilliseconds()).toBeLessThanOrEqual(MAX_EVENT_AGE_MS);
     });
   });
 
@@ -93,12 +126,20 @@ describe('Stack: KrakenBotStack', () => {
         Name: 'KrakenBot-tick-schedule',
         ScheduleExpression: 'cron(0/5 * * * ? *)',
         State: 'ENABLED',
-        Targets: [{ Arn: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 240 } }],
+        Targets: [
+          {
+            Arn: { Ref: scheduleAlias.logicalId },
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 240 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] } },
+          },
+        ],
       });
-      template.hasResourceProperties('AWS::Lambda::Permission', {
+      // The rule may invoke the schedule alias only: not the function, not a command alias.
+      const permission = onlyResource(template, 'AWS::Lambda::Permission');
+      expect(permission.resource.Properties).toEqual({
         Action: 'lambda:InvokeFunction',
         Principal: 'events.amazonaws.com',
-        FunctionName: { 'Fn::GetAtt': [fn.logicalId, 'Arn'] },
+        FunctionName: { Ref: scheduleAlias.logicalId },
         SourceArn: { 'Fn::GetAtt': [rule.logicalId, 'Arn'] },
       });
     });
@@ -123,11 +164,47 @@ describe('Stack: KrakenBotStack', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        DeletionProtectionEnabled: true,
       });
     });
 
     it('is retained when the stack is deleted or the table replaced', () => {
       expect(table.resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    it('keeps its generated name: naming it now would replace the table of every stack deployed before', () => {
+      expect(table.resource.Properties).not.toHaveProperty('TableName');
+    });
+
+    it('is not created, and is used by name, when existingTableName re-adopts a retained table', () => {
+      const { template: reused } = synthBotStack({ existingTableName: 'KrakenBot-StateTable-OLD123' });
+      reused.resourceCountIs('AWS::DynamoDB::Table', 0);
+      const env = (onlyResource(reused, 'AWS::Lambda::Function').resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.KBOT_TABLE_NAME).toBe('KrakenBot-StateTable-OLD123');
+      expect((reused.toJSON().Outputs as Record<string, { Value: unknown }>).TableName!.Value).toBe('KrakenBot-StateTable-OLD123');
+      const statements = (onlyResource(reused, 'AWS::IAM::Policy').resource.Properties.PolicyDocument as { Statement: { Sid: string; Resource: unknown }[] }).Statement;
+      expect(JSON.stringify(statements.find((st) => st.Sid === 'UseStateTable')!.Resource)).toContain(':table/KrakenBot-StateTable-OLD123');
+    });
+  });
+
+  describe('failed-events queue', () => {
+    it('is encrypted (SSE-SQS), TLS-only and keeps records 14 days', () => {
+      expect(queue.resource.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      const statements = (onlyResource(template, 'AWS::SQS::QueuePolicy').resource.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    });
+
+    it('accepts dead letters only from this schedule rule and this stack\'s topics', () => {
+      const { template: full } = synthBotStack({ alertEmail: 'me@example.com', alertPhone: '+15551234567' });
+      const statements = (onlyResource(full, 'AWS::SQS::QueuePolicy').resource.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+      const allows = statements.filter((st) => st.Effect === 'Allow');
+      const topics = Object.keys(full.findResources('AWS::SNS::Topic'));
+      expect(allows.map((st) => [(st.Principal as { Service: string }).Service, st.Action, JSON.stringify(st.Condition)]).sort()).toEqual(
+        [
+          ['events.amazonaws.com', 'sqs:SendMessage', JSON.stringify({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [onlyResource(full, 'AWS::Events::Rule').logicalId, 'Arn'] } } })],
+          ...topics.map((topic) => ['sns.amazonaws.com', 'sqs:SendMessage', JSON.stringify({ ArnEquals: { 'aws:SourceArn': { Ref: topic } } })]),
+        ].sort(),
+      );
     });
   });
 
@@ -142,21 +219,53 @@ describe('Stack: KrakenBotStack', () => {
       withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'me@example.com', TopicArn: TOPIC });
     });
 
-    it('subscribes the phone number for SMS only when given', () => {
-      const { template: withSms } = synthBotStack({ alertPhone: '+15551234567' });
-      withSms.resourceCountIs('AWS::SNS::Subscription', 1);
-      withSms.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+15551234567', TopicArn: TOPIC });
+    it('sends the alert email everything, with undeliverable mail kept in the failed-events queue', () => {
+      const { template: withEmail } = synthBotStack({ alertEmail: 'me@example.com' });
+      const subscription = onlyResource(withEmail, 'AWS::SNS::Subscription');
+      expect(subscription.resource.Properties).not.toHaveProperty('FilterPolicy');
+      expect(subscription.resource.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [onlyResource(withEmail, 'AWS::SQS::Queue').logicalId, 'Arn'] } });
     });
 
-    it('subscribes both when both are given', () => {
+    it('texts the phone critical and warning alerts only, on the severity attribute the function sets, and every alarm through a second topic', () => {
+      // Prepare
+      const { template: withSms } = synthBotStack({ alertPhone: '+15551234567' });
+      const topics = Object.entries(withSms.findResources('AWS::SNS::Topic')).map(([id]) => id);
+      const alertTopic = topics.find((id) => id.startsWith('StateAlertTopic'))!;
+      const alarmSmsTopic = topics.find((id) => id.startsWith('StateAlarmSmsTopic'))!;
+      const subscriptions = Object.values(withSms.findResources('AWS::SNS::Subscription')).map((r) => (r as { Properties: Record<string, unknown> }).Properties);
+
+      // Assess: two SMS subscriptions of the same number.
+      expect(subscriptions).toHaveLength(2);
+      const filtered = subscriptions.find((p) => JSON.stringify(p.TopicArn) === JSON.stringify({ Ref: alertTopic }))!;
+      expect(filtered).toMatchObject({ Protocol: 'sms', Endpoint: '+15551234567', FilterPolicy: { [SEVERITY_ATTRIBUTE]: ['critical', 'warning'] } });
+      // The filter names the attribute SnsAlerts sets: a critical alert matches, an info one does not.
+      const attributes = (severity: 'info' | 'critical') =>
+        snsPublishInput('arn:aws:sns:us-east-1:123456789012:t', { severity, kind: 'test', subject: 's', message: 'm' }).MessageAttributes;
+      const filter = (filtered.FilterPolicy as Record<string, string[]>)[SEVERITY_ATTRIBUTE]!;
+      expect(filter).toContain(attributes('critical')[SEVERITY_ATTRIBUTE].StringValue);
+      expect(filter).not.toContain(attributes('info')[SEVERITY_ATTRIBUTE].StringValue);
+      // Alarm notifications carry no attributes, so they reach the phone unfiltered through their own topic.
+      const unfiltered = subscriptions.find((p) => JSON.stringify(p.TopicArn) === JSON.stringify({ Ref: alarmSmsTopic }))!;
+      expect(unfiltered).toMatchObject({ Protocol: 'sms', Endpoint: '+15551234567' });
+      expect(unfiltered).not.toHaveProperty('FilterPolicy');
+      for (const subscription of subscriptions) expect(subscription).toHaveProperty('RedrivePolicy');
+    });
+
+    it('creates no second topic without a phone number', () => {
+      template.resourceCountIs('AWS::SNS::Topic', 1);
       const { template: both } = synthBotStack({ alertEmail: 'me@example.com', alertPhone: '+447700900123' });
       const protocols = Object.values(both.findResources('AWS::SNS::Subscription')).map((r) => (r as { Properties: { Protocol: string } }).Properties.Protocol);
-      expect(protocols.sort()).toEqual(['email', 'sms']);
+      expect(protocols.sort()).toEqual(['email', 'sms', 'sms']);
     });
 
-    it('accepts TLS publishers only and lets this account\'s alarms publish', () => {
+    it('accepts TLS publishers only, alarm publications only from this stack\'s alarms, and the tick role', () => {
+      // Prepare
       const policy = onlyResource(template, 'AWS::SNS::TopicPolicy');
       const statements = (policy.resource.Properties.PolicyDocument as { Statement: unknown[] }).Statement;
+      const alarmArns = Object.keys(template.findResources('AWS::CloudWatch::Alarm')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+
+      // Assess
+      expect(alarmArns).toHaveLength(12);
       expect(statements).toEqual([
         {
           Sid: 'AllowPublishThroughSSLOnly',
@@ -167,28 +276,43 @@ describe('Stack: KrakenBotStack', () => {
           Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         },
         {
-          Sid: 'AllowAlarmsOfThisAccount',
+          Sid: 'AllowAlarmsOfThisStack',
           Effect: 'Allow',
           Principal: { Service: 'cloudwatch.amazonaws.com' },
           Action: 'sns:Publish',
           Resource: { Ref: topic.logicalId },
           Condition: {
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-            ArnLike: {
-              'aws:SourceArn': {
-                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']],
-              },
-            },
+            ArnEquals: { 'aws:SourceArn': alarmArns },
           },
         },
+        {
+          Sid: 'AllowTheTickFunction',
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::GetAtt': [onlyResource(template, 'AWS::IAM::Role').logicalId, 'Arn'] } },
+          Action: 'sns:Publish',
+          Resource: { Ref: topic.logicalId },
+        },
       ]);
+    });
+
+    it('lets the same alarms, and nothing else, publish to the alarm SMS topic', () => {
+      const { template: withSms } = synthBotStack({ alertPhone: '+15551234567' });
+      const alarmArns = Object.keys(withSms.findResources('AWS::CloudWatch::Alarm')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      const policies = Object.values(withSms.findResources('AWS::SNS::TopicPolicy')).map((r) => (r as { Properties: { PolicyDocument: { Statement: { Sid: string; Condition?: unknown }[] }; Topics: unknown[] } }).Properties);
+      const smsPolicy = policies.find((p) => JSON.stringify(p.Topics).includes('StateAlarmSmsTopic'))!;
+      expect(smsPolicy.PolicyDocument.Statement.map((st) => st.Sid)).toEqual(['AllowPublishThroughSSLOnly', 'AllowAlarmsOfThisStack']);
+      expect(smsPolicy.PolicyDocument.Statement[1]!.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnEquals: { 'aws:SourceArn': alarmArns } });
     });
   });
 
   describe('outputs', () => {
-    it('exports every key the kbot CLI reads, including the heartbeat alarm', () => {
+    it('exports every key the kbot CLI reads (KeysKmsKeyArn only with a key), the heartbeat alarm and the failed-events queue', () => {
       const keys = Object.keys(template.toJSON().Outputs as object);
-      expect(keys.sort()).toEqual([...new Set([...STACK_OUTPUT_KEYS, 'HeartbeatAlarmName'])].sort());
+      const always = STACK_OUTPUT_KEYS.filter((key) => key !== 'KeysKmsKeyArn');
+      expect(keys.sort()).toEqual([...new Set([...always, 'HeartbeatAlarmName', 'FailedEventsQueueUrl'])].sort());
+      const live = Object.keys(synthBotStack({ mode: 'live', allowLiveTrading: true }).template.toJSON().Outputs as object);
+      expect(live).toContain('KeysKmsKeyArn');
     });
 
     it('points each output at the right resource', () => {
@@ -196,6 +320,9 @@ describe('Stack: KrakenBotStack', () => {
       const ref = (type: string) => ({ Ref: onlyResource(template, type).logicalId });
       expect(outputs.RuleName!.Value).toEqual(ref('AWS::Events::Rule'));
       expect(outputs.FunctionName!.Value).toEqual(ref('AWS::Lambda::Function'));
+      expect(outputs.ExitCommandsAliasArn!.Value).toEqual({ Ref: exitAlias.logicalId });
+      expect(outputs.EntryCommandsAliasArn!.Value).toEqual({ Ref: entryAlias.logicalId });
+      expect(outputs.FailedEventsQueueUrl!.Value).toEqual({ Ref: queue.logicalId });
       expect(outputs.TableName!.Value).toEqual(ref('AWS::DynamoDB::Table'));
       expect(outputs.TopicArn!.Value).toEqual(ref('AWS::SNS::Topic'));
       expect(outputs.LogGroupName!.Value).toEqual(ref('AWS::Logs::LogGroup'));
@@ -217,16 +344,20 @@ describe('Stack: KrakenBotStack', () => {
     }
     expect(counts).toEqual({
       'AWS::DynamoDB::Table': 1,
+      'AWS::SQS::Queue': 1,
+      'AWS::SQS::QueuePolicy': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::Logs::LogGroup': 1,
       'AWS::IAM::Role': 1,
       'AWS::IAM::Policy': 1,
       'AWS::Lambda::Function': 1,
-      'AWS::Lambda::EventInvokeConfig': 1,
+      'AWS::Lambda::Version': 1,
+      'AWS::Lambda::Alias': 3,
+      'AWS::Lambda::EventInvokeConfig': 4,
       'AWS::Events::Rule': 1,
       'AWS::Lambda::Permission': 1,
-      'AWS::CloudWatch::Alarm': 6,
+      'AWS::CloudWatch::Alarm': 12,
       'AWS::CloudWatch::Dashboard': 1,
     });
   });

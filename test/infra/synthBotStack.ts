@@ -3,7 +3,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code } from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { parseDeployConfig, type DeployConfig, type DeployConfigInput } from '../../lib/deployConfig.js';
 import { KrakenBotStack } from '../../lib/krakenBotStack.js';
 
@@ -17,8 +17,8 @@ export interface SynthesizedBot {
 }
 
 /**
- * Builds the stack for `input`. `validate: true` runs cdk-nag's AwsSolutions pack during synthesis
- * (which then throws on any unacknowledged finding). CDK's built-in CloudFormation schema
+ * Builds the stack for `input`. `validate: true` runs cdk-nag's AwsSolutions and Serverless packs
+ * during synthesis, as bin/app.ts does (synthesis then throws on any unacknowledged finding). CDK's built-in CloudFormation schema
  * validation stays off here (seconds per run); the app test runs it with the real `bin/app.ts`.
  * `extend` may add constructs to the stack before synthesis.
  */
@@ -27,7 +27,7 @@ export function synthBotStack(
   options: { validate?: boolean; extend?: (stack: KrakenBotStack) => void } = {},
 ): SynthesizedBot {
   const app = new App({ builtinCloudFormationValidation: false });
-  if (options.validate) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  if (options.validate) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));
   const config = parseDeployConfig(input);
   const stack = new KrakenBotStack(app, config.prefix, { config, tickCode: Code.fromInline(STUB_TICK_CODE) });
   options.extend?.(stack);

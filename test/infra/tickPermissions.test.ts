@@ -1,9 +1,10 @@
-// Infra tests: the tick role's exact IAM statements (least privilege), and a check that every AWS
-// SDK command the Lambda code sends is one of the granted actions.
+// Infra tests: the tick role's exact IAM statements (least privilege), the key parameter's KMS key
+// policy, and a check that every AWS SDK command the Lambda code sends is one of the granted actions.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { KEY_ADMIN_ACTIONS } from '../../lib/keysKey.js';
 import { onlyResource, synthBotStack } from './synthBotStack.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,17 +20,20 @@ function roleStatements(input: Parameters<typeof synthBotStack>[0] = {}): { stat
     table: onlyResource(template, 'AWS::DynamoDB::Table').logicalId,
     topic: onlyResource(template, 'AWS::SNS::Topic').logicalId,
     logs: onlyResource(template, 'AWS::Logs::LogGroup').logicalId,
+    queue: onlyResource(template, 'AWS::SQS::Queue').logicalId,
   };
   expect(policy.resource.Properties.Roles).toEqual([{ Ref: ids.role }]);
   return { statements: (policy.resource.Properties.PolicyDocument as { Statement: Statement[] }).Statement, ids };
 }
+
+const VIA_SSM = { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] };
 
 const parameterArn = (path: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter${path}`]],
 });
 
 describe('IAM: tick role', () => {
-  it('grants exactly logs, table, topic and key parameter, each on its one resource', () => {
+  it('grants exactly logs, table, topic, key parameter and failed-events queue, each on its one resource', () => {
     // Act
     const { statements, ids } = roleStatements();
     // Assess
@@ -43,6 +47,7 @@ describe('IAM: tick role', () => {
       },
       { Sid: 'PublishAlerts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: ids.topic } },
       { Sid: 'ReadKrakenKeys', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn('/kbot/kraken/api-keys') },
+      { Sid: 'RecordFailedInvocations', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [ids.queue, 'Arn'] } },
     ]);
   });
 
@@ -53,7 +58,7 @@ describe('IAM: tick role', () => {
     expect(withoutSlash?.Resource).toEqual(parameterArn('/kraken-keys'));
   });
 
-  it('adds kms:Decrypt only for a customer managed key, and only through SSM', () => {
+  it('adds kms:Decrypt only for a key of your own, only through SSM and only for the key parameter', () => {
     const { statements } = roleStatements({ keysKmsKeyArn: KMS_KEY_ARN });
     expect(statements.filter((s) => JSON.stringify(s.Action).includes('kms:'))).toEqual([
       {
@@ -61,10 +66,46 @@ describe('IAM: tick role', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: KMS_KEY_ARN,
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        Condition: { StringEquals: { 'kms:ViaService': VIA_SSM, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/kbot/kraken/api-keys') } },
       },
     ]);
     expect(roleStatements().statements.some((s) => JSON.stringify(s.Action).includes('kms:'))).toBe(false);
+    expect(roleStatements({ mode: 'live', allowLiveTrading: true }).statements.some((s) => JSON.stringify(s.Action).includes('kms:'))).toBe(false);
+  });
+});
+
+describe('KMS: the key parameter\'s key', () => {
+  const key = (input: Parameters<typeof synthBotStack>[0]) => Object.entries(synthBotStack(input).template.findResources('AWS::KMS::Key'));
+
+  it('is created for live by default, not for paper, not with a key of your own, and on request for paper', () => {
+    expect(key({ mode: 'live', allowLiveTrading: true })).toHaveLength(1);
+    expect(key({})).toHaveLength(0);
+    expect(key({ mode: 'live', allowLiveTrading: true, keysKmsKeyArn: KMS_KEY_ARN })).toHaveLength(0);
+    expect(key({ keysKmsKey: true })).toHaveLength(1);
+    expect(key({ mode: 'live', allowLiveTrading: true, keysKmsKey: false })).toHaveLength(0);
+  });
+
+  it('lets only the tick role decrypt, only through SSM for the key parameter; the account may encrypt it and administer the key', () => {
+    // Prepare
+    const { template } = synthBotStack({ mode: 'live', allowLiveTrading: true, keysParameterName: '/bots/live/kraken' });
+    const [, resource] = Object.entries(template.findResources('AWS::KMS::Key'))[0]!;
+    const props = (resource as { Properties: { KeyPolicy: { Statement: Statement[] }; EnableKeyRotation: boolean }; DeletionPolicy: string }).Properties;
+    const root = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
+    const onlyThisParameterThroughSsm = { StringEquals: { 'kms:ViaService': VIA_SSM, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn('/bots/live/kraken') } };
+
+    // Assess
+    const statements = props.KeyPolicy.Statement as (Statement & { Principal: unknown })[];
+    expect(statements.map((st) => [st.Sid, st.Principal, st.Action, st.Condition])).toEqual([
+      ['AccountAdministersTheKeyButCannotUseIt', root, KEY_ADMIN_ACTIONS, undefined],
+      ['OperatorsEncryptTheKeyParameterThroughSsm', root, 'kms:Encrypt', onlyThisParameterThroughSsm],
+      ['TickRoleDecryptsTheKeyParameterThroughSsm', { AWS: { 'Fn::GetAtt': [onlyResource(template, 'AWS::IAM::Role').logicalId, 'Arn'] } }, 'kms:Decrypt', onlyThisParameterThroughSsm],
+    ]);
+    // Nothing in the policy lets anyone else decrypt, or create a grant that would.
+    const granted = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    expect(granted.filter((action) => /^kms:(\*|Decrypt|ReEncrypt|Create\*|CreateGrant|GenerateDataKey)/.test(action))).toEqual(['kms:Decrypt']);
+    expect(props.EnableKeyRotation).toBe(false);
+    expect(resource).toMatchObject({ DeletionPolicy: 'Delete', Properties: { PendingWindowInDays: 7 } });
+    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).KeysKmsKeyArn!.Value).toEqual({ 'Fn::GetAtt': [Object.keys(template.findResources('AWS::KMS::Key'))[0], 'Arn'] });
   });
 
   it('has no managed policies, no wildcard resources and no wildcard actions', () => {

@@ -2,6 +2,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SEVERITY_ATTRIBUTE, SMS_SEVERITIES } from '../../functions/adapters/sns/snsAlerts.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsTest } from '../../functions/cli/ops/alertsTest.js';
 import { OUTPUTS, mockStack, testContext } from './cli-ops-fixtures.js';
@@ -36,6 +37,8 @@ describe('Function: alertsTest (kbot alerts test)', () => {
     expect(message.email).toContain('stack KrakenBot (paper mode) in eu-west-1, sent at 2024-05-01T12:34:56.000Z');
     expect(message.default).toBe(`[PAPER] kbot test alert\n\n${message.email}`);
     expect(input.MessageAttributes?.kind).toEqual({ DataType: 'String', StringValue: 'test' });
+    // A severity the deployed SMS subscription lets through, or the test would never reach the phone.
+    expect(SMS_SEVERITIES).toContain(input.MessageAttributes?.[SEVERITY_ATTRIBUTE]?.StringValue);
     expect(message.sms).toBe('kbot paper: test alert OK 2024-05-01T12:34Z');
     expect(message.sms!.length).toBeLessThanOrEqual(140);
     expect(messageId).toBe('msg-42');

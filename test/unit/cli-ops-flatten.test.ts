@@ -1,4 +1,5 @@
-// Operator CLI: kbot flatten invokes the function with the flatten command and reports its outcome.
+// Operator CLI: kbot flatten invokes the function's exit-commands alias with the flatten command
+// and reports its outcome.
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -44,6 +45,8 @@ const soldBtc: OrderOutcome = {
 };
 
 const lambda = mockClient(LambdaClient);
+const EXIT_ALIAS = 'arn:aws:lambda:eu-west-1:123456789012:function:KrakenBot-tick:exit-commands';
+const ENTRY_ALIAS = 'arn:aws:lambda:eu-west-1:123456789012:function:KrakenBot-tick:entry-commands';
 
 /** Makes the mocked function answer each Invoke by echoing its request id into `build`. */
 function answerWith(build: (requestId: string) => unknown, functionError?: string) {
@@ -62,10 +65,26 @@ describe('Function: flatten (kbot flatten)', () => {
     mockClient(CloudFormationClient).restore();
   });
 
-  it('invokes FunctionName synchronously with exactly the flatten payload and a request id', async () => {
+  it('invokes the ExitCommandsAliasArn output synchronously, never the function itself or the entry alias', async () => {
     // Prepare
+    mockClient(CloudFormationClient).restore();
+    mockStack({ ...OUTPUTS, ExitCommandsAliasArn: EXIT_ALIAS, EntryCommandsAliasArn: ENTRY_ALIAS });
     answerWith((id) => tickResult(id, [soldBtc]));
-    const { ctx } = testContext();
+    const { ctx, io } = testContext();
+
+    // Act
+    const code = await flatten(ctx, { yes: true });
+
+    // Assess
+    expect(lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input.FunctionName)).toEqual([EXIT_ALIAS]);
+    expect(io.stderr.join('\n')).not.toContain('note: the stack has no ExitCommandsAliasArn');
+    expect(code).toBe(0);
+  });
+
+  it('on a stack deployed before the aliases, invokes FunctionName synchronously with exactly the flatten payload and a request id', async () => {
+    // Prepare: OUTPUTS has no alias outputs.
+    answerWith((id) => tickResult(id, [soldBtc]));
+    const { ctx, io } = testContext();
 
     // Act
     const code = await flatten(ctx, { yes: true });
@@ -84,6 +103,7 @@ describe('Function: flatten (kbot flatten)', () => {
     // The function parses it with the core schema; it must accept it.
     expect(tickCommandSchema.parse(payload.kbot)).toEqual(payload.kbot);
     expect(code).toBe(0);
+    expect(io.stderr.join('\n')).toContain('note: the stack has no ExitCommandsAliasArn output');
   });
 
   it('prints each sold position from the returned TickResult', async () => {

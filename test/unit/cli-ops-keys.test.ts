@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deployConfigSchema } from '../../lib/deployConfig.js';
 import { DEFAULT_KEYS_PARAMETER_NAME, keysSet } from '../../functions/cli/ops/keysSet.js';
 import { krakenKeysProblem, maskApiKey } from '../../functions/cli/ops/krakenKeys.js';
+import { OpsError } from '../../functions/cli/ops/opsIo.js';
 import { OUTPUTS, fakeIo, mockStack, testContext } from './cli-ops-fixtures.js';
 
 // Kraken's published signing example secret (public test vector) and a made-up key.
@@ -107,14 +108,16 @@ describe('Function: keysSet (kbot keys set)', () => {
     mockClient(CloudFormationClient).restore();
     const cfn = mockClient(CloudFormationClient);
     ssm.on(PutParameterCommand).resolves({ Version: 1 });
-    const { ctx } = testContext({ io: fakeIo([API_KEY, SECRET]) });
+    const { ctx, io } = testContext({ io: fakeIo([API_KEY, SECRET]) });
 
     // Act
     await keysSet(ctx, { parameter: '/custom/keys' });
 
-    // Assess
+    // Assess: aws/ssm, with a reminder to store them again under the deployment's key.
     expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input.Name).toBe('/custom/keys');
+    expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).not.toHaveProperty('KeyId');
     expect(cfn.calls()).toHaveLength(0);
+    expect(io.stdout.join('\n')).toContain('run kbot keys set again after deploying');
   });
 
   it('--kms-key encrypts with the given key, and scrubs errors the same way', async () => {
@@ -132,7 +135,52 @@ describe('Function: keysSet (kbot keys set)', () => {
     expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).toMatchObject({ Name: OUTPUTS.KeysParameterName, Type: 'SecureString', Overwrite: true, KeyId: kmsKeyId });
     expect(JSON.parse(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input.Value!)).toEqual({ apiKey: API_KEY, apiSecret: SECRET });
     expect(first.io.stdout[0]).toContain(`(KMS key ${kmsKeyId})`);
-    expect((error as Error).message).toBe(`Could not store the Kraken keys in SSM parameter ${OUTPUTS.KeysParameterName}: ValidationException: bad [redacted]`);
+    expect((error as Error).message).toBe(
+      `Could not store the Kraken keys in SSM parameter ${OUTPUTS.KeysParameterName}: ValidationException: message withheld because it quotes part of the stored value`,
+    );
+  });
+
+  it('encrypts with the stack\'s KeysKmsKeyArn output by default', async () => {
+    // Prepare
+    mockClient(CloudFormationClient).restore();
+    const stackKey = 'arn:aws:kms:eu-west-1:123456789012:key/feedface-0000-4000-8000-000000000001';
+    mockStack({ ...OUTPUTS, KeysKmsKeyArn: stackKey });
+    ssm.on(PutParameterCommand).resolves({ Version: 4 });
+    const { ctx, io } = testContext({ io: fakeIo([API_KEY, SECRET]) });
+
+    // Act
+    const result = await keysSet(ctx, {});
+
+    // Assess
+    expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).toMatchObject({ Name: OUTPUTS.KeysParameterName, KeyId: stackKey });
+    expect(result.kmsKeyId).toBe(stackKey);
+    expect(io.stdout[0]).toBe(`stored API key AbCd************ and its secret in SecureString parameter ${OUTPUTS.KeysParameterName} (KMS key ${stackKey})`);
+  });
+
+  it('uses aws/ssm when the stack has no key, and says so', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const { ctx, io } = testContext({ io: fakeIo([API_KEY, SECRET]) });
+    await keysSet(ctx, {});
+    expect(ssm.commandCalls(PutParameterCommand)[0]!.args[0].input).not.toHaveProperty('KeyId');
+    expect(io.stdout[0]).toContain("(the account's aws/ssm key)");
+    expect(io.stdout.join('\n')).not.toContain('run kbot keys set again after deploying');
+  });
+
+  it('never prints any part of the secret when SSM echoes a truncated value in its error', async () => {
+    // Prepare: the validation message quotes the value and cuts it off inside the secret.
+    const echoed = `1 validation error detected: Value '{"apiKey":"${API_KEY}","apiSecret":"${SECRET.slice(0, 17)}' at 'value' failed to satisfy constraint`;
+    ssm.on(PutParameterCommand).rejects(Object.assign(new Error(echoed), { name: 'ValidationException', $metadata: { requestId: 'abc-1' } }));
+    const { ctx, io } = testContext({ io: fakeIo([API_KEY, SECRET]) });
+
+    // Act
+    const error = await keysSet(ctx, {}).catch((e: Error) => e);
+
+    // Assess: neither the error nor anything written shows 4 characters in a row of the secret.
+    expect(error).toBeInstanceOf(OpsError);
+    expect((error as Error).message).toContain('ValidationException (request id abc-1): message withheld');
+    const shown = `${(error as Error).message}\n${io.all()}`;
+    for (let i = 0; i + 4 <= SECRET.length; i++) expect(shown).not.toContain(SECRET.slice(i, i + 4));
+    expect(shown).not.toContain(API_KEY.slice(4));
   });
 
   it('suggests the deployment\'s default parameter name', () => {

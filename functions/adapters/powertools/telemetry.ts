@@ -1,6 +1,7 @@
 // Secondary adapter: wires the Powertools logger and metrics the tick uses in Lambda, once per
 // process, with per-invocation keys (correlation id, candle) and a metrics flush per invocation.
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { LoggerPort, MetricsPort } from '../../core/ports.js';
 import type { Mode } from '../../core/types.js';
@@ -14,8 +15,12 @@ export const DEFAULT_METRICS_NAMESPACE = 'KrakenBot';
 export interface PowertoolsTelemetry {
   logger: LoggerPort;
   metrics: MetricsPort;
-  /** Adds the invocation's correlation id and candle (or command) to every following log line. */
-  startInvocation(correlationId: string, candle: string): void;
+  /**
+   * Adds the invocation's correlation id and candle (or command) to every following log line and,
+   * in Lambda, the context Powertools reads from it: cold start, request id, function name, ARN
+   * (with the alias the invocation came through), memory and version.
+   */
+  startInvocation(correlationId: string, candle: string, lambdaContext?: Context): void;
   /** Publishes the invocation's metrics and drops its log keys (the mode stays). */
   endInvocation(): void;
 }
@@ -46,8 +51,9 @@ export function createPowertoolsTelemetry(options: {
   return {
     logger: new PowertoolsLogger(logger),
     metrics: metricsPort,
-    startInvocation(correlationId, candle) {
+    startInvocation(correlationId, candle, lambdaContext) {
       logger.resetKeys();
+      if (lambdaContext) logger.addContext(lambdaContext);
       logger.appendKeys({ correlationId, candle });
     },
     endInvocation() {

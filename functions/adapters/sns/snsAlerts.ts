@@ -1,19 +1,23 @@
 // Secondary adapter: AlertsPort on an SNS topic. One publish reaches every subscription; the JSON
 // message structure gives email the subject and full text and SMS the short text.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Alert, AlertsPort, LoggerPort } from '../../core/ports.js';
+import type { Alert, AlertSeverity, AlertsPort, LoggerPort } from '../../core/ports.js';
 
 /** SNS refuses subjects of 100 characters or more. */
 export const SNS_SUBJECT_MAX_CHARS = 99;
 /** One SMS segment; longer texts are split and billed per segment. */
 export const SMS_MAX_CHARS = 140;
+/** The message attribute carrying the alert's severity; the SMS subscription's filter policy reads it. */
+export const SEVERITY_ATTRIBUTE = 'severity';
+/** The severities the SMS subscription lets through (lib/botState.ts); info alerts go to email only. */
+export const SMS_SEVERITIES: readonly AlertSeverity[] = ['critical', 'warning'];
 /** SNS messages are capped at 256 KB; the JSON envelope carries the text twice, so stay well below. */
 const MESSAGE_MAX_CHARS = 100_000;
 
 /**
  * Publishes alerts to `topicArn` with `MessageStructure: 'json'` (`default`, `email`, `sms`) and
- * message attributes `severity` and `kind`, so a subscription can filter (e.g. SMS only for
- * `critical`). Delivery failures are logged, never thrown: an alert must not fail a tick.
+ * message attributes `severity` and `kind`; the deployed SMS subscription filters on `severity`
+ * (`SMS_SEVERITIES`). Delivery failures are logged, never thrown: an alert must not fail a tick.
  */
 export class SnsAlerts implements AlertsPort {
   private readonly client: SNSClient;
@@ -47,7 +51,7 @@ export function snsPublishInput(topicArn: string, alert: Alert) {
     Message: JSON.stringify({ default: `${subject}\n\n${body}`, email: body, sms }),
     ...(subject ? { Subject: subject } : {}),
     MessageAttributes: {
-      severity: { DataType: 'String', StringValue: alert.severity },
+      [SEVERITY_ATTRIBUTE]: { DataType: 'String', StringValue: alert.severity },
       kind: { DataType: 'String', StringValue: alert.kind },
     },
   } as const;

@@ -22,6 +22,11 @@ export class KeysParameterError extends Error {
   override readonly name = 'KeysParameterError';
 }
 
+/** Storing the key pair failed. The message names the parameter and the error, never any part of the value. */
+export class KeysStoreError extends Error {
+  override readonly name = 'KeysStoreError';
+}
+
 /**
  * Reads `{"apiKey":"...","apiSecret":"..."}` from one SecureString parameter (decrypted), checks
  * its shape and caches the result (also "no parameter") for `maxAgeMs`. Concurrent callers share
@@ -94,22 +99,47 @@ function parseKeys(parameterName: string, value: string | undefined): KrakenKeys
 
 /**
  * Stores a key pair as the SecureString parameter the tick reads, replacing any older pair
- * (`kbot keys set`). A failure is rethrown with both values scrubbed from its message, since AWS
- * validation messages may quote the value they refused.
+ * (`kbot keys set`), encrypted with `kmsKeyId` when given (else the account's aws/ssm key). A
+ * failure is rethrown without the value: see `describePutError`.
  */
-export async function putKeys(client: SSMClient, name: string, keys: KrakenKeys): Promise<void> {
+export async function putKeys(client: SSMClient, name: string, keys: KrakenKeys, options: { kmsKeyId?: string } = {}): Promise<void> {
   const value = JSON.stringify({ apiKey: keys.apiKey, apiSecret: keys.apiSecret });
   try {
-    await client.send(new PutParameterCommand({ Name: name, Type: 'SecureString', Overwrite: true, Value: value }));
+    await client.send(
+      new PutParameterCommand({ Name: name, Type: 'SecureString', Overwrite: true, Value: value, ...(options.kmsKeyId ? { KeyId: options.kmsKeyId } : {}) }),
+    );
   } catch (error) {
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // No `cause`: the original error may hold the value.
-    throw new Error(`Could not store the Kraken keys in SSM parameter ${name}: ${scrub(detail, [value, keys.apiKey, keys.apiSecret])}`);
+    throw new KeysStoreError(`Could not store the Kraken keys in SSM parameter ${name}: ${describePutError(error, keys)}`);
   }
 }
 
-function scrub(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join('[redacted]');
-  return result;
+/** Shortest run of a key or secret that counts as quoting it. */
+const QUOTED_FRAGMENT_CHARS = 4;
+
+/**
+ * An SSM error as one line that never carries any part of the key pair. AWS validation messages
+ * quote the value they refused, and may cut it anywhere (`Value '{"apiKey":"AbCd...","apiSecret":"kQH5'
+ * at 'value' failed to satisfy constraint`), so removing the whole value is not enough: a message
+ * that shows the value's JSON, or any 4 characters in a row of the key or the secret, is withheld
+ * and only the error's name and request id are given.
+ */
+export function describePutError(error: unknown, keys: KrakenKeys): string {
+  const name = error instanceof Error && error.name ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const requestId = (error as { $metadata?: { requestId?: unknown } } | undefined)?.$metadata?.requestId;
+  const request = typeof requestId === 'string' ? ` (request id ${requestId})` : '';
+  if (quotesKeys(message, keys)) return `${name}${request}: message withheld because it quotes part of the stored value`;
+  return `${name}: ${message}${request}`;
+}
+
+function quotesKeys(text: string, keys: KrakenKeys): boolean {
+  // Any echo of the value, however short: it begins {"apiKey":" and names apiSecret.
+  if (/\{"|"apiKey"|apiSecret/.test(text)) return true;
+  for (const secret of [keys.apiKey, keys.apiSecret]) {
+    for (let i = 0; i + QUOTED_FRAGMENT_CHARS <= secret.length; i++) {
+      if (text.includes(secret.slice(i, i + QUOTED_FRAGMENT_CHARS))) return true;
+    }
+  }
+  return false;
 }

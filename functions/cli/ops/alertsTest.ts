@@ -10,7 +10,9 @@ import { requireOutput } from './stackOutputs.js';
 export function testAlert(args: { stackName: string; region: string; mode: string; nowMs: number }): Alert {
   const at = new Date(args.nowMs).toISOString();
   return {
-    severity: 'info',
+    // Warning, not info: the SMS subscription passes only critical and warning alerts, and the
+    // test is meant to reach the phone too.
+    severity: 'warning',
     kind: 'test',
     subject: `[${args.mode.toUpperCase()}] kbot test alert`,
     message: [

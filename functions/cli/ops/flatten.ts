@@ -1,6 +1,6 @@
-// Operator CLI (kbot ops): `kbot flatten`. Invokes the tick function with a flatten command, which
-// sells every open position at market through the order protocol and halts entries, then reports
-// each order's outcome from the returned TickResult.
+// Operator CLI (kbot ops): `kbot flatten`. Invokes the tick function's exit-commands alias with a
+// flatten command, which sells every open position at market through the order protocol and halts
+// entries, then reports each order's outcome from the returned TickResult.
 import { randomBytes } from 'node:crypto';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { tickCommandSchema } from '../../core/commands.js';
@@ -8,7 +8,7 @@ import type { OrderOutcome, TickResult } from '../../core/tickResult.js';
 import type { Mode } from '../../core/types.js';
 import type { OpsContext } from './opsContext.js';
 import { OpsError } from './opsIo.js';
-import { requireOutput } from './stackOutputs.js';
+import { requireOutput, type StackOutputs } from './stackOutputs.js';
 import { formatAmount, formatQuote, textTable } from './textTable.js';
 
 /** The Lambda event carrying an operator command (see functions/core/commands.ts). */
@@ -22,6 +22,17 @@ export interface FlattenEvent {
  */
 export function newFlattenRequestId(nowMs: number): string {
   return `flatten-${new Date(nowMs).toISOString()}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * What flatten invokes: the exit-commands alias, the only path the function takes flatten and
+ * force-exit through. A stack deployed before the aliases has no such output, and its function
+ * still takes commands unqualified, so the function name is used then.
+ */
+export function exitCommandsTarget(outputs: StackOutputs): { functionName: string; viaAlias: boolean } {
+  const alias = outputs.values.ExitCommandsAliasArn;
+  if (alias) return { functionName: alias, viaAlias: true };
+  return { functionName: requireOutput(outputs, 'FunctionName'), viaAlias: false };
 }
 
 /** Builds the flatten event, checked against the schema the function parses commands with. */
@@ -140,7 +151,7 @@ export function reportFlatten(ctx: Pick<OpsContext, 'io'>, result: TickResult, r
  */
 export async function flatten(ctx: OpsContext, options: { yes?: boolean; busyRetryDelaysMs?: readonly number[] }): Promise<number> {
   const outputs = await ctx.outputs();
-  const functionName = requireOutput(outputs, 'FunctionName');
+  const { functionName, viaAlias } = exitCommandsTarget(outputs);
   // Only shown to the operator: a missing Mode output must not block an emergency flatten.
   const mode = outputs.values.Mode ?? 'deployed';
   if (!options.yes) {
@@ -153,6 +164,7 @@ export async function flatten(ctx: OpsContext, options: { yes?: boolean; busyRet
     }
   }
   const requestId = newFlattenRequestId(ctx.nowMs());
+  if (!viaAlias) ctx.io.err('note: the stack has no ExitCommandsAliasArn output (deployed before the command aliases); invoking the function itself');
   ctx.io.err(`invoking ${functionName} with flatten request ${requestId} ...`);
   const outcome = await invokeTick(ctx.clients.lambda, functionName, flattenEvent(requestId), options.busyRetryDelaysMs);
   if (!outcome.ok) {

@@ -90,7 +90,7 @@ export function opsCommands(overrides: Partial<OpsDeps> = {}): Command[] {
     withTarget(new Command('set'))
       .description('store the Kraken API key and secret (prompted, never echoed) as one SecureString parameter')
       .option('--parameter <name>', 'SSM parameter name (default: the stack output KeysParameterName)')
-      .option('--kms-key <id>', 'KMS key to encrypt with instead of aws/ssm (the keysKmsKeyArn of your deployment)')
+      .option('--kms-key <id>', 'KMS key to encrypt with (default: the stack output KeysKmsKeyArn, else aws/ssm)')
       .action(
         action<{ parameter?: string; kmsKey?: string }>(async (ctx, o) => {
           await keysSet(ctx, { ...(o.parameter ? { parameter: o.parameter } : {}), ...(o.kmsKey ? { kmsKeyId: o.kmsKey } : {}) });

@@ -1,5 +1,6 @@
 // Operator CLI (kbot ops): finds the deployed bot. Reads the CloudFormation outputs that are the
-// contract with the CDK app (rule, function, table, topic, key parameter, log group, mode).
+// contract with the CDK app (rule, function and its command aliases, table, topic, key parameter
+// and its KMS key, log group, mode).
 import { DescribeStacksCommand, type CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
 import type { Mode } from '../../core/types.js';
 import { OpsError } from './opsIo.js';
@@ -8,9 +9,15 @@ import { OpsError } from './opsIo.js';
 export const STACK_OUTPUT_KEYS = [
   'RuleName',
   'FunctionName',
+  /** The alias flatten and force-exit are invoked through (absent on stacks deployed before aliases). */
+  'ExitCommandsAliasArn',
+  /** The alias force-entry is invoked through. */
+  'EntryCommandsAliasArn',
   'TableName',
   'TopicArn',
   'KeysParameterName',
+  /** The KMS key of the key parameter; absent when the deployment uses the aws/ssm key. */
+  'KeysKmsKeyArn',
   'LogGroupName',
   'DashboardName',
   'Mode',

@@ -1,8 +1,9 @@
-// Unit tests: the SSM key provider (shape check, caching, missing parameter, no secret in errors).
+// Unit tests: the SSM key provider (shape check, caching, missing parameter, no secret in errors)
+// and putKeys (KMS key, no part of the value in any error).
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KeysParameterError, SsmKeyProvider, putKeys } from '../../../functions/adapters/ssm/keyProvider.js';
+import { KeysParameterError, KeysStoreError, SsmKeyProvider, putKeys } from '../../../functions/adapters/ssm/keyProvider.js';
 
 const PARAMETER = '/kbot/prod/kraken-keys';
 const API_KEY = 'K3yAbCdEfGhIjKlMnOpQrStUvWxYz0123456789ABCDEFGHIJKLMNOP';
@@ -113,11 +114,40 @@ describe('Function: putKeys', () => {
     expect(JSON.parse(input?.Value ?? '')).toEqual({ apiKey: API_KEY, apiSecret: API_SECRET });
   });
 
-  it('scrubs the values from an AWS error that quotes them', async () => {
-    ssm.on(PutParameterCommand).rejects(new Error(`1 validation error detected: Value '${API_SECRET}' at 'value' failed`));
+  it('encrypts with the given KMS key, and without one leaves the choice to SSM (aws/ssm)', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 3 });
+    const kmsKeyId = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    await putKeys(new SSMClient({ region: 'us-east-1' }), PARAMETER, { apiKey: API_KEY, apiSecret: API_SECRET }, { kmsKeyId });
+    await putKeys(new SSMClient({ region: 'us-east-1' }), PARAMETER, { apiKey: API_KEY, apiSecret: API_SECRET });
+    const [withKey, withoutKey] = ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
+    expect(withKey).toMatchObject({ Name: PARAMETER, Type: 'SecureString', Overwrite: true, KeyId: kmsKeyId });
+    expect(withoutKey).not.toHaveProperty('KeyId');
+  });
+
+  it.each([
+    ['the whole secret', `1 validation error detected: Value '${API_SECRET}' at 'value' failed`],
+    ['the value cut off inside the secret', `Value '{"apiKey":"${API_KEY}","apiSecret":"${API_SECRET.slice(0, 30)}' at 'value' failed to satisfy constraint`],
+    ['a bare fragment of the secret', `parameter value contains invalid characters near ${API_SECRET.slice(40, 47)}`],
+    ['the value cut off before the secret', `Value '{"apiKey":"K3y' at 'value' failed`],
+  ])('withholds an AWS error message that quotes %s, keeping the error name and request id', async (_what, message) => {
+    // Prepare
+    ssm.on(PutParameterCommand).rejects(Object.assign(new Error(message), { name: 'ValidationException', $metadata: { requestId: 'req-123' } }));
+
+    // Act
     const error = await rejection(putKeys(new SSMClient({ region: 'us-east-1' }), PARAMETER, { apiKey: API_KEY, apiSecret: API_SECRET }));
-    expect(error.message).toContain(PARAMETER);
-    expect(error.message).toContain("Value '[redacted]'");
-    expect(error.message).not.toContain(API_SECRET);
+
+    // Assess: no run of 4 characters from the secret or the key (beyond the 3 the last case quotes) survives.
+    expect(error).toBeInstanceOf(KeysStoreError);
+    expect(error.message).toBe(`Could not store the Kraken keys in SSM parameter ${PARAMETER}: ValidationException (request id req-123): message withheld because it quotes part of the stored value`);
+    for (let i = 0; i + 4 <= API_SECRET.length; i++) expect(error.message).not.toContain(API_SECRET.slice(i, i + 4));
+    for (let i = 0; i + 4 <= API_KEY.length; i++) expect(error.message).not.toContain(API_KEY.slice(i, i + 4));
+    expect(error).not.toHaveProperty('cause');
+  });
+
+  it('keeps a message that quotes nothing of the value, such as a permission error', async () => {
+    const denied = 'User: arn:aws:iam::111122223333:user/ops is not authorized to perform: kms:Encrypt on resource: arn:aws:kms:us-east-1:111122223333:key/abcd';
+    ssm.on(PutParameterCommand).rejects(Object.assign(new Error(denied), { name: 'AccessDeniedException' }));
+    const error = await rejection(putKeys(new SSMClient({ region: 'us-east-1' }), PARAMETER, { apiKey: API_KEY, apiSecret: API_SECRET }));
+    expect(error.message).toBe(`Could not store the Kraken keys in SSM parameter ${PARAMETER}: AccessDeniedException: ${denied}`);
   });
 });

@@ -1,4 +1,5 @@
 // Unit tests: the Powertools logger and metrics wiring (JSON logs with keys, EMF, redaction).
+import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPowertoolsTelemetry } from '../../../functions/adapters/powertools/telemetry.js';
 
@@ -17,6 +18,7 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 function jsonLines(): Record<string, unknown>[] {
@@ -67,6 +69,46 @@ describe('Function: createPowertoolsTelemetry', () => {
         { Name: 'TickDuration', Unit: 'Milliseconds' },
       ]),
     );
+  });
+
+  it('adds the Lambda context to every line: cold start once, then the request id and alias ARN of each invocation', () => {
+    // Prepare: Lambda sets the initialization type; Powertools reports cold starts only for on-demand.
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+    const telemetry = createPowertoolsTelemetry({ mode: 'live', serviceName: 'kbot-test' });
+    const context = (awsRequestId: string): Context => ({
+      callbackWaitsForEmptyEventLoop: true,
+      functionName: 'KrakenBot-tick',
+      functionVersion: '7',
+      invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:KrakenBot-tick:schedule',
+      memoryLimitInMB: '256',
+      awsRequestId,
+      logGroupName: '/aws/lambda/KrakenBot-tick',
+      logStreamName: '2026/01/05/[7]abc',
+      getRemainingTimeInMillis: () => 60_000,
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    });
+
+    // Act: two invocations of one container.
+    telemetry.startInvocation('req-a', '2026-01-05T12:00:00.000Z', context('req-a'));
+    telemetry.logger.info('first');
+    telemetry.endInvocation();
+    telemetry.startInvocation('req-b', '2026-01-05T12:05:00.000Z', context('req-b'));
+    telemetry.logger.info('second');
+    telemetry.endInvocation();
+
+    // Assess
+    const [first, second] = jsonLines();
+    expect(first).toMatchObject({
+      message: 'first',
+      cold_start: true,
+      function_request_id: 'req-a',
+      function_arn: 'arn:aws:lambda:eu-west-1:123456789012:function:KrakenBot-tick:schedule',
+      function_name: 'KrakenBot-tick',
+      correlationId: 'req-a',
+    });
+    expect(second).toMatchObject({ message: 'second', cold_start: false, function_request_id: 'req-b', correlationId: 'req-b' });
   });
 
   it('writes nothing for an invocation without metrics', () => {

@@ -2,7 +2,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SnsAlerts, snsSubject } from '../../../functions/adapters/sns/snsAlerts.js';
+import { SEVERITY_ATTRIBUTE, SMS_SEVERITIES, SnsAlerts, snsPublishInput, snsSubject } from '../../../functions/adapters/sns/snsAlerts.js';
 import type { Alert, LoggerPort } from '../../../functions/core/ports.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:kbot-alerts';
@@ -45,6 +45,12 @@ describe('Class: SnsAlerts', () => {
       severity: { DataType: 'String', StringValue: 'critical' },
       kind: { DataType: 'String', StringValue: 'kill-switch' },
     });
+  });
+
+  it('sets the severity attribute the SMS filter policy reads: critical and warning pass, info does not', () => {
+    const severityOf = (severity: Alert['severity']) => snsPublishInput(TOPIC, { ...killSwitch, severity }).MessageAttributes[SEVERITY_ATTRIBUTE].StringValue;
+    expect(SEVERITY_ATTRIBUTE).toBe('severity');
+    expect([severityOf('critical'), severityOf('warning'), severityOf('info')].map((s) => SMS_SEVERITIES.includes(s))).toEqual([true, true, false]);
   });
 
   it('falls back to the subject for SMS when the alert has no short text', async () => {
