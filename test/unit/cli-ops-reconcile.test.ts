@@ -48,11 +48,13 @@ describe('Function: reconcile (kbot reconcile)', () => {
 
   it('shows each asset with Kraken, the owner\'s coins, the bot and the difference, and how to resolve it', async () => {
     await botWithSurplus();
+    const alias = `arn:aws:lambda:eu-west-1:123456789012:function:${OUTPUTS.FunctionName}:exit-commands`;
+    mockStack({ ...OUTPUTS, ExitCommandsAliasArn: alias });
     const { ctx, io } = testContext();
     const code = await reconcile(ctx, { action: 'show' });
     expect(code).toBe(0);
     const input = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
-    expect(input.FunctionName).toBe(OUTPUTS.FunctionName);
+    expect(input.FunctionName).toBe(alias);
     const payload = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array)) as { kbot: Record<string, unknown> };
     expect(payload.kbot).toMatchObject({ command: 'reconcile', action: 'show', requestId: expect.stringMatching(/^reconcile-/) });
     const table = io.stdout.join('\n');

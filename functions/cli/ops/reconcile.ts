@@ -5,10 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { tickCommandSchema } from '../../core/commands.js';
 import type { ReconcileReport } from '../../core/reconcileCommand.js';
 import type { TickResult } from '../../core/tickResult.js';
-import { invokeTick } from './flatten.js';
+import { exitCommandsTarget, invokeTick } from './flatten.js';
 import type { OpsContext } from './opsContext.js';
 import type { OpsIo } from './opsIo.js';
-import { requireOutput } from './stackOutputs.js';
 import { formatAmount, textTable } from './textTable.js';
 
 export type ReconcileAction = 'show' | 'adopt' | 'release' | 'accept';
@@ -79,7 +78,8 @@ export async function reconcile(
   options: { action: ReconcileAction; pair?: string; yes?: boolean; json?: boolean; busyRetryDelaysMs?: readonly number[] },
 ): Promise<number> {
   const outputs = await ctx.outputs();
-  const functionName = requireOutput(outputs, 'FunctionName');
+  // The exit-commands alias: reconcile changes records, never buys.
+  const { functionName } = exitCommandsTarget(outputs);
   if (options.action !== 'show' && !options.yes) {
     const answer = await ctx.io.prompt(`${WHAT[options.action](options.pair ?? '')} (stack ${outputs.stackNames[0]}, ${outputs.region})? [y/N] `);
     if (!answer || !/^y(es)?$/i.test(answer.trim())) {
