@@ -615,7 +615,7 @@ describe('DynamoStore table layout (dynalite)', () => {
     return (out.Items ?? []).map((item) => unmarshall(item));
   }
 
-  it('writes the keys the README storage table lists, each partition starting with its kind and mode', async () => {
+  it('writes the keys the storage table in docs/architecture.md lists, each partition starting with its kind and mode', async () => {
     const { store, tableName } = await freshDynamoStore();
     await store.claimTick('live', CANDLE_ISO, 'o', T0, 60_000);
     await store.completeTick('live', CANDLE_ISO, 'o', T0 + 1_000, {});
@@ -625,6 +625,10 @@ describe('DynamoStore table layout (dynalite)', () => {
     await store.appendTrade(makeTrade({ mode: 'live' }));
     await store.setControl('live', { halted: false, haltExits: false });
     await store.putWallet({ USD: 1 }, -1);
+    await store.acquireOrderSlot('live', { pair: 'BTC/USD', side: 'sell', clientOrderId: hexId(3), atMs: T0 });
+    await store.putHoldings({ mode: 'live', asset: 'BTC', externalBase: 0, dustBase: 0, updatedAtMs: T0, version: 0 }, -1);
+    await store.markOnce('live', 'summary#2026-01-04', T0, 60_000);
+    await store.appendAudit({ mode: 'live', atMs: T0, id: 'a1', action: 'reconcile-accept', actor: 'op', details: {} });
     const keys = (await scanAll(tableName)).map((item) => `${item.pk as string} | ${item.sk as string}`).sort();
     expect(keys).toEqual(
       [
@@ -637,6 +641,10 @@ describe('DynamoStore table layout (dynalite)', () => {
         `TRADE#live | ${new Date(T0).toISOString()}#BTC/USD#${makeTrade().clientOrderId}`,
         `TRADEID#live | ${makeTrade().clientOrderId}`,
         `WALLET#paper | balances`,
+        `SLOT#live | BTC/USD#sell`,
+        `HOLD#live | BTC`,
+        `ONCE#live | summary#2026-01-04`,
+        `AUDIT#live | ${new Date(T0).toISOString()}#a1`,
       ].sort(),
     );
   });
