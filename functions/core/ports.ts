@@ -64,6 +64,8 @@ export interface ExchangePort {
    */
   fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]>;
   fetchTicker(pair: Pair): Promise<Ticker>;
+  /** Tickers of several pairs in one call, when the exchange can (Kraken's Ticker takes a list). Pairs it could not read are left out. */
+  fetchTickers?(pairs: readonly Pair[]): Promise<Record<Pair, Ticker>>;
   /** Balances by asset code as the core names them (`BTC`, `USD`). `free` is net of open orders. */
   fetchBalances(): Promise<Balances>;
   /** Sends one market order carrying `clientOrderId`. Throws `ExchangeError` on failure. */

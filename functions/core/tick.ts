@@ -195,9 +195,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   }
   const balancesKnown = balances !== undefined && balancesLookSane(balances);
 
-  // 5. Market data per pair, in parallel.
+  // 5. Market data per pair, in parallel; every ticker from one call where the exchange can.
+  const tickers = deps.exchange.fetchTickers ? deps.exchange.fetchTickers(pairs).catch(() => undefined) : Promise.resolve(undefined);
   const [data, recentTrades] = await Promise.all([
-    Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], markets.ok, positions.some((p) => p.pair === pair), candleCloseMs))),
+    Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], markets.ok, positions.some((p) => p.pair === pair), candleCloseMs, tickers))),
     store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs()),
   ]);
   result.pairs = data.map((d) => d.result);
@@ -591,6 +592,7 @@ async function loadPair(
   marketsRead: boolean,
   hasPosition: boolean,
   candleCloseMs: number,
+  tickers: Promise<Record<Pair, Ticker> | undefined>,
 ): Promise<PairData> {
   const d: PairData = { pair, result: { pair, data: { ok: false, reason: 'empty', detail: '' }, orders: [] }, exitsAllowed: false, entriesAllowed: false };
   if (!market) {
@@ -603,9 +605,9 @@ async function loadPair(
   }
   let raw: Candle[];
   // The ticker feeds the spread filter, and the exits when the candles cannot be read.
-  const ticker = deps.exchange.fetchTicker(pair).catch(() => undefined);
+  const ticker = tickers.then((all) => all?.[pair] ?? deps.exchange.fetchTicker(pair)).catch(() => undefined);
   try {
-    raw = await deps.exchange.fetchCandles5m(pair, candleCloseMs - MAX_CANDLES * FIVE_MINUTES_MS);
+    raw = await fetchCommittedCandles(deps, pair, candleCloseMs);
   } catch (err) {
     const detail = err instanceof ExchangeError ? `${err.kind}: ${err.message}` : String((err as Error).message);
     if (market) d.result.data = { ok: false, reason: 'fetch-failed', detail };
@@ -656,6 +658,28 @@ async function loadPair(
     droppedForming: raw.length - closedCandles(raw, candleCloseMs).length,
   };
   return d;
+}
+
+/** Attempts, and the pause between them, to see Kraken commit the candle the tick decides on. */
+const COMMIT_ATTEMPTS = 4;
+const COMMIT_RETRY_MS = 1_500;
+
+/**
+ * The pair's 5m candles once Kraken has committed the candle closing at `candleCloseMs`: Kraken
+ * always returns the forming candle last, so a candle opening at or after the close time proves the
+ * one before it is final. Until then the read is repeated a few times (instead of a fixed sleep);
+ * after that the series is returned as it is, and the stale-data check names the problem.
+ */
+async function fetchCommittedCandles(deps: TickDeps, pair: Pair, candleCloseMs: number): Promise<Candle[]> {
+  let raw: Candle[] = [];
+  for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+    if (attempt > 0) await deps.clock.sleep(COMMIT_RETRY_MS);
+    raw = await deps.exchange.fetchCandles5m(pair, candleCloseMs - MAX_CANDLES * FIVE_MINUTES_MS);
+    if (raw.some((c) => c.openTimeMs >= candleCloseMs)) return raw;
+  }
+  deps.logger.warn('the exchange has not committed the candle yet', { pair, candleCloseIso: iso(candleCloseMs) });
+  // Without the next (forming) candle, the last one may still be forming: leave it out.
+  return raw.filter((c) => c.openTimeMs + FIVE_MINUTES_MS < candleCloseMs);
 }
 
 /** A ticker whose prices make sense, else undefined. */

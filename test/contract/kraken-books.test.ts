@@ -119,3 +119,14 @@ describe('Kraken adapter: orders as the books send them', () => {
     expect(sandbox.orders()).toHaveLength(1);
   });
 });
+
+describe('Kraken adapter: reads that scale with the number of pairs', () => {
+  it('reads every pair\'s ticker with one Ticker call, leaving out pairs Kraken does not list', async () => {
+    const before = sandbox.callCounts().Ticker ?? 0;
+    const tickers = await exchange.fetchTickers(['BTC/USD', 'ETH/USD', 'SOL/USD', 'NOPE/USD']);
+    expect(Object.keys(tickers).sort()).toEqual(['BTC/USD', 'ETH/USD', 'SOL/USD']);
+    expect((sandbox.callCounts().Ticker ?? 0) - before).toBe(1);
+    for (const t of Object.values(tickers)) expect(t.ask).toBeGreaterThan(t.bid);
+    expect(tickers['BTC/USD']!.last).toBeCloseTo(sandbox.priceNow('BTC/USD'), -1);
+  });
+});

@@ -31,6 +31,7 @@ async function botWithSurplus() {
   lambda.on(InvokeCommand).callsFake(async (input: { Payload: Uint8Array }) => {
     const event = JSON.parse(new TextDecoder().decode(input.Payload)) as { kbot: unknown };
     clock.now += FIVE_MINUTES_MS;
+    exchange.candles.set('BTC/USD', makeSeries(Math.floor(clock.now / FIVE_MINUTES_MS) * FIVE_MINUTES_MS, 101));
     const result = await runTick(deps, { invocationId: 'cmd', command: tickCommandSchema.parse(event.kbot) });
     return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(result)) };
   });

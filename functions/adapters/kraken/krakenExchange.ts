@@ -133,6 +133,22 @@ export class KrakenExchangeAdapter implements ExchangePort {
     };
   }
 
+  /** Every listed pair's ticker from one Ticker call (Kraken takes a comma-separated list). */
+  async fetchTickers(pairs: readonly Pair[]): Promise<Record<Pair, Ticker>> {
+    await this.ensureMarkets();
+    const listed = pairs.filter((p) => this.ex.markets?.[p] !== undefined);
+    if (listed.length === 0) return {};
+    const all = await this.call('read', `fetch tickers of ${listed.length} pairs`, () => this.ex.fetchTickers([...listed]));
+    const out: Record<Pair, Ticker> = {};
+    for (const pair of listed) {
+      const t = all[pair];
+      const last = t?.last ?? t?.close;
+      if (!t || t.bid === undefined || t.ask === undefined || last === undefined) continue;
+      out[pair] = { pair, bid: t.bid, ask: t.ask, last, ...(t.quoteVolume !== undefined ? { quoteVolume24h: t.quoteVolume } : {}), timestampMs: t.timestamp ?? this.clock.nowMs() };
+    }
+    return out;
+  }
+
   /** The order book (Kraken `Depth`), best levels first; used by the paper exchange for fills. */
   async fetchOrderBook(pair: Pair, depth = 100): Promise<OrderBookSnapshot> {
     await this.ensureMarkets();

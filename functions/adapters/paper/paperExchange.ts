@@ -14,6 +14,7 @@ export interface PaperMarketSource {
   marketIssue?(pair: Pair): string | undefined;
   fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]>;
   fetchTicker(pair: Pair): Promise<Ticker>;
+  fetchTickers?(pairs: readonly Pair[]): Promise<Record<Pair, Ticker>>;
   /** Order book, best levels first, as [price, amount in base]; optional. */
   fetchOrderBook?(pair: Pair, depth?: number): Promise<{ asks: PaperBookSide; bids: PaperBookSide }>;
 }
@@ -65,6 +66,13 @@ export class PaperExchange implements ExchangePort {
 
   fetchTicker(pair: Pair): Promise<Ticker> {
     return this.options.source.fetchTicker(pair);
+  }
+
+  async fetchTickers(pairs: readonly Pair[]): Promise<Record<Pair, Ticker>> {
+    if (this.options.source.fetchTickers) return this.options.source.fetchTickers(pairs);
+    const out: Record<Pair, Ticker> = {};
+    for (const pair of pairs) out[pair] = await this.options.source.fetchTicker(pair);
+    return out;
   }
 
   async fetchBalances(): Promise<Balances> {

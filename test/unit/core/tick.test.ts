@@ -59,6 +59,7 @@ describe('runTick', () => {
     await tick(t.deps);
     // next candle: price drops to 97, stop-loss decided
     t.exchange.candles.set('BTC/USD', makeSeries(CLOSE + FIVE_MINUTES_MS, 101, (i) => (i === 99 ? 97 : i === 100 ? 97 : 100)));
+    t.exchange.candles.set('ETH/USD', makeSeries(CLOSE + FIVE_MINUTES_MS, 101));
     t.engine.exits.set('BTC/USD', 'sell');
     t.engine.entries.set('ETH/USD', buyDecision(50));
     t.engine.log.length = 0;
@@ -264,6 +265,32 @@ describe('runTick', () => {
     t.engine.entries.set('BTC/USD', buyDecision(100));
     const result = await tick(t.deps); // hasKeys false
     expect(result.halt.reasons).toEqual(['live trading gate: mode is "live" but no Kraken API keys are configured']);
+    expect(t.exchange.orders).toHaveLength(0);
+  });
+});
+
+describe('candles Kraken has not committed yet', () => {
+  it('reads again until the next candle has begun, instead of trusting the clock', async () => {
+    const t = setup();
+    const next = CLOSE + FIVE_MINUTES_MS;
+    const lagging = makeSeries(CLOSE, 101); // still shows the candle closing at `next` as forming
+    const committed = makeSeries(next, 101, (i) => (i === 99 ? 97 : 100));
+    let reads = 0;
+    t.exchange.fetchCandles5m = async (pair) => (pair === 'BTC/USD' && reads++ < 2 ? [...lagging] : [...(pair === 'BTC/USD' ? committed : makeSeries(next, 101))]);
+    t.clock.now = next + 1_000;
+    const result = await runTick(t.deps, { scheduledTimeMs: next, invocationId: 'lag' });
+    expect(reads).toBe(3);
+    expect(result.pairs[0]!.data).toMatchObject({ ok: true, lastCandleOpenIso: new Date(CLOSE).toISOString() });
+    expect(result.pairs[0]!.entry).toBeDefined();
+  });
+
+  it('never decides on a candle that is still forming: a series Kraken did not roll over is stale', async () => {
+    const t = setup();
+    const next = CLOSE + FIVE_MINUTES_MS;
+    t.clock.now = next + 1_000;
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    const result = await runTick(t.deps, { scheduledTimeMs: next, invocationId: 'never' });
+    expect(result.pairs[0]!.data).toMatchObject({ ok: false, reason: 'stale' });
     expect(t.exchange.orders).toHaveLength(0);
   });
 });
