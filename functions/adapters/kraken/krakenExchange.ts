@@ -45,7 +45,10 @@ export interface OrderBookSnapshot {
 
 /** ExchangePort implemented with ccxt's Kraken class. */
 export class KrakenExchangeAdapter implements ExchangePort {
+  /** Private calls (and market lookups: `market()` reads this instance's markets). */
   private readonly ex: KrakenExchange;
+  /** Public market data; the same instance as `ex` without keys. */
+  private readonly pub: KrakenExchange;
   private readonly clock: ClockPort;
   private readonly secrets: string[];
   private readonly marketCache = new Map<Pair, MarketInfo>();
@@ -58,16 +61,24 @@ export class KrakenExchangeAdapter implements ExchangePort {
   private feeBatch?: { pairs: Pair[]; rates: Promise<Record<Pair, number | undefined>> };
 
   constructor(private readonly options: KrakenExchangeOptions = {}) {
-    this.ex = new KrakenExchange({
-      enableRateLimit: options.enableRateLimit ?? true,
-      timeout: options.timeoutMs ?? 10_000,
-      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-      ...(options.secret ? { secret: options.secret } : {}),
-    });
-    if (options.baseUrl) {
-      const base = options.baseUrl.replace(/\/+$/, '');
-      this.ex.urls.api = { ...(this.ex.urls.api as Record<string, string>), public: base, private: base };
-    }
+    const make = (keys: boolean) => {
+      const ex = new KrakenExchange({
+        enableRateLimit: options.enableRateLimit ?? true,
+        timeout: options.timeoutMs ?? 10_000,
+        ...(keys && options.apiKey ? { apiKey: options.apiKey } : {}),
+        ...(keys && options.secret ? { secret: options.secret } : {}),
+      });
+      if (options.baseUrl) {
+        const base = options.baseUrl.replace(/\/+$/, '');
+        ex.urls.api = { ...(ex.urls.api as Record<string, string>), public: base, private: base };
+      }
+      return ex;
+    };
+    this.ex = make(true);
+    // Kraken limits public calls per IP and private calls per key, separately; ccxt throttles each
+    // instance as one queue. Two instances let a tick's public reads (candles, tickers) run beside
+    // its private ones (balances, fees, lookups) instead of waiting behind them.
+    this.pub = options.apiKey ? make(false) : this.ex;
     // Kraken wants strictly increasing nonces per key; two calls in the same millisecond from this
     // instance must not share one.
     this.ex.nonce = () => {
@@ -107,7 +118,7 @@ export class KrakenExchangeAdapter implements ExchangePort {
 
   async fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]> {
     await this.ensureMarkets();
-    const rows = await this.call('read', `fetch 5m candles of ${pair}`, () => this.ex.fetchOHLCV(pair, '5m', sinceMs, 720));
+    const rows = await this.call('read', `fetch 5m candles of ${pair}`, () => this.pub.fetchOHLCV(pair, '5m', sinceMs, 720));
     const candles: Candle[] = [];
     for (const [openTimeMs, open, high, low, close, volume] of rows) {
       if ([openTimeMs, open, high, low, close, volume].some((v) => typeof v !== 'number' || !Number.isFinite(v))) continue;
@@ -118,7 +129,7 @@ export class KrakenExchangeAdapter implements ExchangePort {
 
   async fetchTicker(pair: Pair): Promise<Ticker> {
     await this.ensureMarkets();
-    const t = await this.call('read', `fetch ticker of ${pair}`, () => this.ex.fetchTicker(pair));
+    const t = await this.call('read', `fetch ticker of ${pair}`, () => this.pub.fetchTicker(pair));
     const last = t.last ?? t.close;
     if (t.bid === undefined || t.ask === undefined || last === undefined) {
       throw new ExchangeError('unavailable', `fetch ticker of ${pair} failed: incomplete ticker`);
@@ -138,7 +149,7 @@ export class KrakenExchangeAdapter implements ExchangePort {
     await this.ensureMarkets();
     const listed = pairs.filter((p) => this.ex.markets?.[p] !== undefined);
     if (listed.length === 0) return {};
-    const all = await this.call('read', `fetch tickers of ${listed.length} pairs`, () => this.ex.fetchTickers([...listed]));
+    const all = await this.call('read', `fetch tickers of ${listed.length} pairs`, () => this.pub.fetchTickers([...listed]));
     const out: Record<Pair, Ticker> = {};
     for (const pair of listed) {
       const t = all[pair];
@@ -152,7 +163,7 @@ export class KrakenExchangeAdapter implements ExchangePort {
   /** The order book (Kraken `Depth`), best levels first; used by the paper exchange for fills. */
   async fetchOrderBook(pair: Pair, depth = 100): Promise<OrderBookSnapshot> {
     await this.ensureMarkets();
-    const book = await this.call('read', `fetch order book of ${pair}`, () => this.ex.fetchOrderBook(pair, depth));
+    const book = await this.call('read', `fetch order book of ${pair}`, () => this.pub.fetchOrderBook(pair, depth));
     const side = (levels: ReadonlyArray<ReadonlyArray<number | undefined>>): BookSide =>
       levels.filter((l) => typeof l[0] === 'number' && typeof l[1] === 'number').map((l) => [l[0]!, l[1]!]);
     return { asks: side(book.asks), bids: side(book.bids) };
@@ -365,7 +376,10 @@ export class KrakenExchangeAdapter implements ExchangePort {
     const maxAge = this.options.marketsMaxAgeMs ?? 3_600_000;
     if (this.marketsLoadedAtMs !== undefined && now - this.marketsLoadedAtMs < maxAge) return;
     try {
-      await this.call('read', 'load Kraken markets', () => this.ex.loadMarkets(true));
+      await this.call('read', 'load Kraken markets', () => this.pub.loadMarkets(true));
+      // The private instance parses orders with the very same markets (ccxt shares them, Kraken's
+      // index by altname included).
+      if (this.pub !== this.ex) this.ex.setMarketsFromExchange(this.pub);
     } catch (err) {
       if (this.marketsLoadedAtMs === undefined) throw err;
       // Keep the last good markets and try again in a minute, not on every call.
