@@ -7,6 +7,7 @@ import type { TickResult } from '../core/tickResult.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, ONE_HOUR_MS } from '../core/types.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
 import { describeTick } from './format.js';
+import { describeBehaviour, readBehaviourFile } from './sandbox.js';
 import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
 
 /** The demo's summary (also printed with --json). */
@@ -30,6 +31,8 @@ export interface DemoOptions {
   startIso: string;
   balanceQuote: number;
   configFile?: string;
+  /** A sandbox behaviour file (the `POST /_sandbox/behaviour` body) armed at start; default none. */
+  behaviourFile?: string;
   /** Receives each printable line (omit for silence). */
   print?: (line: string) => void;
 }
@@ -48,6 +51,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     pairs: opts.pairs,
     ...(opts.configFile ? {} : { strategies: { use: ['regime'], regime: { aggressive: true } } }),
   });
+  const behaviour = opts.behaviourFile === undefined ? undefined : readBehaviourFile(opts.behaviourFile);
   const sandbox = await startSandbox({
     pairs: opts.pairs,
     seed: opts.seed,
@@ -55,6 +59,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     speed: 0,
     historyMs: 3 * ONE_DAY_MS,
     balances: { [quote]: opts.balanceQuote },
+    ...(behaviour !== undefined ? { behaviour } : {}),
   });
   const alerts: Alert[] = [];
   const print = opts.print ?? (() => undefined);
@@ -81,7 +86,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const startEquity = equity(sandbox, quote);
   const ticks = Math.round((opts.hours * ONE_HOUR_MS) / FIVE_MINUTES_MS);
   print(`Demo: ${opts.hours} simulated hours of ${opts.pairs.join(', ')} from ${opts.startIso}, live mode against the local Kraken sandbox at ${sandbox.url} (no real money).`);
-  print(`Starting balance ${opts.balanceQuote} ${quote}. Orders go through ccxt, signed, into the sandbox.\n`);
+  const armed = describeBehaviour(sandbox.behaviour());
+  print(`Starting balance ${opts.balanceQuote} ${quote}. Orders go through ccxt, signed, into the sandbox.${armed ? `\nSandbox behaviour (${opts.behaviourFile}): ${armed}.` : ''}\n`);
   const results: TickResult[] = [];
   try {
     for (let k = 1; k <= ticks; k++) {
@@ -141,8 +147,9 @@ export function demoCommand(): Command {
     .option('--start <iso>', 'simulated start (5-minute boundary)', '2026-03-02T00:00:00Z')
     .addOption(new Option('--balance <n>', 'starting quote balance').default('10000').argParser(positiveNumber('--balance')))
     .option('--config <file>', 'bot configuration (JSON); mode is forced to live against the sandbox')
+    .option('--behaviour <file.json>', 'arm sandbox misbehaviours at start (a POST /_sandbox/behaviour body; see docs/sandbox.md)')
     .option('--json', 'print only the summary, as JSON')
-    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; start: string; balance: number | string; config?: string; json?: boolean }) => {
+    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; start: string; balance: number | string; config?: string; behaviour?: string; json?: boolean }) => {
       const summary = await runDemo({
         hours: Number(opts.hours),
         seed: Number(opts.seed),
@@ -150,6 +157,7 @@ export function demoCommand(): Command {
         startIso: opts.start,
         balanceQuote: Number(opts.balance),
         ...(opts.config ? { configFile: opts.config } : {}),
+        ...(opts.behaviour ? { behaviourFile: opts.behaviour } : {}),
         ...(opts.json ? {} : { print: (line: string) => console.log(line) }),
       });
       if (opts.json) {

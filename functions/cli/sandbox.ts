@@ -1,8 +1,10 @@
 // CLI: `kbot sandbox`. Starts the local Kraken-compatible sandbox (generated or replayed market
-// data, fake keys, fault injection) and prints where it listens, until Ctrl-C.
+// data, fake keys, fault injection, Kraken's misbehaviours from a behaviour file) and prints where
+// it listens, until Ctrl-C.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Candle } from '../core/types.js';
+import { behaviourSchema, type BehaviourInput, type BehaviourSnapshot } from '../sandbox/sandboxBehaviour.js';
 import { loadCandlesCsv } from '../sandbox/candlesCsv.js';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../sandbox/sandboxServer.js';
 
@@ -23,7 +25,33 @@ export interface SandboxFlags {
   seed: string;
   pairs?: string;
   historyDays: string;
+  behaviour?: string;
   verbose?: boolean;
+}
+
+/**
+ * Reads a behaviour file: the JSON body `POST /_sandbox/behaviour` takes (docs/sandbox.md). Throws
+ * naming the file and the bad field; names of pairs and assets are checked when the sandbox starts.
+ */
+export function readBehaviourFile(file: string): BehaviourInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`--behaviour ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`--behaviour ${file} must hold JSON, e.g. {"orders": {"pendingLookups": 2}}`);
+  }
+  const result = behaviourSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`--behaviour ${file}: ${issue.path.join('.') || '(body)'}: ${issue.message}`);
+  }
+  return parsed as BehaviourInput;
 }
 
 /**
@@ -62,6 +90,7 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxOptions {
     balances[asset.toUpperCase()] = amountOf(amount, `--balance ${asset}`);
   }
   if (Object.keys(balances).length) options.balances = balances;
+  if (flags.behaviour !== undefined) options.behaviour = readBehaviourFile(flags.behaviour);
 
   if (flags.start !== undefined) {
     const startMs = Date.parse(flags.start);
@@ -82,16 +111,34 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxOptions {
 export function describeSandbox(sandbox: SandboxHandle): string[] {
   const now = new Date(sandbox.nowMs()).toISOString();
   const balances = Object.entries(sandbox.getBalances()).map(([a, v]) => `${a} ${v}`).join(', ');
+  const extensions = Object.entries(sandbox.krakenBalances()).filter(([key]) => key.includes('.')).map(([key, v]) => `${key} ${v}`).join(', ');
+  const armed = describeBehaviour(sandbox.behaviour());
   return [
     `Kraken sandbox listening on ${sandbox.url}`,
     `  pairs       ${sandbox.pairs.join(', ')}`,
     `  clock       ${now} (speed ${sandbox.speed()})`,
-    `  balances    ${balances}`,
+    `  balances    ${balances}${extensions ? ` (extension balances: ${extensions})` : ''}`,
+    ...(armed ? [`  behaviour   ${armed}`] : []),
     `  API key     ${sandbox.apiKey}`,
     `  API secret  ${sandbox.apiSecret}`,
     `  point the bot at it:  KRAKEN_API_URL=${sandbox.url}   (or kbot paper --exchange-url ${sandbox.url})`,
     `  control:    curl ${sandbox.url}/_sandbox/status`,
   ];
+}
+
+/** A one-line summary of what is armed; empty when the sandbox behaves as plain Kraken on a good day. */
+export function describeBehaviour(b: BehaviourSnapshot): string {
+  const parts: string[] = [];
+  if (b.orders.length) parts.push(`${b.orders.length} order rule(s)`);
+  if (b.feeInBase.buys || b.feeInBase.sells) parts.push(`fee in base on ${[b.feeInBase.buys ? 'buys' : '', b.feeInBase.sells ? 'sells' : ''].filter(Boolean).join(' and ')}`);
+  const earn = Object.entries(b.autoEarn).map(([a, f]) => `${a} ${f}`);
+  if (earn.length) parts.push(`Auto Earn ${earn.join(', ')}`);
+  if (b.rateLimit) parts.push(`rate limit ${b.rateLimit.tier} (${b.limitsClock} clock)`);
+  if (b.nonceWindow) parts.push(`nonce window ${b.nonceWindow}`);
+  if (b.lockout) parts.push(`lockout after ${b.lockout.afterFailures} bad nonces/signatures`);
+  for (const [pair, m] of Object.entries(b.markets)) parts.push(`${pair} ${m.delisted ? 'delisted' : m.status}`);
+  if (b.maintenance) parts.push('maintenance');
+  return parts.join('; ');
 }
 
 /** `kbot sandbox`: starts the sandbox and runs until Ctrl-C. */
@@ -111,6 +158,7 @@ export function sandboxCommand(): Command {
     .option('--seed <n>', 'seed of the generated market data', '42')
     .option('--pairs <list>', 'pairs to list, comma-separated (default BTC/USD,ETH/USD,SOL/USD)')
     .option('--history-days <n>', 'days of generated history before the start', '7')
+    .option('--behaviour <file.json>', 'arm Kraken misbehaviours at start: a POST /_sandbox/behaviour body (see docs/sandbox.md)')
     .option('--verbose', 'log every API call')
     .action(async (flags: SandboxFlags) => {
       const sandbox = await startSandbox(sandboxOptionsFromFlags(flags));

@@ -10,3 +10,11 @@ export class KrakenApiError extends Error {
 export function invalidArguments(field?: string): KrakenApiError {
   return new KrakenApiError(field ? `EGeneral:Invalid arguments:${field}` : 'EGeneral:Invalid arguments');
 }
+
+/**
+ * Thrown by a handler that processed the call but must not answer it (a queued order whose reply
+ * Kraken loses): the server destroys the connection, so the client sees a network error.
+ */
+export class ReplyLost extends Error {
+  override readonly name = 'ReplyLost';
+}

@@ -1,5 +1,6 @@
 // Kraken sandbox: the local control endpoint (`/_sandbox/...`) the CLI and out-of-process tools use
-// to move the clock, arm faults and read or set balances. Not part of Kraken's API.
+// to move the clock, arm faults and behaviours, and read or set the account. Not part of Kraken's API.
+import type { BehaviourInput } from './sandboxBehaviour.js';
 import type { SandboxHandle } from './sandboxServer.js';
 
 /** A control request's outcome: HTTP status and JSON body. */
@@ -10,11 +11,17 @@ export interface ControlReply {
 
 /**
  * Handles one control request. Routes (JSON bodies):
- * - `GET /_sandbox/status`: clock, pairs, balances, order count, armed faults
+ * - `GET /_sandbox/status`: clock, pairs, balances, order counts, armed faults and behaviours, limits
  * - `POST /_sandbox/clock` `{ setMs | setIso | advanceMs | speed }`
  * - `GET|POST|DELETE /_sandbox/faults`: POST `{ latencyMs, latencyMethod, error: { error, count, method },
  *   httpError: { status, count, method, afterProcessing }, dropReply: { count, method } }`
- * - `GET|POST /_sandbox/balances`: POST `{ "USD": 1000, "BTC": 0.5 }` sets those balances
+ * - `GET|POST|DELETE /_sandbox/behaviour`: POST a behaviour body (see sandboxBehaviour.ts); DELETE
+ *   turns every behaviour off; each answers what is armed
+ * - `GET|POST /_sandbox/balances`: POST `{ "USD": 1000, "BTC": 0.5, "BTC.F": 0.2 }` sets those
+ *   balances; GET answers tradable totals by asset code
+ * - `GET /_sandbox/account`: balances by Kraken key (extensions included), holds, orders with
+ *   Kraken's field names, fills, the engine's queue
+ * - `GET /_sandbox/limits`: rate counters, lockout
  * - `GET /_sandbox/orders`, `GET /_sandbox/trades`
  * - `GET /_sandbox/candles?pair=BTC/USD&limit=100`: committed 5m candles
  */
@@ -33,6 +40,16 @@ export function handleControl(sandbox: SandboxHandle, method: string, route: str
       case 'DELETE faults':
         sandbox.faults.clear();
         return ok(sandbox.faults.snapshot());
+      case 'GET behaviour':
+        return ok(sandbox.behaviour());
+      case 'POST behaviour':
+        return ok(sandbox.setBehaviour((body ?? {}) as BehaviourInput));
+      case 'DELETE behaviour':
+        return ok(sandbox.clearBehaviour());
+      case 'GET account':
+        return ok(sandbox.account());
+      case 'GET limits':
+        return ok(sandbox.limits());
       case 'GET balances':
         return ok(sandbox.getBalances());
       case 'POST balances':
@@ -65,8 +82,13 @@ function status(sandbox: SandboxHandle): unknown {
     speed: sandbox.speed(),
     pairs: sandbox.pairs,
     balances: sandbox.getBalances(),
+    krakenBalances: sandbox.krakenBalances(),
     orders: sandbox.orders().length,
+    ordersNotFinal: sandbox.orders().filter((o) => o.status === 'pending' || o.status === 'open').length,
+    queued: sandbox.account().queued.filter((q) => q.outcome === 'queued').length,
     faults: sandbox.faults.snapshot(),
+    behaviour: sandbox.behaviour(),
+    limits: sandbox.limits(),
   };
 }
 

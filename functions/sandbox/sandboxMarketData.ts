@@ -1,11 +1,13 @@
 // Kraken sandbox: the market side of the sandbox. Holds each pair's candle series on the sandbox
 // clock and answers Kraken's public endpoints (Time, SystemStatus, Assets, AssetPairs, Ticker, OHLC,
-// Depth, Trades) with Kraken's exact shapes.
+// Depth, Trades) with Kraken's exact shapes. A delisted pair is unknown to all of them; AssetPairs
+// reports each pair's trading mode and SystemStatus the maintenance switch.
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle } from '../core/types.js';
 import type { CandleSeries } from './candleSeries.js';
 import { sliceCandle } from './intraCandlePath.js';
 import { invalidArguments, KrakenApiError } from './krakenApiError.js';
 import { fixed, krakenTime } from './krakenFormat.js';
+import type { SandboxBehaviour } from './sandboxBehaviour.js';
 import type { SandboxClock } from './sandboxClock.js';
 import { MAKER_FEE_TIERS, SANDBOX_ASSETS, TAKER_FEE_TIERS, findSandboxMarket, type SandboxMarket } from './sandboxMarkets.js';
 import { syntheticBook, type Book } from './syntheticBook.js';
@@ -35,19 +37,26 @@ export class SandboxMarketData {
    */
   private readonly fiveMinuteRows = new Map<string, { formingOpen: number; rows: OhlcRow[]; json: string[] }>();
 
+  /** `behaviour` (optional) delists pairs, sets their trading mode and the maintenance status. */
   constructor(
     pairs: readonly PairData[],
     private readonly clock: SandboxClock,
+    private readonly behaviour?: SandboxBehaviour,
   ) {
     for (const p of pairs) this.byId.set(p.market.id, p);
   }
 
-  /** Listed markets, in listing order. */
+  /** Listed markets (delisted ones left out), in listing order. */
   get markets(): SandboxMarket[] {
+    return this.allMarkets.filter((m) => !this.behaviour?.isDelisted(m.id));
+  }
+
+  /** Every market the sandbox started with, delisted ones included. */
+  get allMarkets(): SandboxMarket[] {
     return [...this.byId.values()].map((p) => p.market);
   }
 
-  /** A pair by symbol, id or altname; throws Kraken's `EQuery:Unknown asset pair` otherwise. */
+  /** A listed pair by symbol, id or altname; throws Kraken's `EQuery:Unknown asset pair` otherwise (a delisted pair too). */
   pair(name: string | undefined): PairData {
     if (!name) throw invalidArguments('pair');
     const market = findSandboxMarket(this.markets, name);
@@ -56,17 +65,40 @@ export class SandboxMarketData {
     return data;
   }
 
+  /** Any pair the sandbox started with, delisted or not (its own records and control routes). */
+  pairAny(name: string): PairData {
+    const market = findSandboxMarket(this.allMarkets, name);
+    const data = market && this.byId.get(market.id);
+    if (!data) throw new Error(`the sandbox does not list ${name}`);
+    return data;
+  }
+
+  /** The trading mode AssetPairs reports for a pair. */
+  statusOf(m: SandboxMarket): SandboxMarket['status'] {
+    return this.behaviour?.marketStatus(m.id) ?? m.status;
+  }
+
   /** The last price at the sandbox's now; `EService:Unavailable` before the pair's data starts. */
   priceNow(data: PairData): number {
-    const price = data.series.priceAt(this.clock.nowMs());
+    return this.priceAt(data, this.clock.nowMs());
+  }
+
+  /** The last price at `ms`; `EService:Unavailable` before the pair's data starts. */
+  priceAt(data: PairData, ms: number): number {
+    const price = data.series.priceAt(ms);
     if (price === undefined) throw new KrakenApiError('EService:Unavailable');
     return price;
   }
 
   /** The synthetic book at the sandbox's now. */
   bookNow(data: PairData, levels = 100): Book {
+    return this.bookAt(data, this.clock.nowMs(), levels);
+  }
+
+  /** The synthetic book at `ms` (a queued order executes at the moment it leaves the queue). */
+  bookAt(data: PairData, ms: number, levels = 100): Book {
     const m = data.market;
-    return syntheticBook(this.priceNow(data), {
+    return syntheticBook(this.priceAt(data, ms), {
       spreadBps: m.spreadBps,
       levelQuote: m.levelQuote,
       priceDecimals: m.pairDecimals,
@@ -89,7 +121,7 @@ export class SandboxMarketData {
       case 'Time':
         return this.time();
       case 'SystemStatus':
-        return { status: 'online', timestamp: new Date(this.clock.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+        return { status: this.behaviour?.maintenance ? 'maintenance' : 'online', timestamp: new Date(this.clock.nowMs()).toISOString().replace(/\.\d{3}Z$/, 'Z') };
       case 'Assets':
         return this.assets(params);
       case 'AssetPairs':
@@ -161,14 +193,14 @@ export class SandboxMarketData {
         ordermin: m.ordermin,
         costmin: m.costmin,
         tick_size: m.tickSize,
-        status: m.status,
+        status: this.statusOf(m),
       };
     }
     return result;
   }
 
   private ticker(params: KrakenParams): unknown {
-    const list = params.pair ? params.pair.split(',').map((p) => this.pair(p)) : [...this.byId.values()];
+    const list = params.pair ? params.pair.split(',').map((p) => this.pair(p)) : this.markets.map((m) => this.byId.get(m.id)!);
     const result: Record<string, unknown> = {};
     for (const data of list) result[data.market.id] = this.tickerOf(data);
     return result;

@@ -1,19 +1,23 @@
 // Kraken sandbox: the HTTP server. A local Kraken-compatible REST endpoint (`/0/public/*`,
 // `/0/private/*`) for ccxt pointed at it, plus the `/_sandbox/*` control routes; `startSandbox` is
-// the programmatic entry the CLI, the demo and the tests use.
+// the programmatic entry the CLI, the demo and the tests use. A call goes through, in order: the
+// armed faults, maintenance, the lockout, authentication (nonce window), the rate counter, then
+// the market or the account.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type Pair } from '../core/types.js';
 import { CandleSeries } from './candleSeries.js';
-import { KrakenApiError } from './krakenApiError.js';
-import { SandboxAccount, type SandboxFill, type SandboxOrder } from './sandboxAccount.js';
+import { KrakenApiError, ReplyLost } from './krakenApiError.js';
+import { SandboxAccount, type SandboxAccountView, type SandboxFill, type SandboxOrder } from './sandboxAccount.js';
 import { SandboxAuth } from './sandboxAuth.js';
+import { SandboxBehaviour, type BehaviourInput, type BehaviourSnapshot } from './sandboxBehaviour.js';
 import { SandboxClock } from './sandboxClock.js';
 import { handleControl } from './sandboxControlApi.js';
 import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from './sandboxCredentials.js';
 import { SandboxFaults } from './sandboxFaults.js';
+import { SandboxLimits, type LimitsState } from './sandboxLimits.js';
 import { SandboxMarketData, type KrakenParams, type PairData } from './sandboxMarketData.js';
-import { SANDBOX_MARKETS, findSandboxMarket } from './sandboxMarkets.js';
+import { SANDBOX_MARKETS, findSandboxAsset, findSandboxMarket } from './sandboxMarkets.js';
 import { seedFor } from './seededRandom.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -28,7 +32,7 @@ export interface SandboxOptions {
   apiKey?: string;
   /** Accepted API secret, base64 (default `SANDBOX_API_SECRET`). */
   apiSecret?: string;
-  /** Starting balances by asset code (default `{ USD: 10000 }`). */
+  /** Starting balances by asset code (default `{ USD: 10000 }`); extension balances as `BTC.F`, `BTC.S`. */
   balances?: Record<string, number>;
   /** Pairs to list (default BTC/USD, ETH/USD, SOL/USD). */
   pairs?: readonly Pair[];
@@ -50,8 +54,10 @@ export interface SandboxOptions {
   historyMs?: number;
   /** Called after every Kraken API call (for the CLI's request log). */
   onRequest?: (entry: { api: 'public' | 'private'; method: string; error?: string; status: number; fault?: string }) => void;
-  /** The wall clock the sandbox clock runs on (tests). */
+  /** The wall clock the sandbox clock (and a `wall` limits clock) runs on (tests). */
   wallNowMs?: () => number;
+  /** Behaviours armed at start (the `POST /_sandbox/behaviour` body); default none. */
+  behaviour?: BehaviourInput;
 }
 
 /** A running sandbox. */
@@ -71,12 +77,27 @@ export interface SandboxHandle {
   speed(): number;
   setSpeed(speed: number): void;
   faults: SandboxFaults;
-  /** Balances by asset code (`USD`, `BTC`). */
+  /** Tradable balances by asset code (`USD`, `BTC` = XXBT + XBT.F; staked `.B/.S/.M/.P` left out). */
   getBalances(): Record<string, number>;
-  /** Sets the given balances by asset code; others are unchanged. */
+  /** Sets the given balances by asset code (the spot balance) or extension (`BTC.F`, `BTC.S`); others are unchanged. */
   setBalances(balances: Record<string, number>): void;
-  /** Every order the sandbox accepted (executed), oldest first. */
+  /** Every balance by Kraken key, extensions included (`ZUSD`, `XXBT`, `XBT.F`, `XBT.S`). */
+  krakenBalances(): Record<string, number>;
+  /** Every order that reached the engine (filled, or not final yet), oldest first. Queued ones appear once they execute. */
   orders(): SandboxOrder[];
+  /** The account as `GET /_sandbox/account` shows it: balances by Kraken key, holds, orders, fills, the queue. */
+  account(): SandboxAccountView;
+  /** What is armed (the `GET /_sandbox/behaviour` reply). */
+  behaviour(): BehaviourSnapshot;
+  /**
+   * Arms behaviours: each key given replaces that behaviour, `null` turns it off, absent keys stay.
+   * Throws (changing nothing) when the body is invalid.
+   */
+  setBehaviour(input: BehaviourInput): BehaviourSnapshot;
+  /** Turns every behaviour off. */
+  clearBehaviour(): BehaviourSnapshot;
+  /** Rate counters per key, lockout, and the limits clock's now. */
+  limits(): LimitsState;
   /** Every fill, oldest first. */
   trades(): SandboxFill[];
   /** The pair's committed 5m candles up to now (oldest first). */
@@ -126,9 +147,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       : CandleSeries.generated({ ...generator, startOpenTimeMs: startTimeMs - historyMs, startPrice: market.initialPrice });
     return { market, series };
   });
-  const marketData = new SandboxMarketData(pairData, clock);
-  const account = new SandboxAccount(marketData, clock, options.balances ?? { USD: 10_000 });
+  const behaviour = new SandboxBehaviour({ market: (name) => findSandboxMarket(markets, name), asset: findSandboxAsset });
+  const wallNowMs = options.wallNowMs ?? Date.now;
+  // The limits clock is explicit: the sandbox clock (stops and speeds up with it) or the wall clock.
+  const limits = new SandboxLimits(() => (behaviour.limitsClock === 'wall' ? wallNowMs() : clock.nowMs()));
+  const marketData = new SandboxMarketData(pairData, clock, behaviour);
+  const account = new SandboxAccount(marketData, clock, options.balances ?? { USD: 10_000 }, behaviour);
   const faults = new SandboxFaults();
+  const snapshotBehaviour = () =>
+    behaviour.snapshot(
+      (id) => marketData.pairAny(id).market.symbol,
+      (id) => findSandboxAsset(id)?.code ?? id,
+    );
+  const setBehaviour = (input: BehaviourInput): BehaviourSnapshot => {
+    const change = behaviour.parse(input);
+    const clockBefore = behaviour.limitsClock;
+    behaviour.apply(change);
+    const p = change.parsed;
+    if (p.rateLimit !== undefined || behaviour.limitsClock !== clockBefore) limits.resetCounters();
+    if (p.lockout !== undefined || behaviour.limitsClock !== clockBefore) limits.resetLockout();
+    if (p.autoEarn !== undefined) account.sweepAutoEarn();
+    return snapshotBehaviour();
+  };
+  if (options.behaviour !== undefined) setBehaviour(options.behaviour);
   const counts: Record<string, number> = {};
   const sockets = new Set<Socket>();
 
@@ -170,6 +211,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counts[method] = (counts[method] ?? 0) + 1;
     const fault = faults.take(method);
     if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+    // The queued order whose reply Kraken loses: processed, then the connection dies.
+    let replyLost = false;
     const log = (status: number, error?: string, faultName?: string) =>
       options.onRequest?.({ api, method, status, ...(error ? { error } : {}), ...(faultName ? { fault: faultName } : {}) });
 
@@ -187,30 +230,45 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let envelope: string;
     let error: string | undefined;
     try {
+      // Maintenance: nothing is processed; SystemStatus says so.
+      if (behaviour.maintenance && method !== 'SystemStatus') throw new KrakenApiError('EService:Unavailable');
       const params = parseParams(req, url, rawBody, api);
       let resultJson: string;
       if (api === 'public') {
         resultJson = marketData.callJson(method, params);
       } else {
         if (req.method !== 'POST') throw new KrakenApiError('EGeneral:Invalid arguments');
-        auth.verify(url.pathname, header(req, 'api-key'), header(req, 'api-sign'), rawBody, params.nonce);
+        limits.checkLockout();
+        const apiKey = header(req, 'api-key');
+        try {
+          auth.verify(url.pathname, apiKey, header(req, 'api-sign'), rawBody, params.nonce, behaviour.nonceWindow);
+        } catch (err) {
+          if (err instanceof KrakenApiError && (err.message === 'EAPI:Invalid nonce' || err.message === 'EAPI:Invalid signature')) limits.recordFailure(behaviour.lockout);
+          throw err;
+        }
+        limits.charge(apiKey!, method, behaviour.rateLimit);
         resultJson = JSON.stringify(account.call(method, params));
       }
       envelope = `{"error":[],"result":${resultJson}}`;
     } catch (err) {
-      if (!(err instanceof KrakenApiError)) throw err;
-      error = err.message;
-      envelope = JSON.stringify({ error: [error], result: {} });
+      if (err instanceof ReplyLost) {
+        replyLost = true;
+        envelope = '';
+      } else {
+        if (!(err instanceof KrakenApiError)) throw err;
+        error = err.message;
+        envelope = JSON.stringify({ error: [error], result: {} });
+      }
     }
-    if (fault.http) {
+    if (fault.http && !replyLost) {
       sendGatewayError(res, fault.http.status);
       log(fault.http.status, error, 'http-after-processing');
       return;
     }
-    if (fault.dropReply) {
-      // The call was processed (an order executed); the client only sees the connection die.
+    if (fault.dropReply || replyLost) {
+      // The call was processed (an order executed or queued); the client only sees the connection die.
       req.socket.destroy();
-      log(0, error, 'drop-reply');
+      log(0, error, replyLost ? 'queued-reply-lost' : 'drop-reply');
       return;
     }
     sendJsonText(res, 200, envelope);
@@ -226,7 +284,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const pairOf = (name: Pair) => marketData.pair(name);
+  // The handle reads every pair it started with, delisted or not.
+  const pairOf = (name: Pair) => marketData.pairAny(name);
   const handle: SandboxHandle = {
     url: `http://${host}:${address.port}`,
     port: address.port,
@@ -246,7 +305,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     getBalances: () => account.balances(),
     setBalances: (balances) => account.setBalances(balances),
+    krakenBalances: () => account.krakenBalances(),
     orders: () => account.orders(),
+    account: () => account.view(),
+    behaviour: snapshotBehaviour,
+    setBehaviour,
+    clearBehaviour: () => setBehaviour(SandboxBehaviour.CLEAR),
+    limits: () => limits.snapshot(behaviour.rateLimit, behaviour.lockout),
     trades: () => account.trades(),
     candles: (pair) => pairOf(pair).series.committed(clock.nowMs()),
     formingCandle: (pair) => pairOf(pair).series.forming(clock.nowMs()),

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeSandbox, sandboxCommand, sandboxOptionsFromFlags, type SandboxFlags } from '../../functions/cli/sandbox.js';
+import { demoCommand, runDemo } from '../../functions/cli/demo.js';
+import { describeSandbox, readBehaviourFile, sandboxCommand, sandboxOptionsFromFlags, type SandboxFlags } from '../../functions/cli/sandbox.js';
 import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from '../../functions/sandbox/sandboxCredentials.js';
 import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
 
@@ -57,6 +58,38 @@ describe('Function: sandboxOptionsFromFlags', () => {
   });
 });
 
+describe('Option: --behaviour <file.json>', () => {
+  const file = (content: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'kbot-sandbox-')), 'behaviour.json');
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('reads a control-API behaviour body for kbot sandbox, naming the file and the field when it is wrong', () => {
+    const body = { orders: { pendingLookups: 2, partialFill: { fraction: 0.5, rest: 'cancel' } }, rateLimit: { tier: 'starter' }, markets: { 'BTC/USD': { status: 'cancel_only' } } };
+    expect(sandboxOptionsFromFlags({ ...base, behaviour: file(JSON.stringify(body)) }).behaviour).toEqual(body);
+    expect(sandboxOptionsFromFlags(base).behaviour).toBeUndefined();
+    const notJson = file('{orders:');
+    expect(() => readBehaviourFile(notJson)).toThrow(`--behaviour ${notJson} must hold JSON`);
+    expect(() => readBehaviourFile(file('{"orders":{"pendingLookups":-1}}'))).toThrow(/--behaviour .*: orders\.pendingLookups: /);
+    expect(() => readBehaviourFile(file('{"maintenence":true}'))).toThrow(/--behaviour .*maintenence/);
+    expect(() => readBehaviourFile('/nonexistent/behaviour.json')).toThrow(/--behaviour \/nonexistent\/behaviour\.json: /);
+  });
+
+  it('is declared by kbot sandbox and kbot demo; the demo arms it in its sandbox and says so', async () => {
+    expect(sandboxCommand().options.map((o) => o.long)).toContain('--behaviour');
+    expect(demoCommand().options.map((o) => o.long)).toContain('--behaviour');
+    const path = file(JSON.stringify({ orders: { pendingLookups: 1 }, autoEarn: { BTC: 1 } }));
+    const lines: string[] = [];
+    const demo = { hours: 0.25, seed: 7, pairs: ['BTC/USD'], startIso: '2026-03-02T00:00:00Z', balanceQuote: 1000, print: (l: string) => lines.push(l) };
+    const summary = await runDemo({ ...demo, behaviourFile: path });
+    expect(summary.ticks.run).toBe(3);
+    expect(lines.join('\n')).toContain(`Sandbox behaviour (${path}): 1 order rule(s); Auto Earn BTC 1.`);
+    // A name the sandbox does not know stops the demo before it starts.
+    await expect(runDemo({ ...demo, behaviourFile: file(JSON.stringify({ markets: { 'DOGE/USD': { delisted: true } } })) })).rejects.toThrow(/behaviour\.markets\.DOGE\/USD/);
+  });
+});
+
 describe('Function: sandboxCommand', () => {
   it('declares the documented flags', () => {
     const flags = sandboxCommand().options.map((o) => o.long);
@@ -71,5 +104,17 @@ describe('Function: sandboxCommand', () => {
     expect(text).toContain('USD 123');
     expect(text).toContain(SANDBOX_API_KEY);
     expect(text).toContain(`KRAKEN_API_URL=${running.url}`);
+    expect(text).not.toContain('behaviour');
+  });
+
+  it('prints extension balances and what is armed', async () => {
+    running = await startSandbox({
+      startTimeMs: Date.UTC(2026, 0, 1),
+      balances: { USD: 10, 'BTC.F': 0.5 },
+      behaviour: { rateLimit: { tier: 'starter' }, markets: { 'SOL/USD': { delisted: true } }, maintenance: true },
+    });
+    const text = describeSandbox(running).join('\n');
+    expect(text).toContain('USD 10, BTC 0.5 (extension balances: XBT.F 0.5)');
+    expect(text).toContain('behaviour   rate limit starter (sandbox clock); SOL/USD delisted; maintenance');
   });
 });

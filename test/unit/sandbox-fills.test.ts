@@ -90,8 +90,8 @@ describe('Class: SandboxAccount (AddOrder fills)', () => {
     expect(Number(order.price)).toBeCloseTo(99.9998 / 0.00249987, 5);
     expect(s.account.balances()).toEqual({ USD: 899.6002, BTC: 0.00249987 });
     expect(s.call('BalanceEx')).toEqual({
-      ZUSD: { balance: '899.6002', hold_trade: '0.0000' },
-      XXBT: { balance: '0.0024998700', hold_trade: '0.0000000000' },
+      ZUSD: { balance: '899.6002', credit: '0.0000', credit_used: '0.0000', hold_trade: '0.0000' },
+      XXBT: { balance: '0.0024998700', credit: '0.0000000000', credit_used: '0.0000000000', hold_trade: '0.0000000000' },
     });
   });
 

@@ -107,18 +107,42 @@ describe('Class: CandleSeries', () => {
     expect(series.length).toBe(length);
   });
 
-  it('replays candles, fills gaps with flat zero-volume candles and continues with generated data', () => {
+  it('replays candles keeping gaps as gaps (priced at the last close) and continues with generated data', () => {
     const rows: Candle[] = [
       { openTimeMs: T0, open: 10, high: 11, low: 9, close: 10.5, volume: 3 },
       { openTimeMs: T0 + FIVE_MINUTES_MS, open: 10.5, high: 12, low: 10, close: 11, volume: 4 },
-      { openTimeMs: T0 + 3 * FIVE_MINUTES_MS, open: 11, high: 11.5, low: 10.8, close: 11.2, volume: 2 },
+      { openTimeMs: T0 + 4 * FIVE_MINUTES_MS, open: 11, high: 11.5, low: 10.8, close: 11.2, volume: 2 },
     ];
     const series = CandleSeries.replay(rows, { seed: 1, volatility5m: 0.001, baseVolume5m: 1, priceDecimals: 2 });
-    expect(series.candleAt(T0 + 2 * FIVE_MINUTES_MS)).toEqual({ openTimeMs: T0 + 2 * FIVE_MINUTES_MS, open: 11, high: 11, low: 11, close: 11, volume: 0 });
-    expect(series.candleAt(T0 + 3 * FIVE_MINUTES_MS)).toEqual(rows[2]);
-    const next = series.candleAt(T0 + 4 * FIVE_MINUTES_MS)!;
+    expect(series.candleAt(T0 + 2 * FIVE_MINUTES_MS)).toBeUndefined();
+    expect(series.candleAt(T0 + 3 * FIVE_MINUTES_MS)).toBeUndefined();
+    expect(series.candleAt(T0 + 4 * FIVE_MINUTES_MS)).toEqual(rows[2]);
+    // Inside the gap nothing forms and nothing trades: the price is the last close.
+    expect(series.forming(T0 + 3 * FIVE_MINUTES_MS + 60_000)).toBeUndefined();
+    expect(series.priceAt(T0 + 3 * FIVE_MINUTES_MS + 60_000)).toBe(11);
+    expect(series.priceAt(T0 - 1)).toBeUndefined();
+    const next = series.candleAt(T0 + 5 * FIVE_MINUTES_MS)!;
     expect(next.open).toBe(11.2);
-    expect(series.committed(T0 + 10 * FIVE_MINUTES_MS)).toHaveLength(10);
+    // Ten slots have closed by then; the two missing ones are left out.
+    expect(series.committed(T0 + 10 * FIVE_MINUTES_MS).map((c) => (c.openTimeMs - T0) / FIVE_MINUTES_MS)).toEqual([0, 1, 4, 5, 6, 7, 8, 9]);
+    expect(() => CandleSeries.replay([rows[1]!, rows[0]!], { seed: 1, volatility5m: 0.001, baseVolume5m: 1, priceDecimals: 2 })).toThrow(/increasing time order/);
+  });
+
+  it('OHLC leaves a replay gap out (including a forming candle inside it) and Ticker prices at the last close', () => {
+    const rows: Candle[] = Array.from({ length: 800 }, (_, i) => ({ openTimeMs: T0 + i * FIVE_MINUTES_MS, open: 100 + i, high: 101 + i, low: 99 + i, close: 100.5 + i, volume: 1 }))
+      .filter((_, i) => i < 750 || i > 755);
+    const series = CandleSeries.replay(rows, { seed: 1, volatility5m: 0.001, baseVolume5m: 1, priceDecimals: 1 });
+    const { data, clock } = market(T0 + 753 * FIVE_MINUTES_MS + 30_000, series);
+    const during = ohlc(data);
+    // 720 slots end at the forming one (753): 750..753 are missing, so 716 rows and no forming row.
+    expect(during.rows).toHaveLength(716);
+    expect(during.rows.at(-1)![0]).toBe((T0 + 749 * FIVE_MINUTES_MS) / 1000);
+    expect(during.last).toBe((T0 + 752 * FIVE_MINUTES_MS) / 1000);
+    const ticker = (data.call('Ticker', { pair: 'XBTUSD' }) as Record<string, { c: string[] }>).XXBTZUSD!;
+    expect(Number(ticker.c[0])).toBe(100.5 + 749);
+    clock.setTime(T0 + 760 * FIVE_MINUTES_MS);
+    const times = ohlc(data).rows.map((r) => (r[0] * 1000 - T0) / FIVE_MINUTES_MS);
+    expect(times.filter((i) => i >= 748)).toEqual([748, 749, 756, 757, 758, 759, 760]);
   });
 
   it('refuses replay data that is not 5-minute candles', () => {

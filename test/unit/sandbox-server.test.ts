@@ -60,8 +60,8 @@ describe('Function: startSandbox (HTTP)', () => {
     const s = await start({ balances: { USD: 250, BTC: 0.5 } });
     expect(await (await privateCall(s, 'Balance')).json()).toEqual({ error: [], result: { ZUSD: '250.0000', XXBT: '0.5000000000' } });
     expect(((await (await privateCall(s, 'BalanceEx', {}, true)).json()) as { result: unknown }).result).toEqual({
-      ZUSD: { balance: '250.0000', hold_trade: '0.0000' },
-      XXBT: { balance: '0.5000000000', hold_trade: '0.0000000000' },
+      ZUSD: { balance: '250.0000', credit: '0.0000', credit_used: '0.0000', hold_trade: '0.0000' },
+      XXBT: { balance: '0.5000000000', credit: '0.0000000000', credit_used: '0.0000000000', hold_trade: '0.0000000000' },
     });
     const unsigned = await fetch(`${s.url}/0/private/Balance`, { method: 'POST', body: `nonce=${++nonce}` });
     expect(await unsigned.json()).toEqual({ error: ['EAPI:Invalid key'], result: {} });
