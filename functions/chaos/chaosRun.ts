@@ -10,6 +10,7 @@ import { parseConfig, type BotConfig } from '../core/config.js';
 import { simpleMomentumConfig } from '../core/engine/presets.js';
 import { FIVE_MINUTES_MS, type Pair } from '../core/types.js';
 import { SeededRandom } from '../sandbox/seededRandom.js';
+import type { BehaviourInput } from '../sandbox/sandboxBehaviour.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
 import type { WorkerReply, WorkerRequest } from './chaosWorker.js';
 import { checkBooks, ownerCoinsViolation, type Violation } from './invariants.js';
@@ -97,6 +98,10 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       sandbox.setTime(now);
       const armed: string[] = [];
       if (rng.next() < 0.6) for (let k = 1 + Math.floor(rng.next() * 3); k > 0; k--) armed.push(armFault(sandbox, rng));
+      // Kraken's misbehaviours as the sandbox models them: orders not final yet, late or lost,
+      // Auto Earn and fees in base, rate counters and lockouts, markets closed or delisted.
+      const behaviour = rng.next() < 0.55 ? armBehaviour(sandbox, rng) : undefined;
+      if (behaviour) armed.push(behaviour.kind);
       for (const kind of armed) count(report.faults, kind);
       log(`step ${step} ${new Date(close).toISOString()} faults=${JSON.stringify(sandbox.faults.snapshot())}`);
       const event = scheduledEvent(close);
@@ -127,6 +132,8 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
         jobs.push(invoke(next(), { kbot: command }, now + 200, `cmd-${step}`));
       }
       await Promise.all(jobs);
+      // Step-long behaviours end with the step (order rules run until their count is used).
+      if (behaviour?.clear) sandbox.setBehaviour(behaviour.clear);
       if (scenario >= 0.2 && scenario < 0.45 && rng.next() < 0.6) {
         // The crashed tick's claim is taken over once its lease expired (a retry of the same candle).
         report.takeovers++;
@@ -140,8 +147,10 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       const owner = ownerCoinsViolation(sandbox, OWNER_COINS, `step ${step}`);
       if (owner) report.violations.push(owner);
     }
-    // Clean ticks: no faults, time for deadlines, write-offs and leases to play out.
+    // Clean ticks: no faults, time for deadlines, write-offs and leases to play out (queued orders
+    // already accepted still execute or expire as Kraken's would).
     sandbox.faults.clear();
+    sandbox.clearBehaviour();
     await store.setControl('live', { halted: false, haltExits: false });
     for (let c = 0; c < 6; c++) {
       const close = start + (steps + c) * FIVE_MINUTES_MS;
@@ -162,6 +171,57 @@ function count(map: Record<string, number>, key: string): void {
 
 const READ_METHODS = ['OpenOrders', 'ClosedOrders', 'QueryOrders', 'BalanceEx', 'OHLC', 'Ticker', 'AssetPairs', 'TradeVolume'];
 const REFUSALS = ['EService:Unavailable', 'EService:Busy', 'EAPI:Rate limit exceeded', 'EAPI:Invalid nonce', 'EGeneral:Temporary lockout'];
+
+/**
+ * Sets one of the sandbox's behaviours; returns its kind and, for the ones that last a step, the
+ * body that ends it.
+ */
+function armBehaviour(sandbox: SandboxHandle, rng: SeededRandom): { kind: string; clear?: BehaviourInput } {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng.next() * xs.length)]!;
+  const count = 1 + Math.floor(rng.next() * 2);
+  const side = rng.next() < 0.5 ? undefined : pick(['buy', 'sell'] as const);
+  const r = rng.next();
+  if (r < 0.18) {
+    sandbox.setBehaviour({ orders: { count, ...(side ? { side } : {}), pendingLookups: Math.floor(rng.next() * 3), openLookups: 1 + Math.floor(rng.next() * 4) } });
+    return { kind: 'order-not-final' };
+  }
+  if (r < 0.32) {
+    sandbox.setBehaviour({ orders: { count, ...(side ? { side } : {}), openLookups: 1 + Math.floor(rng.next() * 3), partialFill: { fraction: 0.2 + rng.next() * 0.6, rest: pick(['fill', 'cancel'] as const) } } });
+    return { kind: 'partial-fill' };
+  }
+  if (r < 0.46) {
+    sandbox.setBehaviour({ orders: { count: 1, ...(side ? { side } : {}), queue: { delayMs: Math.floor(rng.next() * 90_000), reply: pick(['lost', 'error', 'ok'] as const) } } });
+    return { kind: 'queued-order' };
+  }
+  if (r < 0.54) {
+    sandbox.setBehaviour({ orders: { count, closedOrdersLag: 1 + Math.floor(rng.next() * 3) } });
+    return { kind: 'closed-orders-lag' };
+  }
+  if (r < 0.62) {
+    sandbox.setBehaviour({ feeInBase: { buys: true, sells: false } });
+    return { kind: 'fee-in-base', clear: { feeInBase: null } };
+  }
+  if (r < 0.7) {
+    sandbox.setBehaviour({ autoEarn: { BTC: 0.3 + rng.next() * 0.7, ETH: rng.next() } });
+    return { kind: 'auto-earn', clear: { autoEarn: null } };
+  }
+  if (r < 0.8) {
+    sandbox.setBehaviour({ rateLimit: { tier: pick(['starter', 'intermediate', 'pro'] as const) }, limitsClock: 'wall' });
+    return { kind: 'rate-limit', clear: { rateLimit: null } };
+  }
+  if (r < 0.86) {
+    sandbox.setBehaviour({ nonceWindow: 0, lockout: { afterFailures: 2, windowMs: 60_000, durationMs: 30_000 } });
+    return { kind: 'lockout-armed', clear: { lockout: null } };
+  }
+  if (r < 0.94) {
+    const pair = pick(CHAOS_PAIRS);
+    const delisted = rng.next() < 0.4;
+    sandbox.setBehaviour({ markets: { [pair]: delisted ? { delisted: true } : { status: pick(['cancel_only', 'post_only', 'limit_only', 'reduce_only'] as const) } } });
+    return { kind: delisted ? 'delisted' : 'market-mode', clear: { markets: null } };
+  }
+  sandbox.setBehaviour({ maintenance: true });
+  return { kind: 'maintenance', clear: { maintenance: false } };
+}
 
 /** Arms one random fault in the sandbox; returns its kind (for the summary). */
 function armFault(sandbox: SandboxHandle, rng: SeededRandom): string {
