@@ -426,6 +426,8 @@ export class OrderExecutor {
       costQuote: order.costQuote,
       feeQuote: order.feeQuote,
       timestampMs: fillTimeMs,
+      // The decision behind the fill: the key of its tick's journal record.
+      candleCloseIso: intent.candleCloseIso,
     };
 
     let realizedPnlQuote: number | undefined;
@@ -526,6 +528,7 @@ export class OrderExecutor {
         realizedPnlQuote: outcome.realizedPnlQuote,
         positionId: current.entryClientOrderId,
         ...(outcome.position ? {} : { closedPositionOrderIds: [...current.appliedOrderIds, intent.clientOrderId] }),
+        ...(current.entryFeatures ? { entryFeatures: current.entryFeatures } : {}),
       };
       // Ledger and daily P&L first (both idempotent per order), so a crash after this point is
       // repaired by re-running settle with the same numbers.
