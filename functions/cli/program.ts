@@ -1,6 +1,7 @@
 // CLI: the `kbot` command tree. Each command lives in its own module; this file only assembles them.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
+import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(sandboxCommand());
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
+  program.addCommand(analyzeCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }
