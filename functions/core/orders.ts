@@ -433,7 +433,7 @@ export class OrderExecutor {
     let realizedPnlQuote: number | undefined;
     if (intent.side === 'buy') {
       const positionId = await this.applyBuy(intent, order, fillTimeMs);
-      await store.appendTrade({ ...trade, ...(positionId ? { positionId } : {}) });
+      await store.appendTrade({ ...trade, ...(positionId ? { positionId } : {}), ...(intent.entryPlan?.entryFeatures ? { entryFeatures: intent.entryPlan.entryFeatures } : {}) });
     } else {
       realizedPnlQuote = await this.applySell(intent, order, trade, fillTimeMs);
     }

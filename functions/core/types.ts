@@ -273,7 +273,7 @@ export interface TradeRecord {
    * decision journal record (`JOURNAL#<mode>` / `<candleCloseIso>`). Commands carry the candle they ran at.
    */
   candleCloseIso?: string;
-  /** On the row that closed a position: what the engine saw at its entry. */
+  /** On the buy that opened a position and the row that closed it: what the engine saw at the entry. */
   entryFeatures?: EntryFeatures;
 }
 

@@ -41,7 +41,7 @@ describe('Journal: one record per scheduled tick', () => {
     expect(row?.candleCloseIso).toBe(entry.candleCloseIso);
   });
 
-  it('carries the entry features from the plan to the position and into the row that closes it', async () => {
+  it('carries the entry features from the plan to the position and into the rows of the buy and of the sell that closes it', async () => {
     const t = tickFixture(CLOSE);
     const features = { version: 1 as const, strategy: 'momentum', regime: 'trend-up' as const, confidence: 0.7, expectedEdgeFraction: 0.03, adx: 30, plusDi: 25, minusDi: 10, rsi: 55, atrFraction: 0.004, volumeRatio: 1.4, spreadFraction: 0.0002, smaDistance20: 0.01, smaDistance50: 0.02, bollingerPercentB: 0.8, hourUtc: 12, weekdayUtc: 1 };
     const buy = buyDecision(100);
@@ -53,7 +53,7 @@ describe('Journal: one record per scheduled tick', () => {
     await runTick(t.deps, { scheduledTimeMs: CLOSE + FIVE_MINUTES_MS, invocationId: 'inv-2' });
     const rows = await t.store.listTrades('paper', 0, CLOSE * 2);
     expect(rows.map((r) => [r.side, r.candleCloseIso, r.entryFeatures?.regime])).toEqual([
-      ['buy', CLOSE_ISO, undefined],
+      ['buy', CLOSE_ISO, 'trend-up'],
       ['sell', new Date(CLOSE + FIVE_MINUTES_MS).toISOString(), 'trend-up'],
     ]);
   });
