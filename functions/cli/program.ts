@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
+import { dashboardCommand } from './dashboard.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
   program.addCommand(analyzeCommand());
+  program.addCommand(dashboardCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }
