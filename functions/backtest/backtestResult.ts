@@ -1,6 +1,6 @@
 // Backtest results: the shapes `runBacktest` returns and `kbot backtest --json` prints. Quote
 // amounts are exact multiples of 1e-8 so the identities in `BacktestSummary` hold exactly.
-import type { ExitReason, OrderReason, Pair, Side } from '../core/types.js';
+import type { EntryFeatures, ExitReason, OrderReason, Pair, Side } from '../core/types.js';
 import type { GapReport } from './gapReport.js';
 import type { Performance } from './performance.js';
 
@@ -43,6 +43,8 @@ export interface BacktestTrade {
   exitReason: BacktestExitReason;
   /** How many 5m candles the position was held. */
   candlesHeld: number;
+  /** What the engine saw when it decided the entry (regime, indicators, hour); see `EntryFeatures`. */
+  entryFeatures?: EntryFeatures;
 }
 
 /** Results for one pair. */

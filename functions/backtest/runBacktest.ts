@@ -497,6 +497,7 @@ class Replay {
       returnFraction: netUnits / (costUnits + entryFeeUnits),
       exitReason: reason,
       candlesHeld: i - r.entryIdx + 1,
+      ...(pos.entryFeatures ? { entryFeatures: pos.entryFeatures } : {}),
     });
     const pnlQuote = netUnits / QUOTE_UNITS;
     this.closedTrades.push({

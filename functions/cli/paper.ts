@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { lastClosedCandleCloseMs } from '../core/candles.js';
 import { systemClock } from '../core/ports.js';
 import { FIVE_MINUTES_MS } from '../core/types.js';
+import { createSerializer, localBackend, type LocalBackendOptions, type LocalSchedule } from '../dashboard/localBackend.js';
 import { describeTick } from './format.js';
 import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
 
@@ -33,7 +34,9 @@ export function paperCommand(): Command {
     .option('--exchange-url <url>', 'Kraken REST base URL (e.g. a local `kbot sandbox`)', KRAKEN_PUBLIC_URL)
     .addOption(new Option('--data-dir <dir>', 'where the local DynamoDB (dynalite) keeps its data').default('.kbot'))
     .option('--memory', 'keep state in memory only (nothing written under .kbot/)')
-    .action(async (opts: { once?: boolean; json?: boolean; config?: string; exchangeUrl: string; dataDir: string; memory?: boolean }) => {
+    .option('--dashboard', 'serve the local web dashboard from this process (127.0.0.1, URL with a session token)')
+    .option('--dashboard-port <n>', 'with --dashboard: port on 127.0.0.1 (default: a free one)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { once?: boolean; json?: boolean; config?: string; exchangeUrl: string; dataDir: string; memory?: boolean; dashboard?: boolean; dashboardPort?: number }) => {
       const config = await loadConfigFile(opts.config, { mode: 'paper' });
       const problem = await probeExchange(opts.exchangeUrl);
       if (problem) {
@@ -47,8 +50,16 @@ export function paperCommand(): Command {
         ...(opts.memory ? {} : { dataDir: join(opts.dataDir, 'dynamo') }),
         overrides: opts.json ? { logger: quietLogger } : {},
       });
+      // The dashboard's flatten and force-exit run the handler too: one invocation at a time, as in Lambda.
+      const serialize = createSerializer();
+      const schedule: LocalSchedule = { paused: false };
+      const dashboard = opts.dashboard && !opts.once ? await startLocalDashboard({ stack, config, exchangeUrl: opts.exchangeUrl, dataDir: opts.memory ? 'memory' : opts.dataDir, schedule, serialize, ...(opts.dashboardPort !== undefined ? { port: opts.dashboardPort } : {}) }) : undefined;
       const runOne = async (timeMs: number) => {
-        const result = await stack.handler(scheduledEvent(timeMs));
+        if (schedule.paused) {
+          console.error(`${new Date(timeMs).toISOString().slice(0, 16).replace('T', ' ')}  paused from the dashboard: no tick`);
+          return;
+        }
+        const result = await serialize(() => stack.handler(scheduledEvent(timeMs)));
         if (opts.json) console.log(JSON.stringify(result, null, 2));
         else for (const line of describeTick(result).concat(`${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${config.pairs[0]!.split('/')[1]}`)) console.log(line);
       };
@@ -70,9 +81,23 @@ export function paperCommand(): Command {
           if (!stop) await runOne(next);
         }
       } finally {
+        await dashboard?.close();
         await stack.close();
       }
     });
+}
+
+/** `--dashboard`: the dashboard on the running paper bot (its handler, its dynalite, its loop). */
+async function startLocalDashboard(o: Omit<LocalBackendOptions, 'nowMs'> & { port?: number }): Promise<{ close(): Promise<void> }> {
+  const { serveDashboard } = await import('./dashboard.js');
+  const backend = localBackend(o);
+  const server = await serveDashboard(backend, o.port !== undefined ? { port: o.port } : {});
+  return {
+    close: async () => {
+      await server.close();
+      await backend.close?.();
+    },
+  };
 }
 
 const quietLogger = { debug() {}, info() {}, warn() {}, error: (m: string, f?: Record<string, unknown>) => console.error(m, f ?? '') };

@@ -1,7 +1,9 @@
 // CLI: the `kbot` command tree. Each command lives in its own module; this file only assembles them.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
+import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
+import { dashboardCommand } from './dashboard.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   program.addCommand(sandboxCommand());
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
+  program.addCommand(analyzeCommand());
+  program.addCommand(dashboardCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }

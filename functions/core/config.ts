@@ -48,6 +48,13 @@ export const botConfigSchema = z
         takerFeeRate: z.number().min(0).max(0.05).default(0.004),
       })
       .prefault({}),
+    /** The decision journal: one compact record per scheduled tick (see docs/dashboard.md). */
+    journal: z
+      .object({
+        /** Days a tick's record is kept (DynamoDB TTL); 0 writes none. */
+        ttlDays: z.number().int().min(0).max(400).default(14),
+      })
+      .prefault({}),
     ...engineConfigShape,
   })
   .superRefine((cfg, ctx) => {

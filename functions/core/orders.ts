@@ -426,12 +426,14 @@ export class OrderExecutor {
       costQuote: order.costQuote,
       feeQuote: order.feeQuote,
       timestampMs: fillTimeMs,
+      // The decision behind the fill: the key of its tick's journal record.
+      candleCloseIso: intent.candleCloseIso,
     };
 
     let realizedPnlQuote: number | undefined;
     if (intent.side === 'buy') {
       const positionId = await this.applyBuy(intent, order, fillTimeMs);
-      await store.appendTrade({ ...trade, ...(positionId ? { positionId } : {}) });
+      await store.appendTrade({ ...trade, ...(positionId ? { positionId } : {}), ...(intent.entryPlan?.entryFeatures ? { entryFeatures: intent.entryPlan.entryFeatures } : {}) });
     } else {
       realizedPnlQuote = await this.applySell(intent, order, trade, fillTimeMs);
     }
@@ -526,6 +528,7 @@ export class OrderExecutor {
         realizedPnlQuote: outcome.realizedPnlQuote,
         positionId: current.entryClientOrderId,
         ...(outcome.position ? {} : { closedPositionOrderIds: [...current.appliedOrderIds, intent.clientOrderId] }),
+        ...(current.entryFeatures ? { entryFeatures: current.entryFeatures } : {}),
       };
       // Ledger and daily P&L first (both idempotent per order), so a crash after this point is
       // repaired by re-running settle with the same numbers.

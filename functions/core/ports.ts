@@ -1,5 +1,6 @@
 // Core domain: the ports. Adapters (ccxt, paper, DynamoDB, memory, SNS, console) implement them;
 // the tick depends only on these shapes.
+import type { JournalEntry } from './journal.js';
 import type {
   AuditRecord,
   Balances,
@@ -203,6 +204,17 @@ export interface StorePort {
   getWallet(): Promise<Wallet | undefined>;
   /** Writes the wallet if its version equals `expectedVersion` (use -1 to create). Stores version + 1. */
   putWallet(balances: Record<string, number>, expectedVersion: number): Promise<boolean>;
+
+  /**
+   * Stores one tick's decision journal record (one item per mode and candle; a repeat replaces it),
+   * deleted by the store after `entry.expiresAtMs` (kept to the second).
+   */
+  putJournal(entry: JournalEntry): Promise<void>;
+  /**
+   * Journal records whose candle closed within [fromMs, toMs], oldest first (`newestFirst`: newest
+   * first), at most `limit` of them.
+   */
+  listJournal(mode: Mode, fromMs: number, toMs: number, options?: { limit?: number; newestFirst?: boolean }): Promise<JournalEntry[]>;
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';

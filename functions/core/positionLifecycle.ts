@@ -61,6 +61,7 @@ export function openPosition(args: {
   if (levels.takeProfitPrice !== undefined) position.takeProfitPrice = levels.takeProfitPrice;
   if (levels.trailing) position.trailing = levels.trailing;
   if (levels.maxHoldUntilMs !== undefined) position.maxHoldUntilMs = levels.maxHoldUntilMs;
+  if (args.plan.entryFeatures) position.entryFeatures = args.plan.entryFeatures;
   return position;
 }
 

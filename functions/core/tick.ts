@@ -17,6 +17,7 @@ import { exitAtPrice } from './engine/mentalExit.js';
 import { baseOf } from './engine/risk/exposure.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
 import { compareHoldings, mismatchSignature, ownFreeBase } from './holdings.js';
+import { writeJournal } from './journal.js';
 import { OrderExecutor, limitText } from './orders.js';
 import { runReconcile } from './reconcileCommand.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
@@ -372,6 +373,8 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     }
   }
   if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
+  // The decision journal: one record per scheduled tick, after it is complete (a failure is only logged).
+  if (!input.command) await writeJournal(deps, result, portfolio.lastPrice);
   logger.info(input.command ? 'command completed' : 'tick completed', { candleCloseIso, orders: outcomes.length, halt: result.halt, locks: result.locks.length });
   return result;
 }

@@ -148,6 +148,8 @@ export interface Position {
   appliedOrderIds: string[];
   /** How many buys this position holds (1 unless a late fill was merged into it). */
   buys?: number;
+  /** What the engine saw when it decided the entry (see `EntryFeatures`); carried into the closing ledger row. */
+  entryFeatures?: EntryFeatures;
   /** Optimistic-concurrency version; every update requires the expected value. */
   version: number;
 }
@@ -202,6 +204,47 @@ export interface EntryPlan {
   takeProfitPrice?: number;
   trailing?: { activationPrice: number; distanceFraction: number };
   maxHoldMs?: number;
+  /** What the engine saw when it decided this entry (absent for adopted holdings). */
+  entryFeatures?: EntryFeatures;
+}
+
+/**
+ * The market as the decision engine saw it when it decided an entry, recorded with the position
+ * and its closing ledger row (and a backtest's trades), so trades can be analysed by the conditions
+ * they were entered in (`kbot analyze`) and a learned filter can be trained on them. Indicator
+ * values are on the decision candle (the last closed 5m candle); `null` when not computable yet.
+ * docs/dashboard.md#entry-features lists them with their periods.
+ */
+export interface EntryFeatures {
+  /** Feature set version: bump when a definition changes. */
+  version: 1;
+  /** The strategy whose signal was taken (`momentum`, `meanReversion`, `scalping`, `force-entry`). */
+  strategy: string;
+  /** Market regime at entry, by the regime thresholds: `trend-up`, `trend-down`, `range`, `unclear`, `volatile`. */
+  regime: 'trend-up' | 'trend-down' | 'range' | 'unclear' | 'volatile' | null;
+  /** The signal's confidence (0..1) and expected gross move to the target (fraction of price). */
+  confidence: number;
+  expectedEdgeFraction: number;
+  /** ADX, +DI and −DI (period `strategies.regime.adxPeriod`, 5m). */
+  adx: number | null;
+  plusDi: number | null;
+  minusDi: number | null;
+  /** RSI (period `strategies.regime.rsiPeriod`, 5m). */
+  rsi: number | null;
+  /** ATR (period `strategies.regime.atrPeriod`, 5m) as a fraction of the close. */
+  atrFraction: number | null;
+  /** The decision candle's volume / its average (period `strategies.regime.volumePeriod`). */
+  volumeRatio: number | null;
+  /** Bid/ask spread as a fraction of the mid price, when the tick read a ticker (null in backtests). */
+  spreadFraction: number | null;
+  /** close / SMA(20) − 1 and close / SMA(50) − 1 on 5m closes. */
+  smaDistance20: number | null;
+  smaDistance50: number | null;
+  /** Bollinger %B (20, 2σ): 0 at the lower band, 1 at the upper band. */
+  bollingerPercentB: number | null;
+  /** UTC hour (0..23) and weekday (0 = Sunday) of the decision candle's close. */
+  hourUtc: number;
+  weekdayUtc: number;
 }
 
 /** A completed fill in the append-only trade ledger. */
@@ -225,6 +268,13 @@ export interface TradeRecord {
   closedPositionOrderIds?: string[];
   /** Free text for bookkeeping rows (adoption, release, dust). */
   note?: string;
+  /**
+   * The candle (close, ISO) whose decision placed this order: with the mode, the key of that tick's
+   * decision journal record (`JOURNAL#<mode>` / `<candleCloseIso>`). Commands carry the candle they ran at.
+   */
+  candleCloseIso?: string;
+  /** On the buy that opened a position and the row that closed it: what the engine saw at the entry. */
+  entryFeatures?: EntryFeatures;
 }
 
 /** The daily counters (one item per UTC day). */

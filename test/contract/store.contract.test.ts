@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../functions/adapters/dynamo/dynamoStore.js';
 import { createDynamoClient, ensureTable, startLocalDynamo, type LocalDynamo } from '../../functions/adapters/dynamo/localDynamo.js';
 import { MemoryStore } from '../../functions/adapters/memory/memoryStore.js';
+import type { JournalEntry } from '../../functions/core/journal.js';
 import type { StorePort } from '../../functions/core/ports.js';
 import type { Mode, OrderIntent, Position, TradeRecord } from '../../functions/core/types.js';
 
@@ -566,6 +567,43 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
     });
   });
 
+  describe('decision journal', () => {
+    const entryAt = (minute: number, mode: Mode = 'paper'): JournalEntry => ({
+      mode,
+      candleCloseIso: new Date(T0 - 2_000 + minute * 300_000).toISOString(),
+      atMs: T0 + minute * 300_000,
+      expiresAtMs: T0 + minute * 300_000 + 14 * 86_400_000,
+      record: {
+        v: 1,
+        ms: 420,
+        e: 1_000.5,
+        p: [
+          { p: 'BTC/USD', c: 64_321.1, d: 1, n: ['n', 'signal', 'regime.unclear', 'ADX is between the range and trend thresholds', { regime: 'unclear', adx: 22.1, rangeAdxMax: 20, trendAdxMin: 25 }] },
+          { p: 'ETH/USD', d: ['stale', 'last closed candle opens late'], o: [[hexId(minute), 'sell', 'stop-loss', 'filled', 0.5, 3_000.25, 0.6, -1.25]] },
+        ],
+      },
+    });
+
+    it('stores one record per candle (a repeat replaces it) and lists a time range in order, either way, with a limit', async () => {
+      const store = await create();
+      for (const m of [2, 0, 1, 3]) await store.putJournal(entryAt(m));
+      await store.putJournal({ ...entryAt(1), atMs: T0 + 999 });
+      await store.putJournal(entryAt(1, 'live'));
+      const all = await store.listJournal('paper', 0, T0 * 2);
+      expect(all.map((e) => e.candleCloseIso)).toEqual([0, 1, 2, 3].map((m) => entryAt(m).candleCloseIso));
+      expect(all[0]).toStrictEqual(entryAt(0));
+      expect(all[1]?.atMs).toBe(T0 + 999);
+      const from = Date.parse(entryAt(1).candleCloseIso);
+      const to = Date.parse(entryAt(2).candleCloseIso);
+      expect((await store.listJournal('paper', from, to)).map((e) => e.candleCloseIso)).toEqual([entryAt(1).candleCloseIso, entryAt(2).candleCloseIso]);
+      expect((await store.listJournal('paper', from, from)).map((e) => e.candleCloseIso)).toEqual([entryAt(1).candleCloseIso]);
+      expect((await store.listJournal('paper', 0, T0 * 2, { newestFirst: true, limit: 2 })).map((e) => e.candleCloseIso)).toEqual([entryAt(3).candleCloseIso, entryAt(2).candleCloseIso]);
+      expect((await store.listJournal('paper', 0, T0 * 2, { limit: 1 })).map((e) => e.candleCloseIso)).toEqual([entryAt(0).candleCloseIso]);
+      expect(await store.listJournal('paper', to, from)).toEqual([]);
+      expect((await store.listJournal('live', 0, T0 * 2)).map((e) => e.candleCloseIso)).toEqual([entryAt(1).candleCloseIso]);
+    });
+  });
+
   describe('isolation', () => {
     it('never mixes paper and live state', async () => {
       const store = await create();
@@ -664,6 +702,18 @@ describe('DynamoStore table layout (dynalite)', () => {
     expect(find('ORDER#paper', makeIntent().clientOrderId).ttl).toBe(Math.floor(T0 / 1000) + 30 * 86_400);
     // Pending intents never expire: reconcile must always find them.
     expect(find('ORDER#paper', hexId(7)).ttl).toBeUndefined();
+  });
+
+  it('stores a journal record as one item: Brotli-compressed JSON in a binary attribute, with a TTL', async () => {
+    const { store, tableName } = await freshDynamoStore();
+    const record = { v: 1 as const, ms: 5, p: [{ p: 'BTC/USD', c: 1, d: 1 as const }] };
+    await store.putJournal({ mode: 'live', candleCloseIso: CANDLE_ISO, atMs: T0, expiresAtMs: T0 + 14 * 86_400_000, record });
+    const items = await scanAll(tableName);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ pk: 'JOURNAL#live', sk: CANDLE_ISO, at: T0, ttl: Math.floor(T0 / 1000) + 14 * 86_400 });
+    expect(items[0]!.br).toBeInstanceOf(Uint8Array);
+    const { brotliDecompressSync } = await import('node:zlib');
+    expect(JSON.parse(brotliDecompressSync(items[0]!.br as Uint8Array).toString('utf8'))).toEqual(record);
   });
 
   it('propagates infrastructure errors instead of mapping them to refusals', async () => {

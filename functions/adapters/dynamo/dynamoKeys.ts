@@ -40,4 +40,7 @@ export const dynamoKeys = {
   /** Audit records of operator and bookkeeping actions, by time. */
   audit: (mode: Mode, atMs: number, id: string): TableKey => ({ pk: `AUDIT#${mode}`, sk: `${isoTime(atMs)}#${id}` }),
   auditPartition: (mode: Mode): string => `AUDIT#${mode}`,
+  /** One decision journal record per scheduled tick, by candle close, with a TTL. */
+  journal: (mode: Mode, candleCloseIso: string): TableKey => ({ pk: `JOURNAL#${mode}`, sk: candleCloseIso }),
+  journalPartition: (mode: Mode): string => `JOURNAL#${mode}`,
 } as const;

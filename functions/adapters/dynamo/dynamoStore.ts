@@ -13,6 +13,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
+import type { JournalEntry, JournalRecord } from '../../core/journal.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ReserveResult, SlotResult, StorePort } from '../../core/ports.js';
 import {
   ONE_DAY_MS,
@@ -593,6 +595,33 @@ export class DynamoStore implements StorePort {
     );
   }
 
+  /** One PutItem: the record compressed into a binary attribute (see `journalItem`), expiring by TTL. */
+  async putJournal(entry: JournalEntry): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: journalItem(entry) }));
+  }
+
+  async listJournal(mode: Mode, fromMs: number, toMs: number, options: { limit?: number; newestFirst?: boolean } = {}): Promise<JournalEntry[]> {
+    if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs || toMs < 0 || fromMs > MAX_ISO_TIME_MS) return [];
+    if (options.limit !== undefined && options.limit <= 0) return [];
+    const out: JournalEntry[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: values({ ':pk': dynamoKeys.journalPartition(mode), ':from': isoTime(fromMs), ':to': isoTime(toMs) }),
+          ScanIndexForward: !options.newestFirst,
+          ...(options.limit !== undefined ? { Limit: options.limit - out.length } : {}),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(journalFromItem(mode, item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (options.limit === undefined || out.length < options.limit));
+    return out;
+  }
+
   /** The answer for a reservation this order already has (held or used: reserved; released: already decided). */
   private existingReservation(counters: DayCounters, clientOrderId: string): ReserveResult | undefined {
     const existing = counters.reservations[clientOrderId];
@@ -638,6 +667,32 @@ export class DynamoStore implements StorePort {
       throw error;
     }
   }
+}
+
+/** Brotli at its best quality, in text mode: journal records are small JSON, so it costs well under a millisecond. */
+const JOURNAL_BROTLI = { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT } };
+
+/**
+ * The journal item: the keys, the write time, the TTL and the record as Brotli-compressed JSON in
+ * one binary attribute (`br`, named after its codec). Brotli beats gzip by about a fifth on these
+ * records, which keeps a 20-pair tick inside one write unit (1 KB); docs/dashboard.md has the
+ * measured sizes.
+ */
+export function journalItem(entry: JournalEntry): Item {
+  const key = dynamoKeys.journal(entry.mode, entry.candleCloseIso);
+  return {
+    pk: { S: key.pk },
+    sk: { S: key.sk },
+    at: { N: String(entry.atMs) },
+    br: { B: brotliCompressSync(JSON.stringify(entry.record), JOURNAL_BROTLI) },
+    ...(entry.expiresAtMs !== undefined ? { ttl: { N: String(ttlSeconds(entry.expiresAtMs)) } } : {}),
+  };
+}
+
+function journalFromItem(mode: Mode, item: Item): JournalEntry {
+  const record = JSON.parse(brotliDecompressSync(item.br!.B!).toString('utf8')) as JournalRecord;
+  const ttl = item.ttl?.N;
+  return { mode, candleCloseIso: item.sk!.S!, atMs: Number(item.at!.N), ...(ttl ? { expiresAtMs: Number(ttl) * 1000 } : {}), record };
 }
 
 function isConditionFailure(error: unknown): boolean {

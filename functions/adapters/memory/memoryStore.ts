@@ -1,6 +1,7 @@
 // Secondary adapter: StorePort in process memory, for backtests, unit tests and the demo. It keeps
 // the DynamoDB store's conditional-write semantics (claims, versions, caps) exactly; every method
 // does its check-and-set synchronously, so concurrent async callers interleave only between calls.
+import type { JournalEntry } from '../../core/journal.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ReserveResult, SlotResult, StorePort } from '../../core/ports.js';
 import type {
   AuditRecord,
@@ -17,7 +18,7 @@ import type {
   TradeRecord,
   Wallet,
 } from '../../core/types.js';
-import { copyPlain, emptyDay, isUnresolvedIntent, lossLimitReached, reserveRefusal, tradeSortKey } from '../store/storeRules.js';
+import { MAX_ISO_TIME_MS, copyPlain, emptyDay, isUnresolvedIntent, isoTime, lossLimitReached, reserveRefusal, tradeSortKey } from '../store/storeRules.js';
 
 interface TickClaim {
   status: 'IN_PROGRESS' | 'DONE';
@@ -65,6 +66,8 @@ interface ModeState {
   /** markOnce keys and when they expire. */
   once: Map<string, number>;
   audit: Map<string, AuditRecord>;
+  /** Decision journal by candle close (ISO). */
+  journal: Map<string, JournalEntry>;
 }
 
 /**
@@ -348,6 +351,23 @@ export class MemoryStore implements StorePort {
     return true;
   }
 
+  async putJournal(entry: JournalEntry): Promise<void> {
+    // TTLs are kept to the second, as DynamoDB's are.
+    const stored = copyPlain(entry);
+    if (stored.expiresAtMs !== undefined) stored.expiresAtMs = Math.floor(stored.expiresAtMs / 1000) * 1000;
+    this.state(entry.mode).journal.set(entry.candleCloseIso, stored);
+  }
+
+  async listJournal(mode: Mode, fromMs: number, toMs: number, options: { limit?: number; newestFirst?: boolean } = {}): Promise<JournalEntry[]> {
+    const from = isoOrUndefined(fromMs);
+    const to = isoOrUndefined(toMs);
+    if (from === undefined || to === undefined || from > to) return [];
+    const found = [...this.state(mode).journal.values()].filter((e) => e.candleCloseIso >= from && e.candleCloseIso <= to);
+    found.sort((a, b) => compareStrings(a.candleCloseIso, b.candleCloseIso));
+    if (options.newestFirst) found.reverse();
+    return (options.limit !== undefined ? found.slice(0, Math.max(0, options.limit)) : found).map((e) => copyPlain(e));
+  }
+
   private state(mode: Mode): ModeState {
     let state = this.modes.get(mode);
     if (!state) {
@@ -362,6 +382,7 @@ export class MemoryStore implements StorePort {
         holdings: new Map(),
         once: new Map(),
         audit: new Map(),
+        journal: new Map(),
       };
       this.modes.set(mode, state);
     }
@@ -402,4 +423,10 @@ function slotKey(pair: Pair, side: Side): string {
 /** Code-unit order, which matches DynamoDB's byte order for the ASCII keys used here. */
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The ISO form of a time within the range ISO strings sort correctly in, clamped; undefined when invalid. */
+function isoOrUndefined(ms: number): string | undefined {
+  if (Number.isNaN(ms)) return undefined;
+  return isoTime(Math.min(Math.max(ms, 0), MAX_ISO_TIME_MS));
 }

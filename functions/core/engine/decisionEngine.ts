@@ -5,6 +5,7 @@ import type { BotConfig } from '../config.js';
 import type { Candle, DayCounters, EntryPlan, MarketInfo, Pair, Position } from '../types.js';
 import type { CandleColumns } from './candleColumns.js';
 import type { ExitsConfig } from './config.js';
+import { EntryFeatureSlots } from './entryFeatures.js';
 import { buildEntryPlan } from './entryPlan.js';
 import { resolveExits } from './exitSettings.js';
 import { IndicatorPlan } from './indicatorPlan.js';
@@ -65,6 +66,8 @@ export class StrategyRiskEngine implements DecisionEngine {
   private readonly exitSetups: Map<string, ExitSetup>;
   private readonly pairSetups = new Map<Pair, PairSetup>();
   private readonly quoteVolumeSlot: number;
+  /** What an entry records about the market it was decided in (informational slots). */
+  private readonly features: EntryFeatureSlots;
   /** What entry signals depend on besides the candles: series screened by another engine with the same key can be reused. */
   private readonly entrySignalsKey: string;
 
@@ -89,6 +92,7 @@ export class StrategyRiskEngine implements DecisionEngine {
       ['scalping', this.exitSetup(resolveExits(config.exits, s.scalping.exits), used.has('scalping'), undefined)],
       [FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined)],
     ]);
+    this.features = new EntryFeatureSlots(config, plan);
     this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
     this.warmupCandles = plan.warmupCandles();
     this.entrySignalsKey = JSON.stringify([config.strategies, this.warmupCandles, plan.specs]);
@@ -318,6 +322,8 @@ export class StrategyRiskEngine implements DecisionEngine {
     checks.push({ rule: 'sizing', explanation: sized.explanation });
     checks.push({ rule: 'minimums', explanation: { amountBase: sized.amountBase, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, bufferFraction: r.minimumBufferFraction } });
 
+    const taken = publicSignal(signal, edge ?? 0);
+    plan.entryFeatures = this.features.at(s, i, taken, pf.spreadFraction?.[pair]);
     return {
       action: 'buy',
       pair,
@@ -325,7 +331,7 @@ export class StrategyRiskEngine implements DecisionEngine {
       expectedAmountBase: sized.amountBase,
       referencePrice,
       plan,
-      signal: publicSignal(signal, edge ?? 0),
+      signal: taken,
       checks,
     };
   }

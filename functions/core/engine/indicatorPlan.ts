@@ -26,15 +26,25 @@ export const TIMEFRAME_MS: Record<Timeframe, number> = { '5m': FIVE_MINUTES_MS, 
 export class IndicatorPlan {
   readonly specs: IndicatorSpec[] = [];
   private readonly slots = new Map<string, number>();
+  /** Slots only recorded for information (entry features): they never hold a decision back. */
+  private readonly informational = new Set<number>();
 
-  /** The slot holding `spec`, registering it the first time. */
-  slot(spec: IndicatorSpec): number {
+  /**
+   * The slot holding `spec`, registering it the first time. An `informational` slot (read for the
+   * entry features, not by a rule) does not count toward the warm-up, so recording features never
+   * changes when the engine can decide; a rule asking for the same spec makes it count.
+   */
+  slot(spec: IndicatorSpec, options: { informational?: boolean } = {}): number {
     const key = JSON.stringify(spec);
     const existing = this.slots.get(key);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) {
+      if (!options.informational) this.informational.delete(existing);
+      return existing;
+    }
     const slot = this.specs.length;
     this.specs.push(spec);
     this.slots.set(key, slot);
+    if (options.informational) this.informational.add(slot);
     return slot;
   }
 
@@ -55,7 +65,8 @@ export class IndicatorPlan {
    */
   warmupCandles(): number {
     let needed = 2;
-    for (const spec of this.specs) {
+    for (const [slot, spec] of this.specs.entries()) {
+      if (this.informational.has(slot)) continue;
       // The 24h volume from candles is only a fallback for the ticker's: a missing value refuses
       // the liquidity rule on its own, it should not hold every decision back for a day of candles.
       if (spec.kind === 'quoteVolumeSum') continue;

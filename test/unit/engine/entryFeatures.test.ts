@@ -1,0 +1,81 @@
+// Entry features: what the engine records about the market with every entry it decides, that
+// they are the values its rules compared, and that recording them never delays a decision.
+import { describe, expect, it } from 'vitest';
+import { classifyRegime } from '../../../functions/core/engine/entryFeatures.js';
+import { simpleMomentumConfig } from '../../../functions/core/engine/index.js';
+import { openPosition } from '../../../functions/core/positionLifecycle.js';
+import { FIVE_MINUTES_MS } from '../../../functions/core/types.js';
+import { closeOf, engineFor, makePortfolio, randomWalk } from './engineFixtures.js';
+
+const N = 720;
+const candles = randomWalk(N, 7, 100, 0.004);
+
+describe('Engine: entry features', () => {
+  it('records the regime, indicators, spread and time with a forced entry, matching the values computed by hand', () => {
+    // Prepare
+    const { engine } = engineFor({ risk: { minQuoteVolume24h: 0 } });
+    const series = engine.prepare('BTC/USD', candles);
+    const i = N - 1;
+    const portfolio = makePortfolio(closeOf(i) + 5_000, { spreadFraction: { 'BTC/USD': 0.0004 } });
+    // Act
+    const d = engine.checkForcedEntry(series, i, portfolio, 50);
+    // Assess
+    expect(d.action).toBe('buy');
+    if (d.action !== 'buy') return;
+    const f = d.plan.entryFeatures!;
+    const closes = candles.map((c) => c.close);
+    const last20 = closes.slice(-20);
+    const mean20 = last20.reduce((s, x) => s + x, 0) / 20;
+    const std20 = Math.sqrt(last20.reduce((s, x) => s + (x - mean20) ** 2, 0) / 20);
+    const mean50 = closes.slice(-50).reduce((s, x) => s + x, 0) / 50;
+    const close = closes[i]!;
+    expect(f).toMatchObject({ version: 1, strategy: 'force-entry', confidence: 1, spreadFraction: 0.0004 });
+    expect(f.smaDistance20).toBeCloseTo(close / mean20 - 1, 10);
+    expect(f.smaDistance50).toBeCloseTo(close / mean50 - 1, 10);
+    expect(f.bollingerPercentB).toBeCloseTo((close - (mean20 - 2 * std20)) / (4 * std20), 8);
+    const volumeAverage = candles.slice(-20).reduce((s, c) => s + c.volume, 0) / 20;
+    expect(f.volumeRatio).toBeCloseTo(candles[i]!.volume / volumeAverage, 10);
+    for (const key of ['adx', 'plusDi', 'minusDi', 'rsi', 'atrFraction'] as const) expect(f[key], key).toBeGreaterThan(0);
+    expect(f.rsi).toBeLessThan(100);
+    const closeAt = new Date(candles[i]!.openTimeMs + FIVE_MINUTES_MS);
+    expect([f.hourUtc, f.weekdayUtc]).toEqual([closeAt.getUTCHours(), closeAt.getUTCDay()]);
+    expect(f.regime).toBe(classifyRegime(f.adx, f.plusDi, f.minusDi, f.atrFraction, { trendAdxMin: 25, rangeAdxMax: 20, maxAtrFraction: 0.01 }));
+  });
+
+  it('classifies the regime exactly as the regime strategy did on every candle it explained', () => {
+    const { engine } = engineFor({ risk: { minQuoteVolume24h: 0 } });
+    const series = engine.prepare('BTC/USD', candles);
+    let compared = 0;
+    for (let i = 400; i < N; i += 7) {
+      const pf = makePortfolio(closeOf(i) + 5_000);
+      const refusal = engine.checkEntry(series, i, pf);
+      const regime = refusal.action === 'none' ? refusal.explanation.regime : undefined;
+      if (typeof regime !== 'string') continue;
+      const forced = engine.checkForcedEntry(series, i, pf, 50);
+      if (forced.action !== 'buy') continue;
+      expect(forced.plan.entryFeatures?.regime, `candle ${i}`).toBe(regime);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
+  });
+
+  it('never delays a decision: features read informational slots that do not count toward the warm-up', () => {
+    // A 5/20 momentum strategy needs about 21 candles; the 50-candle SMA distance must not make it wait for 50.
+    const { engine } = engineFor(simpleMomentumConfig({ fastSma: 5, slowSma: 20 }));
+    expect(engine.warmupCandles).toBeLessThan(50);
+    const i = engine.warmupCandles - 1;
+    const d = engine.checkForcedEntry(engine.prepare('BTC/USD', candles.slice(0, i + 1)), i, makePortfolio(closeOf(i) + 5_000), 50);
+    expect(d.action).toBe('buy');
+    if (d.action !== 'buy') return;
+    expect(d.plan.entryFeatures).toMatchObject({ strategy: 'force-entry', smaDistance50: null, adx: null, regime: null });
+    expect(d.plan.entryFeatures?.smaDistance20).not.toBeNull();
+  });
+
+  it('travels from the plan to the position the fill opens', () => {
+    const { engine } = engineFor({ risk: { minQuoteVolume24h: 0 } });
+    const d = engine.checkForcedEntry(engine.prepare('BTC/USD', candles), N - 1, makePortfolio(closeOf(N - 1) + 5_000), 50);
+    if (d.action !== 'buy') throw new Error('expected a buy');
+    const position = openPosition({ mode: 'paper', pair: 'BTC/USD', entryClientOrderId: 'a'.repeat(32), plan: d.plan, referencePrice: d.referencePrice, fill: { filledBase: 0.5, costQuote: 50, feeQuote: 0.2, averagePrice: 100 }, entryTimeMs: closeOf(N - 1) });
+    expect(position.entryFeatures).toEqual(d.plan.entryFeatures);
+  });
+});
