@@ -9,7 +9,7 @@ import { runTick } from '../../../functions/core/tick.js';
 import type { TickResult } from '../../../functions/core/tickResult.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Position } from '../../../functions/core/types.js';
 import { CandleGenerator } from '../../../functions/sandbox/candleGenerator.js';
-import { buyDecision } from '../../support/fakes.js';
+import { buyDecision, makeSeries } from '../../support/fakes.js';
 import { tickFixture } from '../../support/tickFixture.js';
 
 const CLOSE = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -49,6 +49,7 @@ describe('Journal: one record per scheduled tick', () => {
     await tick(t.deps);
     expect((await t.store.getPosition('paper', 'BTC/USD'))?.entryFeatures).toEqual(features);
     t.engine.exits.set('BTC/USD', 'sell');
+    for (const pair of ['BTC/USD', 'ETH/USD']) t.exchange.candles.set(pair, makeSeries(CLOSE + FIVE_MINUTES_MS, 101));
     t.clock.now = CLOSE + FIVE_MINUTES_MS + 2_000;
     await runTick(t.deps, { scheduledTimeMs: CLOSE + FIVE_MINUTES_MS, invocationId: 'inv-2' });
     const rows = await t.store.listTrades('paper', 0, CLOSE * 2);
