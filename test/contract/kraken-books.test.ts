@@ -61,6 +61,18 @@ describe('Kraken adapter: balances as the books read them', () => {
     expect(err.message).toMatch(/ZUSD does not parse/);
   });
 
+  it('reads Auto Earn balances the sandbox keeps under XBT.F as tradable, and sells them', async () => {
+    sandbox.setBalances({ BTC: 0.004 });
+    sandbox.setBehaviour({ autoEarn: { BTC: 1 } });
+    expect(sandbox.krakenBalances()).toMatchObject({ 'XBT.F': 0.004 });
+    const balances = await exchange.fetchBalances();
+    expect(balances.BTC).toMatchObject({ free: 0.004, total: 0.004 });
+    expect(balances.BTC!.parts?.F).toBe(0.004);
+    const sold = await exchange.placeMarketOrder({ side: 'sell', pair: 'BTC/USD', clientOrderId: cid(9), amountBase: 0.004 });
+    expect(sold).toMatchObject({ status: 'closed', filledBase: 0.004 });
+    expect((await exchange.fetchBalances()).BTC?.total ?? 0).toBe(0);
+  });
+
   it('reads the sandbox account through BalanceEx', async () => {
     expect((await exchange.fetchBalances()).USD).toMatchObject({ free: 1000, total: 1000 });
   });
