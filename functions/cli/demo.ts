@@ -8,7 +8,9 @@ import { FIVE_MINUTES_MS, ONE_DAY_MS, ONE_HOUR_MS } from '../core/types.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
 import { describeTick } from './format.js';
 import { describeBehaviour, readBehaviourFile } from './sandbox.js';
-import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
+import { LOCAL_TABLE, loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
+import { DynamoStore } from '../adapters/dynamo/dynamoStore.js';
+import { createDynamoClient } from '../adapters/dynamo/localDynamo.js';
 
 /** The demo's summary (also printed with --json). */
 export interface DemoSummary {
@@ -89,6 +91,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const armed = describeBehaviour(sandbox.behaviour());
   print(`Starting balance ${opts.balanceQuote} ${quote}. Orders go through ccxt, signed, into the sandbox.${armed ? `\nSandbox behaviour (${opts.behaviourFile}): ${armed}.` : ''}\n`);
   const results: TickResult[] = [];
+  let openPositions = 0;
   try {
     for (let k = 1; k <= ticks; k++) {
       const boundary = startMs + k * FIVE_MINUTES_MS;
@@ -96,6 +99,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       const result = await stack.handler(scheduledEvent(boundary), { awsRequestId: `demo-${k}` });
       results.push(result);
       for (const line of describeTick(result)) if (!line.includes('no trade (gap') && !line.includes('warming')) print(line);
+    }
+    // Counted from the bot's own records: orders settled by a later tick's reconcile count too.
+    const client = createDynamoClient({ endpoint: stack.dynamoEndpoint });
+    try {
+      openPositions = (await new DynamoStore({ client, tableName: LOCAL_TABLE }).listPositions(config.mode)).length;
+    } finally {
+      client.destroy();
     }
   } finally {
     await stack.close();
@@ -117,7 +127,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     feesQuote: round(filled.reduce((s, o) => s + (o.feeQuote ?? 0), 0)),
     startEquityQuote: round(startEquity),
     endEquityQuote: round(equity(sandbox, quote)),
-    openPositions: filled.filter((o) => o.side === 'buy').length - filled.filter((o) => o.side === 'sell').length,
+    openPositions,
     alerts: alerts.length,
     wallClockSeconds: round((Date.now() - started) / 1000),
   };
