@@ -2,6 +2,7 @@
 // named by context `kbotConfigFile`), then single fields from CDK context (`-c kbot.mode=live`).
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { notAnObject } from '../functions/core/configIssues.js';
 import { DeployConfigError, parseDeployConfig, type DeployConfig } from './deployConfig.js';
 
 /** The settings file read from the working directory when no other file is named. */
@@ -49,9 +50,8 @@ function readJsonObject(filePath: string): Record<string, unknown> {
   } catch (error) {
     throw new DeployConfigError(`Deployment config file ${filePath} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new DeployConfigError(`Deployment config file ${filePath} must hold a JSON object`);
-  }
+  const notObject = notAnObject(parsed);
+  if (notObject) throw new DeployConfigError(`Deployment config file ${filePath}: ${notObject}`);
   return parsed as Record<string, unknown>;
 }
 

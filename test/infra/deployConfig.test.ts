@@ -80,6 +80,35 @@ describe('Function: parseDeployConfig', () => {
   });
 });
 
+describe('Strict deployment settings: typos are refused with the key meant', () => {
+  it('refuses a misspelt key inside bot, at its path in the file, instead of deploying the default', () => {
+    const error = catchError(() => parseDeployConfig({ bot: { limits: { maxDailyLoss: 5 } } }));
+    expect(error).toBeInstanceOf(DeployConfigError);
+    expect(error.message).toBe('Invalid deployment config:\n  bot.limits.maxDailyLoss: unknown key; did you mean maxDailyLossQuote?');
+    expect((error as DeployConfigError).issues).toEqual([{ path: ['bot', 'limits', 'maxDailyLoss'], message: 'unknown key', suggestion: 'maxDailyLossQuote' }]);
+  });
+
+  it('suggests the nearest top-level field, the new key fields included', () => {
+    const error = catchError(() => parseDeployConfig({ alertMail: 'me@example.com', keysKmsKeyArm: 'x', existingTable: 'T1', keysKmsKeys: true }));
+    expect(error.message.split('\n').slice(1).sort()).toEqual([
+      '  alertMail: unknown key; did you mean alertEmail?',
+      '  existingTable: unknown key; did you mean existingTableName?',
+      '  keysKmsKeyArm: unknown key; did you mean keysKmsKeyArn?',
+      '  keysKmsKeys: unknown key; did you mean keysKmsKey?',
+    ]);
+  });
+
+  it('says where a bot setting written at the top level belongs', () => {
+    expect(() => parseDeployConfig({ limits: { maxTradesPerDay: 2 } })).toThrow('limits: unknown key; bot settings go inside "bot" (bot.limits)');
+  });
+
+  it('refuses null and non-objects for the settings and for bot', () => {
+    expect(catchError(() => parseDeployConfig(null)).message).toBe('Invalid deployment config:\n  (root): expected a JSON object, got null');
+    expect(catchError(() => parseDeployConfig({ bot: null })).message).toBe('Invalid deployment config:\n  bot: expected a JSON object, got null');
+    expect(catchError(() => parseDeployConfig({ bot: { exits: [] } })).message).toBe('Invalid deployment config:\n  bot.exits: expected a JSON object, got an array');
+  });
+});
+
 describe('Deployment fields: keysKmsKey and existingTableName', () => {
   it('creates the key parameter\'s KMS key for live and not for paper unless asked, never beside a key of your own', () => {
     expect(createsKeysKmsKey(parseDeployConfig({}))).toBe(false);
@@ -147,6 +176,13 @@ describe('Function: loadDeployConfig', () => {
     writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ bot: { paper: { slippageBps: 9999 } } }));
     expect(() => loadDeployConfig({}, dir)).toThrow(/Invalid deployment config \(kbot\.deploy\.json\):\n {2}bot\.paper\.slippageBps: /);
     expect(() => loadDeployConfig({ 'kbot.scheduleEnabled': 'maybe' }, dir)).toThrow(/scheduleEnabled: /);
+  });
+
+  it('refuses a file holding null or an array', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), 'null');
+    expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json: expected a JSON object, got null$/);
+    writeFileSync(join(dir, 'kbot.deploy.json'), '[]');
+    expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json: expected a JSON object, got an array$/);
   });
 
   it('says so when the file is not JSON', () => {
