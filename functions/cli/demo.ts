@@ -8,6 +8,7 @@ import { FIVE_MINUTES_MS, ONE_DAY_MS, ONE_HOUR_MS } from '../core/types.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
 import { describeTick } from './format.js';
 import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
+import { refuseUnlistedSandboxPairs } from './pairCheck.js';
 
 /** The demo's summary (also printed with --json). */
 export interface DemoSummary {
@@ -39,6 +40,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   const startMs = Date.parse(opts.startIso);
   if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--start must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
+  refuseUnlistedSandboxPairs(opts.pairs);
   const quote = opts.pairs[0]!.split('/')[1]!;
   // Without a config file the demo uses the default engine with the regime orchestrator's looser
   // thresholds, so a simulated day shows some trades.

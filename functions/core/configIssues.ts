@@ -171,8 +171,9 @@ export interface UnlistedPair {
 }
 
 /**
- * The pairs `listed` does not contain, each with the nearest listed symbol. `rename` may map a
- * venue-specific spelling to the unified one first (`XBT/USD` → `BTC/USD`); that wins when listed.
+ * The pairs `listed` does not contain, each with the nearest listed symbol (base and quote each
+ * close to the pair's). `rename` may map a venue-specific spelling to the unified one first
+ * (`XBT/USD` → `BTC/USD`); that wins when listed.
  */
 export function unlistedPairs(pairs: readonly string[], listed: Iterable<string>, rename?: (pair: string) => string | undefined): UnlistedPair[] {
   const symbols = [...listed];
@@ -181,10 +182,27 @@ export function unlistedPairs(pairs: readonly string[], listed: Iterable<string>
   for (const pair of pairs) {
     if (known.has(pair)) continue;
     const renamed = rename?.(pair);
-    const suggestion = renamed !== undefined && renamed !== pair && known.has(renamed) ? renamed : nearestName(pair, symbols);
+    const suggestion = renamed !== undefined && renamed !== pair && known.has(renamed) ? renamed : nearestPair(pair, symbols);
     out.push({ pair, ...(suggestion !== undefined ? { suggestion } : {}) });
   }
   return out;
+}
+
+/**
+ * The nearest symbol whose base and quote are each close to the pair's (so the shared `/USD` of
+ * `FOO/USD` and `DOT/USD` does not make them look alike); plain `nearestName` for other names.
+ */
+function nearestPair(pair: string, symbols: readonly string[]): string | undefined {
+  const [base, quote, ...rest] = pair.split('/');
+  if (base === undefined || quote === undefined || rest.length) return nearestName(pair, symbols);
+  const close = (a: string, b: string | undefined) => b !== undefined && (a.toLowerCase() === b.toLowerCase() || nearestName(a, [b]) !== undefined);
+  return nearestName(
+    pair,
+    symbols.filter((symbol) => {
+      const [b, q] = symbol.split('/');
+      return close(base, b) && close(quote, q);
+    }),
+  );
 }
 
 /** `DOGE/USDD is not listed by Kraken; did you mean DOGE/USD?` */

@@ -1,11 +1,13 @@
 // Infra tests: deployment settings — defaults, validation with named fields, and where they are
 // read from (kbot.deploy.json, another file named by context, single-field context overrides).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runMarketsCli } from '../../functions/cli/data.js';
+import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
 import { createsKeysKmsKey, DeployConfigError, parseDeployConfig } from '../../lib/deployConfig.js';
-import { loadDeployConfig } from '../../lib/loadDeployConfig.js';
+import { loadDeployConfig, type LoadDeployConfigOptions } from '../../lib/loadDeployConfig.js';
 
 describe('Function: parseDeployConfig', () => {
   it('defaults to a paper bot named KrakenBot on a 5-minute schedule, no alerts', () => {
@@ -188,6 +190,63 @@ describe('Function: loadDeployConfig', () => {
   it('says so when the file is not JSON', () => {
     writeFileSync(join(dir, 'kbot.deploy.json'), '{ prefix: KbBad }');
     expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json is not valid JSON/);
+  });
+});
+
+describe('Function: loadDeployConfig checks the pairs against a saved AssetPairs snapshot', () => {
+  let sandbox: SandboxHandle;
+  let dir: string;
+  const logged: string[] = [];
+  const options: LoadDeployConfigOptions = { log: (line) => logged.push(line) };
+  beforeAll(async () => {
+    sandbox = await startSandbox({ pairs: ['BTC/USD', 'ETH/USD', 'SOL/USD'], seed: 2 });
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kbot-deploy-pairs-'));
+    logged.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The snapshot `kbot data markets` writes, taken from the project's sandbox. */
+  async function saveSnapshot(file = join(dir, '.kbot', 'kraken-asset-pairs.json')): Promise<string> {
+    expect(await runMarketsCli({ out: file, exchangeUrl: sandbox.url }, { out: () => undefined, err: () => undefined })).toBe(0);
+    return file;
+  }
+
+  it('refuses a pair the snapshot does not list, naming the nearest listed one, at its place in the file', async () => {
+    const saved = statSync(await saveSnapshot()).mtime.toISOString().slice(0, 10);
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ pairs: ['BTC/USD', 'SOLL/USD'] }));
+    const error = catchError(() => loadDeployConfig({}, dir, options));
+    expect(error).toBeInstanceOf(DeployConfigError);
+    expect(error.message).toBe(
+      `Invalid deployment config (kbot.deploy.json):\n  pairs.1: SOLL/USD is not listed by Kraken (snapshot .kbot/kraken-asset-pairs.json of ${saved}); did you mean SOL/USD?`,
+    );
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ bot: { pairs: ['ETHH/USD'] } }));
+    expect(() => loadDeployConfig({}, dir, options)).toThrow(/\n {2}bot\.pairs\.0: ETHH\/USD is not listed by Kraken .*; did you mean ETH\/USD\?$/);
+    expect(logged).toEqual([]);
+  });
+
+  it('accepts listed pairs, and reads another snapshot named by context', async () => {
+    await saveSnapshot(join(dir, 'elsewhere.json'));
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ pairs: ['SOL/USD', 'ETH/USD'] }));
+    expect(loadDeployConfig({ kbotAssetPairsFile: 'elsewhere.json' }, dir, options).bot.pairs).toEqual(['SOL/USD', 'ETH/USD']);
+    expect(() => loadDeployConfig({ kbotAssetPairsFile: 'elsewhere.json', 'kbot.pairs': 'DOGE/USD' }, dir, options)).toThrow(
+      /pairs\.0: DOGE\/USD is not listed by Kraken \(snapshot elsewhere\.json of \d{4}-\d{2}-\d{2}\)$/,
+    );
+    expect(logged).toEqual([]);
+  });
+
+  it('says in one line that the check was skipped when there is no snapshot', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ pairs: ['DOGE/USDD'] }));
+    expect(loadDeployConfig({}, dir, options).bot.pairs).toEqual(['DOGE/USDD']);
+    expect(logged).toEqual(["Pairs not checked against Kraken's listing: no .kbot/kraken-asset-pairs.json (save one with: npm run kbot -- data markets)"]);
+  });
+
+  it('refuses a snapshot that is not one rather than skipping the check', () => {
+    mkdirSync(join(dir, '.kbot'));
+    writeFileSync(join(dir, '.kbot', 'kraken-asset-pairs.json'), '{"error":["EGeneral:Internal error"]}');
+    expect(() => loadDeployConfig({}, dir, options)).toThrow(/kraken-asset-pairs\.json answered EGeneral:Internal error/);
   });
 });
 

@@ -90,6 +90,14 @@ describe('Function: unlistedPairs', () => {
     expect(out.map((u) => formatUnlistedPair(u, 'Kraken'))).toEqual(['DOGE/USDD is not listed by Kraken; did you mean DOGE/USD?', 'QQQQ/ZZZ is not listed by Kraken']);
   });
 
+  it('compares base and quote each, so a shared quote alone is no likeness', () => {
+    expect(unlistedPairs(['FOO/USD', 'ETHH/USD', 'SOL/USDC'], ['DOT/USD', 'ETH/USD', 'SOL/USD'])).toEqual([
+      { pair: 'FOO/USD' },
+      { pair: 'ETHH/USD', suggestion: 'ETH/USD' },
+      { pair: 'SOL/USDC', suggestion: 'SOL/USD' },
+    ]);
+  });
+
   it('prefers a rename the venue gives over the nearest spelling', () => {
     expect(unlistedPairs(['XBT/EUR'], ['BTC/EUR', 'XRP/EUR'], (p) => p.replace(/^XBT\//, 'BTC/'))).toEqual([{ pair: 'XBT/EUR', suggestion: 'BTC/EUR' }]);
   });
