@@ -29,7 +29,7 @@ export async function loadConfigFile(path: string | undefined, overrides: Record
     if (notObject) throw ConfigError.fromIssues(`config file ${path}`, [{ path: [], message: notObject }]);
     raw = parsed as Record<string, unknown>;
   }
-  return parseConfig({ ...raw, ...overrides }, path ?? 'config');
+  return parseConfig({ ...raw, ...overrides }, path ? `config file ${path}` : 'config');
 }
 
 export interface LocalStack {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { backtestCommand } from './backtest.js';
+import { configCommand } from './configCommand.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(sandboxCommand());
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
+  program.addCommand(configCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }
