@@ -81,10 +81,10 @@ export function refuseUnlistedSandboxPairs(pairs: readonly Pair[]): void {
   });
 }
 
-/** Quote currencies the built-in backtest market table is offered against (Kraken's fiat and stablecoin quotes). */
-export const BUILT_IN_QUOTES = ['USD', 'EUR', 'USDT', 'USDC', 'GBP', 'CAD', 'CHF', 'JPY', 'AUD'] as const;
+/** Quote currencies the built-in backtest market table is offered against: those Kraken quotes in (fiat, stablecoins, BTC, ETH). */
+export const BUILT_IN_QUOTES = ['USD', 'EUR', 'USDT', 'USDC', 'PYUSD', 'DAI', 'GBP', 'CAD', 'CHF', 'JPY', 'AUD', 'BTC', 'ETH'] as const;
 
-/** Symbols of the built-in backtest market table: its bases against the quotes above. */
+/** Symbols of the built-in backtest market table: its bases against the quotes above (never a base against itself). */
 export function builtInSymbols(): Pair[] {
-  return builtInMarketBases().flatMap((base) => BUILT_IN_QUOTES.map((quote) => `${base}/${quote}`));
+  return builtInMarketBases().flatMap((base) => BUILT_IN_QUOTES.filter((quote) => quote !== base).map((quote) => `${base}/${quote}`));
 }

@@ -10,7 +10,7 @@ import { formatCandleCsv } from '../../functions/backtest/candleFile.js';
 import { runBacktestCli } from '../../functions/cli/backtest.js';
 import { runMarketsCli } from '../../functions/cli/data.js';
 import { runDemo } from '../../functions/cli/demo.js';
-import { UnlistedPairError } from '../../functions/cli/pairCheck.js';
+import { builtInSymbols, UnlistedPairError } from '../../functions/cli/pairCheck.js';
 import { runCli } from '../../functions/cli/program.js';
 import { FIVE_MINUTES_MS, type Candle } from '../../functions/core/types.js';
 import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
@@ -136,6 +136,13 @@ describe('kbot backtest refuses a pair its market table does not list', () => {
     const { code, err } = await capture(() => runCli(['node', 'kbot', 'backtest', '--data', `SOL/USDC=${candles}`, '--markets', snapshot]));
     expect(code).toBe(2);
     expect(err).toBe(`SOL/USDC is not listed by the --markets file ${snapshot}; did you mean SOL/USD?`);
+  });
+
+  it('the built-in table lists its bases against Kraken\'s quote currencies, crypto quotes included', () => {
+    const symbols = builtInSymbols();
+    expect(symbols).toEqual(expect.arrayContaining(['BTC/USD', 'DOGE/EUR', 'ETH/BTC', 'SOL/ETH', 'XRP/USDT']));
+    expect(symbols).not.toContain('BTC/BTC');
+    expect(symbols).not.toContain('DOGE/USDD');
   });
 
   it('when the pair contradicts the Kraken file name', async () => {
