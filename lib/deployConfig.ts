@@ -1,7 +1,8 @@
 // Deployment: the typed settings of one deployed bot (names, mode, alerts, schedule, the bot config
 // passed to the function). Bad settings fail `cdk synth` naming the field and the reason.
 import { z } from 'zod';
-import { parseConfig, type BotConfig } from '../functions/core/config.js';
+import { botConfigSchema, validateConfig, type BotConfig } from '../functions/core/config.js';
+import { formatIssues, issuesFromZod, notAnObject, prefixIssues, type ConfigIssue } from '../functions/core/configIssues.js';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -96,24 +97,42 @@ export type DeployConfig = Omit<z.output<typeof deployConfigSchema>, 'bot' | 'pa
 /** Lambda allows 4 KB of environment variables in total; this leaves room for the others. */
 export const MAX_BOT_CONFIG_JSON_BYTES = 3_000;
 
-/** Thrown when deployment settings are invalid; the message lists `field: reason` lines. */
+/** Thrown when deployment settings are invalid; the message lists `field: reason` lines, `issues` holds them as values. */
 export class DeployConfigError extends Error {
   override readonly name = 'DeployConfigError';
+  constructor(
+    message: string,
+    readonly issues: readonly ConfigIssue[] = [],
+  ) {
+    super(message);
+  }
+
+  /** `Invalid <source>:` followed by one `field: reason` line per issue. */
+  static fromIssues(source: string, issues: readonly ConfigIssue[]): DeployConfigError {
+    return new DeployConfigError(formatIssues(`Invalid ${source}`, issues), issues);
+  }
 }
+
+/** Fields of the bot config that the deployment settings set at their top level. */
+const TOP_LEVEL_BOT_FIELDS = ['mode', 'allowLiveTrading', 'validateOnly', 'pairs'] as const;
 
 /**
  * Validates deployment settings and the bot config inside them. The top-level `mode`,
  * `allowLiveTrading`, `validateOnly` and `pairs` win over the same fields in `bot`, so the stack's
  * `Mode` output, KBOT_MODE and KBOT_CONFIG can never disagree. Refuses live mode without
  * `allowLiveTrading` (the function would refuse to start) and a timeout the tick lease does not cover.
+ * `undefined` means no settings (all defaults); `null` and other non-objects are refused.
  */
 export function parseDeployConfig(input: unknown, source = 'deployment config'): DeployConfig {
-  const result = deployConfigSchema.safeParse(input ?? {});
+  if (input === undefined) input = {};
+  const notObject = notAnObject(input);
+  if (notObject) throw DeployConfigError.fromIssues(source, [{ path: [], message: notObject }]);
+  const result = deployConfigSchema.safeParse(input);
   // The bot config is checked even when other fields are wrong, so one run names every mistake.
   const { settings, pairs, botInput } = result.success ? splitParsed(result.data) : bestEffortParts(input);
-  const problems = result.success ? [] : result.error.issues.map((issue) => `  ${fieldName(issue.path)}: ${issue.message}`);
+  const problems: ConfigIssue[] = result.success ? [] : issuesFromZod(result.error.issues, deployConfigSchema, input).map(misplacedBotKey);
   const misplaced = ['mode', 'allowLiveTrading', 'validateOnly', ...(pairs ? ['pairs'] : [])].filter((key) => key in botInput);
-  for (const key of misplaced) problems.push(`  bot.${key}: set ${key} at the top level of the deployment config, not inside bot`);
+  for (const key of misplaced) problems.push({ path: ['bot', key], message: `set ${key} at the top level of the deployment config, not inside bot` });
   const merged = {
     ...botInput,
     mode: settings.mode,
@@ -123,39 +142,48 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
   };
   let bot: BotConfig | undefined;
   if (!misplaced.length) {
-    try {
-      bot = parseConfig(merged, source);
-    } catch (error) {
+    const checked = validateConfig(merged);
+    if (checked.ok) bot = checked.config;
+    else {
       // Name fields as they are written in the file: `bot.tick.leaseMs`; the merged ones are top-level.
-      const topLevel = pairs ? /^(mode|allowLiveTrading|validateOnly|pairs)\b/ : /^(mode|allowLiveTrading|validateOnly)\b/;
-      for (const line of (error as Error).message.split('\n').slice(1)) {
-        problems.push(line.replace(/^ {2}(\S+)/, (whole, field: string) => (topLevel.test(field) ? whole : `  bot.${field}`)));
+      for (const issue of checked.issues) {
+        const first = issue.path[0];
+        const topLevel = (TOP_LEVEL_BOT_FIELDS as readonly unknown[]).includes(first) && (first !== 'pairs' || pairs !== undefined);
+        problems.push(topLevel ? issue : prefixIssues(['bot'], [issue])[0]!);
       }
     }
   }
-  if (!result.success || !bot) throw new DeployConfigError(`Invalid ${source}:\n${problems.join('\n')}`);
+  if (!result.success || !bot) throw DeployConfigError.fromIssues(source, problems);
   const parsed = result.data;
   if (settings.mode === 'live' && !settings.allowLiveTrading) {
-    problems.push('  allowLiveTrading: must be true to deploy mode "live" (the second live-trading gate)');
+    problems.push({ path: ['allowLiveTrading'], message: 'must be true to deploy mode "live" (the second live-trading gate)' });
   }
   if (bot.tick.leaseMs <= parsed.timeoutSeconds * 1000) {
-    problems.push(
-      `  bot.tick.leaseMs: ${bot.tick.leaseMs} ms must exceed timeoutSeconds (${parsed.timeoutSeconds} s), or a slow tick could be taken over while it still runs`,
-    );
+    problems.push({
+      path: ['bot', 'tick', 'leaseMs'],
+      message: `${bot.tick.leaseMs} ms must exceed timeoutSeconds (${parsed.timeoutSeconds} s), or a slow tick could be taken over while it still runs`,
+    });
   }
   if (parsed.keysKmsKey === true && parsed.keysKmsKeyArn) {
-    problems.push('  keysKmsKey: the stack cannot create a key when keysKmsKeyArn names your own; set one of them');
+    problems.push({ path: ['keysKmsKey'], message: 'the stack cannot create a key when keysKmsKeyArn names your own; set one of them' });
   }
   if (bot.tick.closeDelayMs >= (parsed.timeoutSeconds * 1000) / 2) {
-    problems.push(`  bot.tick.closeDelayMs: ${bot.tick.closeDelayMs} ms leaves too little of the ${parsed.timeoutSeconds} s timeout for the tick`);
+    problems.push({ path: ['bot', 'tick', 'closeDelayMs'], message: `${bot.tick.closeDelayMs} ms leaves too little of the ${parsed.timeoutSeconds} s timeout for the tick` });
   }
   const botConfigJson = JSON.stringify(merged);
   if (Buffer.byteLength(botConfigJson) > MAX_BOT_CONFIG_JSON_BYTES) {
-    problems.push(`  bot: ${Buffer.byteLength(botConfigJson)} bytes as JSON, more than the ${MAX_BOT_CONFIG_JSON_BYTES} that fit in the function's environment`);
+    problems.push({ path: ['bot'], message: `${Buffer.byteLength(botConfigJson)} bytes as JSON, more than the ${MAX_BOT_CONFIG_JSON_BYTES} that fit in the function's environment` });
   }
-  if (problems.length) throw new DeployConfigError(`Invalid ${source}:\n${problems.join('\n')}`);
+  if (problems.length) throw DeployConfigError.fromIssues(source, problems);
   const { pairs: _pairs, bot: _bot, ...rest } = parsed;
   return { ...rest, bot, botConfigJson };
+}
+
+/** A bot setting written at the top level (`limits` instead of `bot.limits`) is named as such. */
+function misplacedBotKey(issue: ConfigIssue): ConfigIssue {
+  const [key] = issue.path;
+  if (issue.path.length !== 1 || issue.message !== 'unknown key' || typeof key !== 'string' || !(key in botConfigSchema.shape)) return issue;
+  return { path: issue.path, message: `unknown key; bot settings go inside "bot" (bot.${key})` };
 }
 
 type ParsedSettings = z.output<typeof deployConfigSchema>;
@@ -191,8 +219,4 @@ export function createsKeysKmsKey(config: Pick<DeployConfig, 'keysKmsKey' | 'key
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function fieldName(path: readonly PropertyKey[]): string {
-  return path.length ? path.map(String).join('.') : '(root)';
 }

@@ -11,11 +11,12 @@ import type { BacktestResult } from '../backtest/backtestResult.js';
 import { loadCandleFile } from '../backtest/candleFile.js';
 import { formatGapReport, gapReport } from '../backtest/gapReport.js';
 import { renderHtmlReport, writeReportFile } from '../backtest/htmlReport.js';
-import { parseKrakenFileName } from '../backtest/krakenPairs.js';
+import { pairFromKrakenName, parseKrakenFileName } from '../backtest/krakenPairs.js';
 import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
 import { runBacktest } from '../backtest/runBacktest.js';
 import { loadConfigFile } from './localStack.js';
+import { builtInSymbols, pairProblems, UnlistedPairError, type PairProblem } from './pairCheck.js';
 
 /** Parsed `kbot backtest` options. */
 export interface BacktestCliOptions {
@@ -61,8 +62,8 @@ export function backtestCommand(): Command {
 }
 
 /**
- * Runs the command; returns the exit code (0 ok, 1 bad input or data). Configuration errors are
- * thrown as `ConfigError` for the program to print.
+ * Runs the command; returns the exit code (0 ok, 1 bad input or data). Configuration errors, and
+ * a pair the market table does not list, are thrown as `ConfigError` for the program to print (exit 2).
  */
 export async function runBacktestCli(
   opts: BacktestCliOptions,
@@ -74,6 +75,7 @@ export async function runBacktestCli(
     const inputs = opts.data.map(parseDataArg);
     const pairs = inputs.map((d) => d.pair);
     if (new Set(pairs).size !== pairs.length) throw new UsageError(`a pair is given twice in --data: ${pairs.join(', ')}`);
+    refuseUnknownDataPairs(inputs, opts.markets);
     const config = await loadConfigFile(opts.config, { pairs });
     const quote = quoteCurrency(config);
     const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
@@ -206,15 +208,46 @@ function startingBalance(arg: string | undefined, config: BotConfig, quote: stri
   return Number(m[2]);
 }
 
-function loadMarkets(file: string | undefined, pairs: Pair[], feeRate: number): Record<Pair, MarketInfo> {
-  if (!file) return builtInMarkets(pairs, feeRate);
+/**
+ * Refuses a `--data` pair the market table does not list (the saved AssetPairs reply of
+ * `--markets`, else the built-in Kraken table), or that a Kraken file name contradicts
+ * (`DOGE/USDD=XDGUSD_5.csv`), naming the nearest listed symbol. Throws `UnlistedPairError` (exit 2).
+ */
+function refuseUnknownDataPairs(inputs: readonly { pair: Pair; file: string }[], marketsFile: string | undefined): void {
+  const problems: PairProblem[] = [];
+  inputs.forEach(({ pair, file }, index) => {
+    const named = parseKrakenFileName(file)?.pair;
+    if (named !== undefined && named !== pair) {
+      const line = `${pair} does not match ${file}, which holds ${named}`;
+      problems.push({ pair, line, issue: { path: ['data', index], message: `does not match ${file}, which holds ${named}`, suggestion: named } });
+    }
+  });
+  const pairs = inputs.map((d) => d.pair);
+  const listed = marketsFile ? Object.keys(readMarketsFile(marketsFile, 0)) : builtInSymbols();
+  const listedBy = marketsFile ? `the --markets file ${marketsFile}` : 'the built-in Kraken market table';
+  for (const p of pairProblems(pairs, listed, listedBy, pairFromKrakenName)) problems.push({ ...p, issue: { ...p.issue, path: ['data', pairs.indexOf(p.pair)] } });
+  if (!problems.length) return;
+  const hint = marketsFile ? undefined : 'Pass --markets with a saved Kraken AssetPairs reply (kbot data markets) for pairs the built-in table does not know.';
+  throw new UnlistedPairError(problems, hint);
+}
+
+function readMarketsFile(file: string, feeRate: number): Record<Pair, MarketInfo> {
   let reply: unknown;
   try {
     reply = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`--markets ${file}: ${(err as Error).message}`);
   }
-  const all = marketsFromAssetPairs(reply, feeRate);
+  try {
+    return marketsFromAssetPairs(reply, feeRate);
+  } catch (err) {
+    throw new UsageError(`--markets ${file}: ${(err as Error).message}`);
+  }
+}
+
+function loadMarkets(file: string | undefined, pairs: Pair[], feeRate: number): Record<Pair, MarketInfo> {
+  if (!file) return builtInMarkets(pairs, feeRate);
+  const all = readMarketsFile(file, feeRate);
   const missing = pairs.filter((p) => !all[p]);
   if (missing.length) throw new UsageError(`--markets ${file} does not list ${missing.join(', ')}`);
   return Object.fromEntries(pairs.map((p) => [p, all[p]!]));

@@ -1,5 +1,6 @@
-// CLI: `kbot data download` (5m candles from Kraken's public API, cached) and `kbot data check`
-// (gap report of candle files). Both feed `kbot backtest`.
+// CLI: `kbot data download` (5m candles from Kraken's public API, cached), `kbot data check`
+// (gap report of candle files), both feeding `kbot backtest`, and `kbot data markets` (Kraken's
+// AssetPairs reply saved for offline pair checks and `kbot backtest --markets`).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
@@ -7,6 +8,7 @@ import { formatCandleCsv, loadCandleFile } from '../backtest/candleFile.js';
 import { formatGapReport, gapReport } from '../backtest/gapReport.js';
 import { downloadKrakenCandles, KRAKEN_API_URL } from '../backtest/krakenHistory.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
+import { ASSET_PAIRS_SNAPSHOT_FILE, fetchAssetPairs, listedSymbols, writeAssetPairsSnapshot } from './assetPairsSnapshot.js';
 
 /** Where `kbot data download` caches days and writes files by default. */
 export const DEFAULT_DATA_DIR = '.kbot/data';
@@ -35,7 +37,7 @@ const processIo: DataCliIo = {
 
 /** `kbot data` with its `download` and `check` subcommands. */
 export function dataCommand(): Command {
-  const data = new Command('data').description('Candle data for backtests: download from Kraken, check files for gaps');
+  const data = new Command('data').description('Market data: candles for backtests (download, check) and the AssetPairs snapshot (markets)');
   data
     .command('download')
     .description('Download 5m candles from Kraken (OHLC for the latest 720, trade history beyond), cached per day')
@@ -56,7 +58,42 @@ export function dataCommand(): Command {
     .action((files: string[]) => {
       process.exitCode = runCheckCli(files, processIo);
     });
+  data
+    .command('markets')
+    .description(`Save Kraken's public AssetPairs reply (every listed pair, its minimums and precision) for offline checks and backtests`)
+    .option('--out <file>', 'where to write it', ASSET_PAIRS_SNAPSHOT_FILE)
+    .option('--exchange-url <url>', 'Kraken REST base URL (default: KRAKEN_API_URL, else Kraken)')
+    .action(async (opts: MarketsCliOptions) => {
+      process.exitCode = await runMarketsCli(opts, processIo);
+    });
   return data;
+}
+
+/** Options of `kbot data markets`. */
+export interface MarketsCliOptions {
+  out?: string;
+  exchangeUrl?: string;
+}
+
+/**
+ * Runs `kbot data markets`: fetches AssetPairs from `--exchange-url` (else `KRAKEN_API_URL`, else
+ * Kraken) and writes the reply as it came to `--out`. Prints the file on stdout; returns 0, or 1
+ * when the server cannot be read or answers with an error.
+ */
+export async function runMarketsCli(opts: MarketsCliOptions, io: DataCliIo, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const baseUrl = opts.exchangeUrl ?? (env.KRAKEN_API_URL || KRAKEN_API_URL);
+  const out = opts.out ?? ASSET_PAIRS_SNAPSHOT_FILE;
+  try {
+    const reply = await fetchAssetPairs(baseUrl);
+    writeAssetPairsSnapshot(out, reply);
+    const symbols = listedSymbols(reply);
+    io.err(`Saved ${symbols.length} asset pairs from ${baseUrl} to ${out}`);
+    io.out(out);
+    return 0;
+  } catch (err) {
+    io.err(`kbot data markets: ${(err as Error).message}`);
+    return 1;
+  }
 }
 
 /** Runs `kbot data download`; returns the exit code. */

@@ -11,6 +11,7 @@ import { describeBehaviour, readBehaviourFile } from './sandbox.js';
 import { LOCAL_TABLE, loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
 import { DynamoStore } from '../adapters/dynamo/dynamoStore.js';
 import { createDynamoClient } from '../adapters/dynamo/localDynamo.js';
+import { refuseUnlistedSandboxPairs } from './pairCheck.js';
 
 /** The demo's summary (also printed with --json). */
 export interface DemoSummary {
@@ -44,6 +45,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   const startMs = Date.parse(opts.startIso);
   if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--start must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
+  refuseUnlistedSandboxPairs(opts.pairs);
   const quote = opts.pairs[0]!.split('/')[1]!;
   // Without a config file the demo uses the default engine with the regime orchestrator's looser
   // thresholds, so a simulated day shows some trades.

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createDynamoClient, ensureTable, startLocalDynamo } from '../adapters/dynamo/localDynamo.js';
 import { ConfigError, parseConfig, type BotConfig } from '../core/config.js';
+import { notAnObject } from '../core/configIssues.js';
 import { createTickHandler, type TickHandler, type TickRuntimeOverrides } from '../tick/runtime.js';
 
 export const LOCAL_TABLE = 'kbot-local';
@@ -17,13 +18,18 @@ export async function loadConfigFile(path: string | undefined, overrides: Record
     } catch (err) {
       throw new ConfigError(`Cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
+    let parsed: unknown;
     try {
-      raw = JSON.parse(text) as Record<string, unknown>;
+      parsed = JSON.parse(text);
     } catch (err) {
       throw new ConfigError(`Invalid config file ${path}: not valid JSON (${(err as Error).message})`);
     }
+    // `null` or `[]` would otherwise spread into nothing and run on the defaults.
+    const notObject = notAnObject(parsed);
+    if (notObject) throw ConfigError.fromIssues(`config file ${path}`, [{ path: [], message: notObject }]);
+    raw = parsed as Record<string, unknown>;
   }
-  return parseConfig({ ...raw, ...overrides }, path ?? 'config');
+  return parseConfig({ ...raw, ...overrides }, path ? `config file ${path}` : 'config');
 }
 
 export interface LocalStack {

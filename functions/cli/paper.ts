@@ -8,6 +8,7 @@ import { FIVE_MINUTES_MS } from '../core/types.js';
 import { createSerializer, localBackend, type LocalBackendOptions, type LocalSchedule } from '../dashboard/localBackend.js';
 import { describeTick } from './format.js';
 import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
+import { refuseUnlistedKrakenPairs } from './pairCheck.js';
 
 export const KRAKEN_PUBLIC_URL = 'https://api.kraken.com';
 
@@ -44,6 +45,8 @@ export function paperCommand(): Command {
         process.exitCode = 3;
         return;
       }
+      // A pair Kraken does not list would only show up as a skipped pair in every tick: refuse it now.
+      await refuseUnlistedKrakenPairs(config.pairs, opts.exchangeUrl);
       const stack = await startLocalStack({
         config,
         exchangeUrl: opts.exchangeUrl,

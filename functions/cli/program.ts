@@ -4,6 +4,7 @@ import { ConfigError } from '../core/config.js';
 import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
 import { dashboardCommand } from './dashboard.js';
+import { configCommand } from './configCommand.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(dataCommand());
   program.addCommand(analyzeCommand());
   program.addCommand(dashboardCommand());
+  program.addCommand(configCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }

@@ -34,13 +34,17 @@ export function findGaps(candles: readonly Candle[], intervalMs = FIVE_MINUTES_M
 export type SeriesProblem =
   | { kind: 'empty' }
   | { kind: 'stale'; expectedOpenTimeMs: number; lastOpenTimeMs: number }
-  | { kind: 'malformed'; index: number; detail: string }
+  /** `index` into the series handed to the engine; `detail` names what is wrong and the candle's open time. */
+  | { kind: 'malformed'; index: number; openTimeMs: number; detail: string }
   | { kind: 'gap'; gaps: number; missing: number; lastGapAfterOpenTimeMs: number };
 
 /**
- * Checks a closed 5m series before any decision: it must end exactly at the expected candle
- * (the one closing at `expectedCloseMs`), hold finite, ordered, self-consistent prices, and
- * have no gap inside the last `gapWindow` candles (indicators over a gap are wrong).
+ * Checks a closed 5m series once, before any decision. It must end exactly at the expected candle
+ * (the one closing at `expectedCloseMs`); every candle of it, not only the recent ones, must hold
+ * finite, positive, self-consistent values, open on the interval grid, after the one before it and
+ * close by `expectedCloseMs` (indicators read the whole series, so a bad candle 300 back is as
+ * wrong as the last one). Gaps only count within the last `gapWindow` candles, and block entries
+ * only (the caller decides): older gaps are the exchange's history, not bad data.
  */
 export function checkSeries(
   candles: readonly Candle[],
@@ -51,18 +55,18 @@ export function checkSeries(
   const last = candles[candles.length - 1];
   if (!last) return { kind: 'empty' };
   const expectedOpenTimeMs = expectedCloseMs - intervalMs;
-  if (last.openTimeMs !== expectedOpenTimeMs) return { kind: 'stale', expectedOpenTimeMs, lastOpenTimeMs: last.openTimeMs };
+  // A last candle without a usable time is malformed (below), not stale: there is no time to report.
+  if (Number.isFinite(last.openTimeMs) && last.openTimeMs !== expectedOpenTimeMs) return { kind: 'stale', expectedOpenTimeMs, lastOpenTimeMs: last.openTimeMs };
   const from = Math.max(0, candles.length - gapWindow);
   let gaps = 0;
   let missing = 0;
   let lastGapAfter = 0;
-  for (let i = from; i < candles.length; i++) {
+  for (let i = 0; i < candles.length; i++) {
     const c = candles[i]!;
-    const bad = candleProblem(c);
-    if (bad) return { kind: 'malformed', index: i, detail: bad };
+    const bad = candleProblem(c) ?? seriesOrderProblem(c, candles[i - 1], expectedCloseMs, intervalMs);
+    if (bad) return { kind: 'malformed', index: i, openTimeMs: c.openTimeMs, detail: `${bad} (${openedAt(c.openTimeMs)})` };
     if (i > from) {
       const step = c.openTimeMs - candles[i - 1]!.openTimeMs;
-      if (step <= 0) return { kind: 'malformed', index: i, detail: 'candles out of order or duplicated' };
       if (step > intervalMs) {
         gaps++;
         missing += Math.round(step / intervalMs) - 1;
@@ -74,14 +78,36 @@ export function checkSeries(
   return undefined;
 }
 
-/** Describes what is wrong with one candle, or undefined. */
+/**
+ * What is wrong with one candle's values, or undefined. The backtest's candle files refuse a row
+ * for the same reasons, in the same words (functions/backtest/candleFile.ts).
+ */
 export function candleProblem(c: Candle): string | undefined {
   const { open, high, low, close, volume } = c;
-  if (![c.openTimeMs, open, high, low, close, volume].every(Number.isFinite)) return 'non-numeric value';
+  const fields = { openTimeMs: c.openTimeMs, open, high, low, close, volume };
+  const notFinite = Object.entries(fields).find(([, v]) => !Number.isFinite(v));
+  if (notFinite) return `non-numeric value: ${notFinite[0]} is ${String(notFinite[1])}`;
   if (low <= 0) return 'non-positive price';
   if (volume < 0) return 'negative volume';
   if (high < low || high < open || high < close || low > open || low > close) return 'high/low inconsistent with open/close';
   return undefined;
+}
+
+/**
+ * Where a candle sits in its series, or undefined when that is fine: on the interval grid, after
+ * the previous candle (the candle files say `duplicate candle time` / `candle time goes backwards`
+ * for the same rows), and closed by `closeTimeMs` (a candle from the future is not a closed one).
+ */
+export function seriesOrderProblem(c: Candle, previous: Candle | undefined, closeTimeMs: number, intervalMs = FIVE_MINUTES_MS): string | undefined {
+  if (c.openTimeMs % intervalMs !== 0) return `time is not on a ${intervalMs / 60_000}-minute boundary`;
+  if (previous && c.openTimeMs === previous.openTimeMs) return 'duplicate candle time';
+  if (previous && c.openTimeMs < previous.openTimeMs) return 'candle time goes backwards';
+  if (c.openTimeMs + intervalMs > closeTimeMs) return `closes after ${new Date(closeTimeMs).toISOString()}, in the future`;
+  return undefined;
+}
+
+function openedAt(openTimeMs: number): string {
+  return Number.isFinite(openTimeMs) ? `opens ${new Date(openTimeMs).toISOString()}` : `open time ${String(openTimeMs)}`;
 }
 
 /**

@@ -1,5 +1,7 @@
-// Core domain: the one configuration schema. Bad config refuses to start with the field and the reason.
+// Core domain: the one configuration schema. Bad config refuses to start with the field and the
+// reason; every object is strict, so a misspelt key is refused with the nearest valid one.
 import { z } from 'zod';
+import { formatIssues, issuesFromZod, notAnObject, type ConfigIssue } from './configIssues.js';
 import { engineConfigShape } from './engine/config.js';
 
 const pairSymbol = z
@@ -7,7 +9,7 @@ const pairSymbol = z
   .regex(/^[A-Z0-9]{2,10}\/[A-Z]{2,5}$/, 'must look like BASE/QUOTE, e.g. BTC/USD');
 
 export const botConfigSchema = z
-  .object({
+  .strictObject({
     /** `paper` (default) simulates fills on real market data; `live` sends real orders. */
     mode: z.enum(['paper', 'live']).default('paper'),
     /** Second gate for live trading: must be true as well as `mode: live`. */
@@ -17,7 +19,7 @@ export const botConfigSchema = z
     /** Pairs to trade; all must share one quote currency. */
     pairs: z.array(pairSymbol).min(1).max(20).default(['BTC/USD', 'ETH/USD']),
     tick: z
-      .object({
+      .strictObject({
         /** Wait until this long after the candle boundary so the exchange has closed the candle. */
         closeDelayMs: z.number().int().min(0).max(60_000).default(5_000),
         /** How long a tick claim is held before another invocation may take over a crashed tick. */
@@ -29,7 +31,7 @@ export const botConfigSchema = z
       })
       .prefault({}),
     limits: z
-      .object({
+      .strictObject({
         /** Entries allowed per UTC day across all pairs (exits are never capped). */
         maxTradesPerDay: z.number().int().min(0).default(12),
         /** Entries allowed per UTC day per pair. */
@@ -39,9 +41,9 @@ export const botConfigSchema = z
       })
       .prefault({}),
     paper: z
-      .object({
+      .strictObject({
         /** Paper wallet funding on first run. */
-        startingBalances: z.record(z.string().regex(/^[A-Z0-9]{2,10}$/), z.number().min(0)).default({ USD: 1_000 }),
+        startingBalances: z.record(z.string().regex(/^[A-Z0-9]{2,10}$/, 'must be an asset code in capitals, e.g. USD'), z.number().min(0)).default({ USD: 1_000 }),
         /** Slippage applied when no order book is available, in basis points. */
         slippageBps: z.number().min(0).max(500).default(5),
         /** Taker fee used when the market does not say. */
@@ -50,7 +52,7 @@ export const botConfigSchema = z
       .prefault({}),
     /** The decision journal: one compact record per scheduled tick (see docs/dashboard.md). */
     journal: z
-      .object({
+      .strictObject({
         /** Days a tick's record is kept (DynamoDB TTL); 0 writes none. */
         ttlDays: z.number().int().min(0).max(400).default(14),
       })
@@ -73,20 +75,43 @@ export const botConfigSchema = z
 export type BotConfig = z.output<typeof botConfigSchema>;
 export type BotConfigInput = z.input<typeof botConfigSchema>;
 
-/** Thrown when configuration is invalid; the message names every bad field and why. */
+/** Thrown when configuration is invalid; the message names every bad field and why, `issues` holds them as values. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly issues: readonly ConfigIssue[] = [],
+  ) {
+    super(message);
+  }
+
+  /** `Invalid <source>:` followed by one `field: reason` line per issue. */
+  static fromIssues(source: string, issues: readonly ConfigIssue[]): ConfigError {
+    return new ConfigError(formatIssues(`Invalid ${source}`, issues), issues);
+  }
+}
+
+/** The outcome of validating a configuration: the parsed config, or every issue found. */
+export type ConfigValidation = { ok: true; config: BotConfig } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Validates configuration without throwing. `undefined` means "no configuration" (all defaults);
+ * `null`, arrays and other non-objects are refused, as is any key the schema does not know.
+ */
+export function validateConfig(input: unknown): ConfigValidation {
+  if (input === undefined) input = {};
+  const notObject = notAnObject(input);
+  if (notObject) return { ok: false, issues: [{ path: [], message: notObject }] };
+  const result = botConfigSchema.safeParse(input);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, issues: issuesFromZod(result.error.issues, botConfigSchema, input) };
 }
 
 /** Parses and validates configuration, or throws `ConfigError` listing `field: reason` lines. */
 export function parseConfig(input: unknown, source = 'config'): BotConfig {
-  const result = botConfigSchema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const field = issue.path.length ? issue.path.map(String).join('.') : '(root)';
-    return `  ${field}: ${issue.message}`;
-  });
-  throw new ConfigError(`Invalid ${source}:\n${lines.join('\n')}`);
+  const result = validateConfig(input);
+  if (result.ok) return result.config;
+  throw ConfigError.fromIssues(source, result.issues);
 }
 
 /** The quote currency shared by all configured pairs. */

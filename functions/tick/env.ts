@@ -1,6 +1,7 @@
 // Primary adapter support: the Lambda's environment, validated once at cold start.
 import { z } from 'zod';
 import { ConfigError, parseConfig, type BotConfig } from '../core/config.js';
+import { issuesFromZod, notAnObject } from '../core/configIssues.js';
 
 const envSchema = z.object({
   /** DynamoDB table holding claims, positions, intents, counters, the paper wallet and the ledger. */
@@ -29,32 +30,32 @@ export interface TickEnv {
 export function loadTickEnv(env: Record<string, string | undefined>): TickEnv {
   const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(blanksRemoved);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid Lambda environment:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success) throw ConfigError.fromIssues('Lambda environment', issuesFromZod(parsed.error.issues, envSchema, blanksRemoved));
   const e = parsed.data;
   let raw: unknown = {};
   if (e.KBOT_CONFIG) {
     try {
       raw = JSON.parse(e.KBOT_CONFIG);
     } catch (err) {
-      throw new ConfigError(`Invalid Lambda environment:\n  KBOT_CONFIG: not valid JSON (${(err as Error).message})`);
+      throw ConfigError.fromIssues('Lambda environment', [{ path: ['KBOT_CONFIG'], message: `not valid JSON (${(err as Error).message})` }]);
     }
+    // `null` would otherwise read as "no configuration": refuse it like any other non-object.
+    const notObject = notAnObject(raw);
+    if (notObject) throw ConfigError.fromIssues('Lambda environment', [{ path: ['KBOT_CONFIG'], message: notObject }]);
   }
-  if (e.KBOT_MODE && raw && typeof raw === 'object') {
+  if (e.KBOT_MODE) {
     const configured = (raw as { mode?: unknown }).mode;
     if (configured !== undefined && configured !== e.KBOT_MODE) {
-      throw new ConfigError(`Invalid Lambda environment:\n  KBOT_MODE: "${e.KBOT_MODE}" contradicts KBOT_CONFIG.mode "${String(configured)}"`);
+      throw ConfigError.fromIssues('Lambda environment', [{ path: ['KBOT_MODE'], message: `"${e.KBOT_MODE}" contradicts KBOT_CONFIG.mode "${String(configured)}"` }]);
     }
     raw = { ...(raw as object), mode: e.KBOT_MODE };
   }
   const config = parseConfig(raw, 'KBOT_CONFIG');
   if (config.mode === 'live' && !config.allowLiveTrading) {
-    throw new ConfigError('Invalid KBOT_CONFIG:\n  allowLiveTrading: must be true for mode "live" (the second live-trading gate)');
+    throw ConfigError.fromIssues('KBOT_CONFIG', [{ path: ['allowLiveTrading'], message: 'must be true for mode "live" (the second live-trading gate)' }]);
   }
   if (config.mode === 'live' && !e.KBOT_KEYS_PARAMETER) {
-    throw new ConfigError('Invalid Lambda environment:\n  KBOT_KEYS_PARAMETER: required for mode "live" (the API keys are the third gate)');
+    throw ConfigError.fromIssues('Lambda environment', [{ path: ['KBOT_KEYS_PARAMETER'], message: 'required for mode "live" (the API keys are the third gate)' }]);
   }
   return {
     tableName: e.KBOT_TABLE_NAME,

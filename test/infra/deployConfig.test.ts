@@ -1,11 +1,13 @@
 // Infra tests: deployment settings — defaults, validation with named fields, and where they are
 // read from (kbot.deploy.json, another file named by context, single-field context overrides).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runMarketsCli } from '../../functions/cli/data.js';
+import { startSandbox, type SandboxHandle } from '../../functions/sandbox/sandboxServer.js';
 import { createsKeysKmsKey, DeployConfigError, parseDeployConfig } from '../../lib/deployConfig.js';
-import { loadDeployConfig } from '../../lib/loadDeployConfig.js';
+import { loadDeployConfig, type LoadDeployConfigOptions } from '../../lib/loadDeployConfig.js';
 
 describe('Function: parseDeployConfig', () => {
   it('defaults to a paper bot named KrakenBot on a 5-minute schedule, no alerts', () => {
@@ -80,6 +82,35 @@ describe('Function: parseDeployConfig', () => {
   });
 });
 
+describe('Strict deployment settings: typos are refused with the key meant', () => {
+  it('refuses a misspelt key inside bot, at its path in the file, instead of deploying the default', () => {
+    const error = catchError(() => parseDeployConfig({ bot: { limits: { maxDailyLoss: 5 } } }));
+    expect(error).toBeInstanceOf(DeployConfigError);
+    expect(error.message).toBe('Invalid deployment config:\n  bot.limits.maxDailyLoss: unknown key; did you mean maxDailyLossQuote?');
+    expect((error as DeployConfigError).issues).toEqual([{ path: ['bot', 'limits', 'maxDailyLoss'], message: 'unknown key', suggestion: 'maxDailyLossQuote' }]);
+  });
+
+  it('suggests the nearest top-level field, the new key fields included', () => {
+    const error = catchError(() => parseDeployConfig({ alertMail: 'me@example.com', keysKmsKeyArm: 'x', existingTable: 'T1', keysKmsKeys: true }));
+    expect(error.message.split('\n').slice(1).sort()).toEqual([
+      '  alertMail: unknown key; did you mean alertEmail?',
+      '  existingTable: unknown key; did you mean existingTableName?',
+      '  keysKmsKeyArm: unknown key; did you mean keysKmsKeyArn?',
+      '  keysKmsKeys: unknown key; did you mean keysKmsKey?',
+    ]);
+  });
+
+  it('says where a bot setting written at the top level belongs', () => {
+    expect(() => parseDeployConfig({ limits: { maxTradesPerDay: 2 } })).toThrow('limits: unknown key; bot settings go inside "bot" (bot.limits)');
+  });
+
+  it('refuses null and non-objects for the settings and for bot', () => {
+    expect(catchError(() => parseDeployConfig(null)).message).toBe('Invalid deployment config:\n  (root): expected a JSON object, got null');
+    expect(catchError(() => parseDeployConfig({ bot: null })).message).toBe('Invalid deployment config:\n  bot: expected a JSON object, got null');
+    expect(catchError(() => parseDeployConfig({ bot: { exits: [] } })).message).toBe('Invalid deployment config:\n  bot.exits: expected a JSON object, got an array');
+  });
+});
+
 describe('Deployment fields: keysKmsKey and existingTableName', () => {
   it('creates the key parameter\'s KMS key for live and not for paper unless asked, never beside a key of your own', () => {
     expect(createsKeysKmsKey(parseDeployConfig({}))).toBe(false);
@@ -149,9 +180,73 @@ describe('Function: loadDeployConfig', () => {
     expect(() => loadDeployConfig({ 'kbot.scheduleEnabled': 'maybe' }, dir)).toThrow(/scheduleEnabled: /);
   });
 
+  it('refuses a file holding null or an array', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), 'null');
+    expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json: expected a JSON object, got null$/);
+    writeFileSync(join(dir, 'kbot.deploy.json'), '[]');
+    expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json: expected a JSON object, got an array$/);
+  });
+
   it('says so when the file is not JSON', () => {
     writeFileSync(join(dir, 'kbot.deploy.json'), '{ prefix: KbBad }');
     expect(() => loadDeployConfig({}, dir)).toThrow(/kbot\.deploy\.json is not valid JSON/);
+  });
+});
+
+describe('Function: loadDeployConfig checks the pairs against a saved AssetPairs snapshot', () => {
+  let sandbox: SandboxHandle;
+  let dir: string;
+  const logged: string[] = [];
+  const options: LoadDeployConfigOptions = { log: (line) => logged.push(line) };
+  beforeAll(async () => {
+    sandbox = await startSandbox({ pairs: ['BTC/USD', 'ETH/USD', 'SOL/USD'], seed: 2 });
+  });
+  afterAll(() => sandbox.close());
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kbot-deploy-pairs-'));
+    logged.length = 0;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The snapshot `kbot data markets` writes, taken from the project's sandbox. */
+  async function saveSnapshot(file = join(dir, '.kbot', 'kraken-asset-pairs.json')): Promise<string> {
+    expect(await runMarketsCli({ out: file, exchangeUrl: sandbox.url }, { out: () => undefined, err: () => undefined })).toBe(0);
+    return file;
+  }
+
+  it('refuses a pair the snapshot does not list, naming the nearest listed one, at its place in the file', async () => {
+    const saved = statSync(await saveSnapshot()).mtime.toISOString().slice(0, 10);
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ pairs: ['BTC/USD', 'SOLL/USD'] }));
+    const error = catchError(() => loadDeployConfig({}, dir, options));
+    expect(error).toBeInstanceOf(DeployConfigError);
+    expect(error.message).toBe(
+      `Invalid deployment config (kbot.deploy.json):\n  pairs.1: SOLL/USD is not listed by Kraken (snapshot .kbot/kraken-asset-pairs.json of ${saved}); did you mean SOL/USD?`,
+    );
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ bot: { pairs: ['ETHH/USD'] } }));
+    expect(() => loadDeployConfig({}, dir, options)).toThrow(/\n {2}bot\.pairs\.0: ETHH\/USD is not listed by Kraken .*; did you mean ETH\/USD\?$/);
+    expect(logged).toEqual([]);
+  });
+
+  it('accepts listed pairs, and reads another snapshot named by context', async () => {
+    await saveSnapshot(join(dir, 'elsewhere.json'));
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ pairs: ['SOL/USD', 'ETH/USD'] }));
+    expect(loadDeployConfig({ kbotAssetPairsFile: 'elsewhere.json' }, dir, options).bot.pairs).toEqual(['SOL/USD', 'ETH/USD']);
+    expect(() => loadDeployConfig({ kbotAssetPairsFile: 'elsewhere.json', 'kbot.pairs': 'DOGE/USD' }, dir, options)).toThrow(
+      /pairs\.0: DOGE\/USD is not listed by Kraken \(snapshot elsewhere\.json of \d{4}-\d{2}-\d{2}\)$/,
+    );
+    expect(logged).toEqual([]);
+  });
+
+  it('says in one line that the check was skipped when there is no snapshot', () => {
+    writeFileSync(join(dir, 'kbot.deploy.json'), JSON.stringify({ pairs: ['DOGE/USDD'] }));
+    expect(loadDeployConfig({}, dir, options).bot.pairs).toEqual(['DOGE/USDD']);
+    expect(logged).toEqual(["Pairs not checked against Kraken's listing: no .kbot/kraken-asset-pairs.json (save one with: npm run kbot -- data markets)"]);
+  });
+
+  it('refuses a snapshot that is not one rather than skipping the check', () => {
+    mkdirSync(join(dir, '.kbot'));
+    writeFileSync(join(dir, '.kbot', 'kraken-asset-pairs.json'), '{"error":["EGeneral:Internal error"]}');
+    expect(() => loadDeployConfig({}, dir, options)).toThrow(/kraken-asset-pairs\.json answered EGeneral:Internal error/);
   });
 });
 

@@ -1,5 +1,6 @@
 // Core domain: the decision engine's configuration (strategies, exits, risk, protections, fees).
 // Every field has a documented default; live ticks, paper ticks and backtests read the same parsed values.
+// Every object is strict: an unknown key is refused (with the nearest valid key) rather than ignored.
 import { z } from 'zod';
 
 const fraction = (max = 1) => z.number().min(0).max(max);
@@ -34,7 +35,7 @@ const trailingFields = {
 };
 
 /** Trailing stop: armed once price reaches entry × (1 + activationFraction), then stop = highest × (1 − distanceFraction). */
-export const trailingConfigSchema = z.object({
+export const trailingConfigSchema = z.strictObject({
   /** Use a trailing stop. */
   enabled: trailingFields.enabled.default(true),
   /** Gain above entry that arms the trailing stop (0.02 = +2%). */
@@ -44,7 +45,7 @@ export const trailingConfigSchema = z.object({
 });
 
 /** Exit rules (mental, checked every tick before entries). Levels are fixed at entry and stored with the position. */
-export const exitsConfigSchema = z.object({
+export const exitsConfigSchema = z.strictObject({
   /** `fixed`: percent stop/target from entry. `atr`: multiples of ATR at entry. */
   mode: exitFields.mode.default('atr'),
   /** Fixed mode: stop-loss below entry (0.02 = 2%). 0 disables it. */
@@ -69,7 +70,7 @@ export const exitsConfigSchema = z.object({
 export type ExitsConfig = z.output<typeof exitsConfigSchema>;
 
 /** A strategy's exit override: any field of `exits`, replacing the global value for positions that strategy opens. */
-export const exitsOverrideSchema = z.object({
+export const exitsOverrideSchema = z.strictObject({
   mode: exitFields.mode.optional(),
   stopLossFraction: exitFields.stopLossFraction.optional(),
   takeProfitFraction: exitFields.takeProfitFraction.optional(),
@@ -79,7 +80,7 @@ export const exitsOverrideSchema = z.object({
   atrTakeProfitMultiplier: exitFields.atrTakeProfitMultiplier.optional(),
   maxStopLossFraction: exitFields.maxStopLossFraction.optional(),
   trailing: z
-    .object({
+    .strictObject({
       enabled: trailingFields.enabled.optional(),
       activationFraction: trailingFields.activationFraction.optional(),
       distanceFraction: trailingFields.distanceFraction.optional(),
@@ -91,7 +92,7 @@ export type ExitsOverride = z.output<typeof exitsOverrideSchema>;
 
 /** Momentum: buy when the fast SMA crosses above the slow SMA; exit on reversal (fast below slow). */
 export const momentumConfigSchema = z
-  .object({
+  .strictObject({
     /** Fast simple moving average length, in 5m candles. */
     fastSma: period(2, 500).default(10),
     /** Slow simple moving average length, in 5m candles. */
@@ -110,7 +111,7 @@ export const momentumConfigSchema = z
   .refine((s) => s.fastSma < s.slowSma, { message: 'fastSma must be shorter than slowSma', path: ['fastSma'] });
 
 /** Mean reversion: buy below the Bollinger lower band (SMA − k·stddev); exit back at the mean or the upper band. */
-export const meanReversionConfigSchema = z.object({
+export const meanReversionConfigSchema = z.strictObject({
   /** Bollinger length (SMA and standard deviation), in 5m candles. */
   period: period(2, 500).default(20),
   /** Band width in standard deviations. */
@@ -124,7 +125,7 @@ export const meanReversionConfigSchema = z.object({
 });
 
 /** Scalping: buy a small dip below a short SMA, aim for a small fixed gain. Needs low fees to pass the edge gate. */
-export const scalpingConfigSchema = z.object({
+export const scalpingConfigSchema = z.strictObject({
   /** SMA length the dip is measured from, in 5m candles. */
   smaPeriod: period(2, 200).default(10),
   /** Buy when the close is at least this far below the SMA (0.005 = 0.5%). */
@@ -139,7 +140,7 @@ export const scalpingConfigSchema = z.object({
       takeProfitFraction: exitFields.takeProfitFraction.default(0.01),
       stopLossFraction: exitFields.stopLossFraction.default(0.005),
       trailing: z
-        .object({
+        .strictObject({
           enabled: trailingFields.enabled.default(false),
           activationFraction: trailingFields.activationFraction.optional(),
           distanceFraction: trailingFields.distanceFraction.optional(),
@@ -170,7 +171,7 @@ const regimeThresholdFields = {
 };
 
 /** Regime thresholds. `aggressive: true` uses `aggressiveThresholds` instead, which are looser. */
-export const regimeThresholdsSchema = z.object({
+export const regimeThresholdsSchema = z.strictObject({
   trendAdxMin: regimeThresholdFields.trendAdxMin.default(25),
   rangeAdxMax: regimeThresholdFields.rangeAdxMax.default(20),
   maxAtrFraction: regimeThresholdFields.maxAtrFraction.default(0.01),
@@ -182,7 +183,7 @@ export const regimeThresholdsSchema = z.object({
 });
 export type RegimeThresholds = z.output<typeof regimeThresholdsSchema>;
 
-export const aggressiveThresholdsSchema = z.object({
+export const aggressiveThresholdsSchema = z.strictObject({
   trendAdxMin: regimeThresholdFields.trendAdxMin.default(20),
   rangeAdxMax: regimeThresholdFields.rangeAdxMax.default(25),
   maxAtrFraction: regimeThresholdFields.maxAtrFraction.default(0.02),
@@ -195,7 +196,7 @@ export const aggressiveThresholdsSchema = z.object({
 
 const htfTrendSchema = (fast: number, slow: number) =>
   z
-    .object({
+    .strictObject({
       /** Fast SMA length, in candles of this timeframe. */
       fastSma: period(2, 200).default(fast),
       /** Slow SMA length, in candles of this timeframe. */
@@ -204,7 +205,7 @@ const htfTrendSchema = (fast: number, slow: number) =>
     .refine((s) => s.fastSma < s.slowSma, { message: 'fastSma must be shorter than slowSma', path: ['fastSma'] });
 
 /** Regime orchestrator: classifies the market, routes to the strategy that fits, filters the signal. */
-export const regimeConfigSchema = z.object({
+export const regimeConfigSchema = z.strictObject({
   /** Use the looser `aggressiveThresholds` (more trades, lower quality). */
   aggressive: z.boolean().default(false),
   /** Strategy for an uptrend (ADX ≥ trendAdxMin and +DI > −DI); `none` stays out. */
@@ -229,7 +230,7 @@ export const regimeConfigSchema = z.object({
   trend1h: htfTrendSchema(10, 30).prefault({}),
   /** Which filters apply. */
   filters: z
-    .object({
+    .strictObject({
       /** Trend entries need the 15m and 1h trends up; range entries need the 1h trend not down. */
       higherTimeframes: z.boolean().default(true),
       /** RSI limits (rsiMaxTrend, rsiMaxRange). */
@@ -248,7 +249,7 @@ export const regimeConfigSchema = z.object({
 export type RegimeConfig = z.output<typeof regimeConfigSchema>;
 
 /** Which strategies trade a pair, and how much of equity the pair may hold. */
-export const pairStrategyConfigSchema = z.object({
+export const pairStrategyConfigSchema = z.strictObject({
   /** Strategies for this pair, evaluated together; the most confident signal wins (ties: list order). */
   use: z.array(strategyNameSchema).min(1).optional(),
   /** Most of equity this pair's position may be worth (overrides risk.pairAllocationFraction). */
@@ -256,7 +257,7 @@ export const pairStrategyConfigSchema = z.object({
 });
 
 /** Strategy selection and parameters. */
-export const strategiesConfigSchema = z.object({
+export const strategiesConfigSchema = z.strictObject({
   /** Strategies for every pair not listed in `pairs`. */
   use: z.array(strategyNameSchema).min(1).default(['regime']),
   /** Per-pair selection and allocation, e.g. `{ "BTC/USD": { "use": ["momentum"], "allocationFraction": 0.5 } }`. */
@@ -269,7 +270,7 @@ export const strategiesConfigSchema = z.object({
 export type StrategiesConfig = z.output<typeof strategiesConfigSchema>;
 
 /** Position sizing and portfolio caps (all must pass before an entry). */
-export const riskConfigSchema = z.object({
+export const riskConfigSchema = z.strictObject({
   /** `fixed-fraction`: equity × positionFraction. `risk-based`: equity × riskPerTradeFraction / stop distance. */
   sizing: z.enum(['fixed-fraction', 'risk-based']).default('fixed-fraction'),
   /** Fixed-fraction sizing: fraction of equity spent on one entry. */
@@ -303,14 +304,14 @@ export const riskConfigSchema = z.object({
 export type RiskConfig = z.output<typeof riskConfigSchema>;
 
 /** Protections: locks computed from the trade ledger, so live ticks and backtests lock and unlock alike. */
-export const protectionsConfigSchema = z.object({
+export const protectionsConfigSchema = z.strictObject({
   /** Master switch for every protection below. */
   enabled: z.boolean().default(true),
   /** Per pair: no new entry for this long after an exit. 0 disables it. */
   cooldownMinutes: minutes().default(30),
   /** Stop-loss guard: too many stop-outs within a window lock the pair (or every pair). */
   stopLossGuard: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** Stop-outs (stop-loss, or a trailing stop at a loss) within the lookback that trigger the lock. */
       maxStopLosses: z.number().int().min(1).default(3),
@@ -322,7 +323,7 @@ export const protectionsConfigSchema = z.object({
     .prefault({}),
   /** Maximum drawdown: realized drawdown within the lookback locks every pair. */
   maxDrawdown: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** Peak-to-trough realized drawdown that triggers the lock (0.08 = 8% of equity). */
       maxDrawdownFraction: fraction(1).default(0.08),
@@ -334,7 +335,7 @@ export const protectionsConfigSchema = z.object({
     .prefault({}),
   /** Low-profit pair: a pair whose recent trades made less than required is locked. */
   lowProfitPair: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       /** Closed trades of the pair needed within the lookback. */
       minTrades: z.number().int().min(1).default(3),
@@ -348,7 +349,7 @@ export const protectionsConfigSchema = z.object({
 export type ProtectionsConfig = z.output<typeof protectionsConfigSchema>;
 
 /** Fees and the fee-aware edge gate. */
-export const feesConfigSchema = z.object({
+export const feesConfigSchema = z.strictObject({
   /** Taker fee assumed when the account's real rate is unknown; the market's advertised rate is used if higher. */
   takerFeeRate: fraction(0.05).default(0.004),
   /** Slippage assumed per fill for the edge gate (0.0005 = 0.05%). */

@@ -108,7 +108,6 @@ describe('kbot backtest (runBacktestCli)', () => {
 
   it.each([
     [{ data: ['nameless.csv'] }, 'say which pair it holds'],
-    [{ data: [`FOO/USD=x.csv`] }, 'no built-in market rules for FOO/USD'],
     [{ data: ['XBTUSD_5.csv'], balance: 'BTC=1' }, 'starts from the quote currency only (USD)'],
     [{ data: ['XBTUSD_5.csv'], from: 'yesterday' }, '--from yesterday: not an ISO date'],
   ])('refuses bad arguments with a clear message: %#', async (opts, message) => {
@@ -116,6 +115,13 @@ describe('kbot backtest (runBacktestCli)', () => {
     const withDir = { ...opts, data: opts.data.map((d) => d.replace('XBTUSD_5.csv', btcFile)) };
     expect(await runBacktestCli(withDir as BacktestCliOptions, io, engine)).toBe(1);
     expect(err.join('\n')).toContain(message);
+  });
+});
+
+describe('kbot backtest: a pair the built-in market table does not know', () => {
+  it('is refused before any file is read, as a configuration error (exit 2)', async () => {
+    const { io } = capture();
+    await expect(runBacktestCli({ data: ['FOO/USD=x.csv'] }, io)).rejects.toThrow(/^FOO\/USD is not listed by the built-in Kraken market table\nPass --markets/);
   });
 });
 

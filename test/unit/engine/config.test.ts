@@ -1,7 +1,8 @@
 // Engine configuration: every default (the documented table), the validation messages, and the
 // deterministic simple-momentum preset.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../functions/core/config.js';
+import { botConfigSchema, ConfigError, parseConfig, validateConfig } from '../../../functions/core/config.js';
+import { keysAt } from '../../../functions/core/configIssues.js';
 import { simpleMomentumConfig } from '../../../functions/core/engine/presets.js';
 
 describe('Engine configuration', () => {
@@ -40,6 +41,73 @@ describe('Engine configuration', () => {
     expect(c.protections.enabled).toBe(false);
     expect(c.fees.requireEdge).toBe(false);
     expect(c.risk).toMatchObject({ minQuoteVolume24h: 0, maxSpreadFraction: 0 });
+  });
+});
+
+describe('Strict configuration: a misspelt key is refused, never ignored', () => {
+  it('refuses maxDailyLossQuot naming the path and the key it meant, instead of running with the default 50', () => {
+    expect(messageOf(() => parseConfig({ limits: { maxDailyLossQuot: 5 } }))).toBe('Invalid config:\n  limits.maxDailyLossQuot: unknown key; did you mean maxDailyLossQuote?');
+  });
+
+  // Every object of the schema, found by walking the parsed defaults: a typo of its first key is
+  // refused at its full path with that key suggested. Records (pairs, balances) take any key.
+  const objectPaths: string[][] = [];
+  const walk = (value: unknown, path: string[]) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    if (keysAt(botConfigSchema, path)?.length) objectPaths.push(path);
+    for (const [key, child] of Object.entries(value)) walk(child, [...path, key]);
+  };
+  walk(parseConfig({}), []);
+
+  it('finds the nested objects to check', () => {
+    expect(objectPaths.map((p) => p.join('.'))).toEqual(
+      expect.arrayContaining(['', 'tick', 'limits', 'paper', 'exits.trailing', 'strategies.regime.thresholds', 'strategies.scalping.exits.trailing', 'protections.lowProfitPair']),
+    );
+    expect(objectPaths.length).toBeGreaterThan(20);
+  });
+
+  it.each(objectPaths.map((p) => [p.join('.') || '(root)', p] as const))('refuses a misspelt key in %s', (_name, path) => {
+    const key = keysAt(botConfigSchema, path)![0]!;
+    const typo = `${key}x`;
+    const input: Record<string, unknown> = {};
+    let node = input;
+    for (const segment of path) node = (node[segment] = {}) as Record<string, unknown>;
+    node[typo] = 1;
+    const result = validateConfig(input);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.issues).toEqual([{ path: [...path, typo], message: 'unknown key', suggestion: key }]);
+  });
+
+  it('refuses a misspelt key in a strategy\'s exit override and in a per-pair entry', () => {
+    expect(() => parseConfig({ strategies: { momentum: { exits: { stopLosFraction: 0.01 } } } })).toThrow(
+      'strategies.momentum.exits.stopLosFraction: unknown key; did you mean stopLossFraction?',
+    );
+    expect(() => parseConfig({ strategies: { pairs: { 'BTC/USD': { allocation: 0.2 } } } })).toThrow(
+      'strategies.pairs.BTC/USD.allocation: unknown key; did you mean allocationFraction?',
+    );
+  });
+
+  it('makes no suggestion when nothing is close', () => {
+    expect(() => parseConfig({ risk: { colour: 'red' } })).toThrow(/risk\.colour: unknown key$/);
+  });
+
+  it.each([
+    [null, 'null'],
+    [[], 'an array'],
+    ['{}', 'a string'],
+    [42, 'a number'],
+  ])('refuses %j as a whole configuration', (input, what) => {
+    expect(messageOf(() => parseConfig(input, 'KBOT_CONFIG'))).toBe(`Invalid KBOT_CONFIG:\n  (root): expected a JSON object, got ${what}`);
+  });
+
+  it('refuses null where a section belongs instead of reading it as the defaults', () => {
+    expect(() => parseConfig({ limits: null })).toThrow('limits: expected a JSON object, got null');
+  });
+
+  it('still reads nothing (undefined) as every default, and keeps the issues as values', () => {
+    expect(parseConfig(undefined).limits.maxDailyLossQuote).toBe(50);
+    const result = validateConfig({ limits: { maxDailyLossQuote: -1, maxTrades: 2 } });
+    expect(result.ok ? [] : result.issues.map((i) => i.path.join('.'))).toEqual(['limits.maxDailyLossQuote', 'limits.maxTrades']);
   });
 });
 
@@ -183,3 +251,13 @@ const EXPECTED_DEFAULTS = {
     requireEdge: true,
   },
 };
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
