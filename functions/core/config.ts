@@ -21,7 +21,7 @@ export const botConfigSchema = z
     tick: z
       .strictObject({
         /** Wait until this long after the candle boundary so the exchange has closed the candle. */
-        closeDelayMs: z.number().int().min(0).max(60_000).default(5_000),
+        closeDelayMs: z.number().int().min(0).max(60_000).default(2_000),
         /** How long a tick claim is held before another invocation may take over a crashed tick. */
         leaseMs: z.number().int().min(10_000).max(900_000).default(240_000),
         /** No gaps allowed within this many latest candles. */

@@ -22,7 +22,7 @@ describe('runTick', () => {
 
   it('waits for the close delay, drops the forming candle and reports per pair', async () => {
     const result = await tick(t.deps);
-    expect(t.clock.now).toBeGreaterThanOrEqual(CLOSE + 5_000); // slept until closeDelayMs after the boundary
+    expect(t.clock.now).toBeGreaterThanOrEqual(CLOSE + 2_000); // slept until closeDelayMs after the boundary
     expect(result.status).toBe('completed');
     expect(result.candleCloseIso).toBe(CLOSE_ISO);
     expect(result.pairs.map((p) => p.pair)).toEqual(['BTC/USD', 'ETH/USD']);
