@@ -97,7 +97,7 @@ describe('the books', () => {
     t.exchange.behaviours.push({ invisibleLookups: 2 });
     await tickAt(t, 0);
     const sent = buys(t)[0]!;
-    expect(sent.deadlineMs).toBe(CLOSE + 5_000 + 30_000);
+    expect(sent.deadlineMs).toBe(CLOSE + 2_000 + 30_000);
     t.engine.entries.clear();
     const written = await tickAt(t, 1);
     expect(written.reconciled[0]).toMatchObject({ result: 'written-off' });
