@@ -1,4 +1,4 @@
-// Unit tests: market modes, delistings and maintenance in the sandbox, through the real ccxt client.
+// Unit tests: market modes, delistings, maintenance and replay gaps in the sandbox, through the real ccxt client.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExchangeNotAvailable, OnMaintenance, kraken } from '../../functions/adapters/kraken/ccxtKraken.js';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../functions/sandbox/sandboxServer.js';
@@ -112,5 +112,32 @@ describe('Sandbox behaviour: maintenance', () => {
     s.setBehaviour({ maintenance: false });
     expect(((await ex.publicGetSystemStatus()) as { result: { status: string } }).result.status).toBe('online');
     expect(await outcome(ex.privatePostBalanceEx())).toBe('ok');
+  });
+});
+
+describe('Sandbox behaviour: replayed data keeps its gaps', () => {
+  it('fetchOHLCV shows no candle for missing rows (nor a forming one inside the gap) and a buy in the gap fills at the last close', async () => {
+    const FIVE_MINUTES_MS = 300_000;
+    const t0 = Date.UTC(2026, 0, 1);
+    const all = Array.from({ length: 800 }, (_, i) => ({ openTimeMs: t0 + i * FIVE_MINUTES_MS, open: 50_000 + 10 * i, high: 50_005 + 10 * i, low: 49_995 + 10 * i, close: 50_002 + 10 * i, volume: 2 }));
+    const data = all.filter((_, i) => i < 750 || i > 755);
+    const s = await start({ pairs: ['BTC/USD'], data: { 'BTC/USD': data }, startTimeMs: t0 + 753 * FIVE_MINUTES_MS + 30_000, speed: 0 });
+    const ex = ccxtFor(s);
+    const index = (ms: number) => (ms - t0) / FIVE_MINUTES_MS;
+
+    const during = (await ex.fetchOHLCV('BTC/USD', '5m')).map((r) => index(r[0]!));
+    expect(during.at(-1)).toBe(749);
+    expect(during.filter((i) => i >= 745)).toEqual([745, 746, 747, 748, 749]);
+
+    // Nothing trades in the gap: the book sits around candle 749's close, 57,492.
+    const { id } = await ex.createOrder('BTC/USD', 'market', 'buy', 0.001);
+    const order = await ex.fetchOrder(id!);
+    expect(order.status).toBe('closed');
+    expect(order.average).toBeGreaterThan(57_492);
+    expect(order.average).toBeLessThan(57_492 * 1.0002);
+
+    s.setTime(t0 + 758 * FIVE_MINUTES_MS + 1_000);
+    const after = (await ex.fetchOHLCV('BTC/USD', '5m')).map((r) => index(r[0]!));
+    expect(after.filter((i) => i >= 748)).toEqual([748, 749, 756, 757, 758]);
   });
 });
