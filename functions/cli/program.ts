@@ -5,6 +5,7 @@ import { backtestCommand } from './backtest.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
+import { optimizeCommand } from './optimize.js';
 import { paperCommand } from './paper.js';
 import { sandboxCommand } from './sandbox.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(sandboxCommand());
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
+  program.addCommand(optimizeCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }
