@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { backtestCommand } from './backtest.js';
+import { checkCommand } from './check.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
   program.addCommand(optimizeCommand());
+  program.addCommand(checkCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }
