@@ -124,8 +124,9 @@ export async function runOptimizeCli(opts: OptimizeCliOptions, io: OptimizeCliIo
             io.err(`${stage}: ${done}/${total} items`);
           }
         },
-        opts.workers !== undefined ? positiveInt(opts.workers, '--workers') : availableParallelism(),
       );
+      const details = runner.details?.();
+      if (details !== undefined) report.cloud = details;
     } finally {
       await runner.close();
     }

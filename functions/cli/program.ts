@@ -6,6 +6,7 @@ import { checkCommand } from './check.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
+import { cloudRunnerFactory, labCommand } from './lab.js';
 import { optimizeCommand } from './optimize.js';
 import { paperCommand } from './paper.js';
 import { sandboxCommand } from './sandbox.js';
@@ -21,7 +22,8 @@ export function buildProgram(): Command {
   program.addCommand(sandboxCommand());
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
-  program.addCommand(optimizeCommand());
+  program.addCommand(optimizeCommand(cloudRunnerFactory()));
+  program.addCommand(labCommand());
   program.addCommand(checkCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;

@@ -180,11 +180,47 @@ export function buildSweep(req: OptimizeRequest): BuiltSweep {
   return { request: req, plan, gridIndex, windows, invalid: { count: invalidCount, reasons }, rungFractions, gridPoints: points, warmupCandles: warmup };
 }
 
+/** Sets per work item: about 16 items per worker and window, 1 to 64 sets each (or the request's choice). */
+export function setsPerItem(req: OptimizeRequest, count: number, workers: number): number {
+  return req.setsPerItem ?? Math.max(1, Math.min(64, Math.ceil(count / (workers * 16))));
+}
+
+/** The stages a sweep will run, worked out before it runs: sets, work items and candle-steps of each. */
+export function plannedStages(sweep: BuiltSweep, workers: number): { name: string; sets: number; items: number; candleSteps: number }[] {
+  const req = sweep.request;
+  const topK = req.topK ?? DEFAULT_TOP_K;
+  const eta = req.eta ?? 3;
+  const pairs = sweep.plan.series.length;
+  const candles = (segment: number) => {
+    const seg = sweep.plan.segments[segment]!;
+    return (seg.toMs - seg.fromMs) / FIVE_MINUTES_MS;
+  };
+  const out: { name: string; sets: number; items: number; candleSteps: number }[] = [];
+  let survivors = sweep.plan.sets.length;
+  sweep.rungFractions.forEach((_, r) => {
+    const per = setsPerItem(req, survivors, workers);
+    out.push({
+      name: `in-sample${sweep.rungFractions.length > 1 ? ` rung ${r + 1}` : ''}`,
+      sets: survivors,
+      items: sweep.windows.length * Math.ceil(survivors / per),
+      candleSteps: sweep.windows.reduce((n, w) => n + survivors * candles(w.rungSegments[r]!) * pairs, 0),
+    });
+    if (r < sweep.rungFractions.length - 1) survivors = Math.min(survivors, Math.max(topK, Math.ceil(survivors / eta)));
+  });
+  const leaders = Math.min(topK, survivors);
+  const withOos = sweep.windows.filter((w) => w.oosSegment !== null);
+  if (withOos.length) {
+    const per = setsPerItem(req, leaders, workers);
+    out.push({ name: 'out-of-sample', sets: leaders, items: withOos.length * Math.ceil(leaders / per), candleSteps: withOos.reduce((n, w) => n + leaders * candles(w.oosSegment!) * pairs, 0) });
+  }
+  return out;
+}
+
 /** Progress of the stages, for a bar or a log line. */
 export type OptimizeProgress = (stage: string, done: number, total: number) => void;
 
 /** Runs a built sweep through `runner` and writes the report. */
-export async function runSweep(sweep: BuiltSweep, runner: SweepRunner, onProgress?: OptimizeProgress, workers = 2): Promise<OptimizeReport> {
+export async function runSweep(sweep: BuiltSweep, runner: SweepRunner, onProgress?: OptimizeProgress, workers = runner.parallelism ?? 2): Promise<OptimizeReport> {
   const started = performance.now();
   const { request: req, plan, windows } = sweep;
   const topK = req.topK ?? DEFAULT_TOP_K;
@@ -192,7 +228,7 @@ export async function runSweep(sweep: BuiltSweep, runner: SweepRunner, onProgres
   const results = new Map<string, SweepMetrics | null>();
   let backtests = 0;
   let candleSteps = 0;
-  const perItem = (count: number) => req.setsPerItem ?? Math.max(1, Math.min(64, Math.ceil(count / (workers * 16))));
+  const perItem = (count: number) => setsPerItem(req, count, workers);
   const stage = async (name: string, items: SweepItem[]) => {
     if (items.length === 0) return;
     const got: SweepResult[] = await runner.run(items, (done, total) => onProgress?.(name, done, total));

@@ -14,6 +14,10 @@ export interface SweepRunner {
   run(items: readonly SweepItem[], onProgress?: (done: number, total: number) => void): Promise<SweepResult[]>;
   /** Where the work runs, for reports. */
   readonly where: string;
+  /** How many items run at once (sizes the items: about 16 per worker and window). */
+  readonly parallelism?: number;
+  /** What the report should say about the run besides the figures (the cloud run: estimate, executions). */
+  details?(): unknown;
   close(): Promise<void>;
 }
 
@@ -23,6 +27,10 @@ export class SweepPool implements SweepRunner {
 
   get where(): string {
     return `${this.workers.length} worker thread(s)`;
+  }
+
+  get parallelism(): number {
+    return this.workers.length;
   }
 
   /**
