@@ -5,9 +5,12 @@ import { analyzeCommand } from './analyze.js';
 import { backtestCommand } from './backtest.js';
 import { dashboardCommand } from './dashboard.js';
 import { configCommand } from './configCommand.js';
+import { checkCommand } from './check.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
 import { opsCommands } from './ops/index.js';
+import { cloudRunnerFactory, labCommand } from './lab.js';
+import { optimizeCommand } from './optimize.js';
 import { paperCommand } from './paper.js';
 import { sandboxCommand } from './sandbox.js';
 
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
   program.addCommand(analyzeCommand());
   program.addCommand(dashboardCommand());
   program.addCommand(configCommand());
+  program.addCommand(optimizeCommand(cloudRunnerFactory()));
+  program.addCommand(labCommand());
+  program.addCommand(checkCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
 }

@@ -10,7 +10,7 @@ import { buildEntryPlan } from './entryPlan.js';
 import { resolveExits } from './exitSettings.js';
 import { IndicatorPlan } from './indicatorPlan.js';
 import { evaluateExit, exitPending } from './mentalExit.js';
-import { PreparedPairSeries, type PreparedParts } from './preparedPairSeries.js';
+import { PreparedPairSeries, type PrepareCache, type PreparedParts } from './preparedPairSeries.js';
 import { checkProtections, protectionsHistoryMs } from './protections/protections.js';
 import { baseOf, exposureFor } from './risk/exposure.js';
 import { checkFeeEdge, expectedEdge } from './risk/feeEdgeGate.js';
@@ -165,8 +165,8 @@ export class StrategyRiskEngine implements DecisionEngine {
   }
 
   /** `prepare` from columns, with the entry signals of every candle worked out for `screenEntry`. */
-  prepareColumns(pair: Pair, columns: CandleColumns): PreparedSeries {
-    const s = new PreparedPairSeries(pair, columns, this.plan);
+  prepareColumns(pair: Pair, columns: CandleColumns, cache?: PrepareCache): PreparedSeries {
+    const s = new PreparedPairSeries(pair, columns, this.plan, undefined, cache);
     s.entrySignals = this.entrySignalsOf(s);
     s.entrySignalsKey = this.entrySignalsKey;
     return s;

@@ -7,7 +7,7 @@ import type { DecisionEngine } from './types.js';
 export { engineConfigProblems, FORCED_ENTRY_STRATEGY, MAX_LIVE_CANDLES, StrategyRiskEngine } from './decisionEngine.js';
 export { buildEntryPlan, positionLevels, type PositionLevels } from './entryPlan.js';
 export { floorAmountBase, floorCostQuote, floorToDecimals, sellableAmountBase } from './precision.js';
-export { PreparedPairSeries } from './preparedPairSeries.js';
+export { PrepareCache, PreparedPairSeries } from './preparedPairSeries.js';
 export { tradeCandleMs } from './protections/protections.js';
 export { simpleMomentumConfig } from './presets.js';
 

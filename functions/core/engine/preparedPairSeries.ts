@@ -73,6 +73,7 @@ export class PreparedPairSeries implements PreparedSeries {
    * @param source the closed 5m candles, as objects (the live tick) or as columns (backtests: no
    *   candle objects are made)
    * @param parts already computed (see `fromParts`); computed here when left out
+   * @param cache shared arrays for these same columns (see `PrepareCache`)
    */
   constructor(
     readonly pair: Pair,
@@ -80,10 +81,11 @@ export class PreparedPairSeries implements PreparedSeries {
     /** The plan the slots follow; an engine only reads series prepared with its own plan. */
     readonly plan: IndicatorPlan,
     parts?: PreparedParts,
+    cache?: PrepareCache,
   ) {
     const fromColumns = isCandleColumns(source);
     this.candleObjects = fromColumns ? undefined : source;
-    const p = parts ?? computeParts(fromColumns ? source : columnsFromCandles(source), plan);
+    const p = parts ?? computeParts(fromColumns ? source : columnsFromCandles(source), plan, cache);
     const base = p.base;
     this.columns = base;
     this.length = base.length;
@@ -161,23 +163,70 @@ export class PreparedPairSeries implements PreparedSeries {
   }
 }
 
-/** Computes every part of a prepared series from 5m columns: resampling, mappings and the plan's indicators. */
-export function computeParts(base: CandleColumns, plan: IndicatorPlan): PreparedParts {
+/**
+ * What engines of different configurations preparing the same 5m candles can share: resampled
+ * candles, gap runs, timeframe mappings and every indicator array but the cross indices (cheap,
+ * and one per pair of averages). A parameter sweep keeps one per series, so sets that need the
+ * same SMA compute it once. Its arrays are shared between series: read them, never write them.
+ */
+export class PrepareCache {
+  /** Indicator arrays by their spec (`JSON.stringify(spec)`). */
+  readonly indicators = new Map<string, Float64Array>();
+  readonly shared = new SharedInputs();
+  columns15m: CandleColumns | undefined;
+  columns1h: CandleColumns | undefined;
+  gapFreeRun: Int32Array | undefined;
+  index15m: Int32Array | undefined;
+  index1h: Int32Array | undefined;
+
+  /** @param base the 5m candles every series prepared with this cache must be */
+  constructor(readonly base: CandleColumns) {}
+
+  /** Bytes held in indicator arrays (to bound a sweep's memory). */
+  get indicatorBytes(): number {
+    let bytes = 0;
+    for (const a of this.indicators.values()) bytes += a.byteLength;
+    return bytes;
+  }
+}
+
+/**
+ * Computes every part of a prepared series from 5m columns: resampling, mappings and the plan's
+ * indicators; with a `cache` (made for these same columns), whatever it holds already is reused.
+ */
+export function computeParts(base: CandleColumns, plan: IndicatorPlan, cache?: PrepareCache): PreparedParts {
+  if (cache && cache.base !== base) throw new Error('computeParts: the cache belongs to other candles');
   const empty = allocateColumns(0);
-  const columns15m = plan.uses('15m') ? resampleColumns(base, TIMEFRAME_MS['15m']) : empty;
-  const columns1h = plan.uses('1h') ? resampleColumns(base, TIMEFRAME_MS['1h']) : empty;
+  const columns15m = plan.uses('15m') ? (cache ? (cache.columns15m ??= resampleColumns(base, TIMEFRAME_MS['15m'])) : resampleColumns(base, TIMEFRAME_MS['15m'])) : empty;
+  const columns1h = plan.uses('1h') ? (cache ? (cache.columns1h ??= resampleColumns(base, TIMEFRAME_MS['1h'])) : resampleColumns(base, TIMEFRAME_MS['1h'])) : empty;
   const byTimeframe: Record<Timeframe, CandleColumns> = { '5m': base, '15m': columns15m, '1h': columns1h };
   // Specs are registered after the slots they depend on, so one pass in order is enough.
   const ind: Float64Array[] = [];
-  const shared = new SharedInputs();
-  for (const spec of plan.specs) ind.push(compute(spec, byTimeframe[spec.timeframe], ind, shared));
+  const shared = cache?.shared ?? new SharedInputs();
+  for (const spec of plan.specs) {
+    // Cross indices name other slots, which differ between plans: never shared.
+    if (!cache || spec.kind === 'lastCrossUp') {
+      ind.push(compute(spec, byTimeframe[spec.timeframe], ind, shared));
+      continue;
+    }
+    const key = JSON.stringify(spec);
+    let values = cache.indicators.get(key);
+    if (!values) {
+      values = compute(spec, byTimeframe[spec.timeframe], ind, shared);
+      cache.indicators.set(key, values);
+    }
+    ind.push(values);
+  }
+  const index15m = () => lastClosedIndex(base.openTimeMs, columns15m.openTimeMs, TIMEFRAME_MS['15m']);
+  const index1h = () => lastClosedIndex(base.openTimeMs, columns1h.openTimeMs, TIMEFRAME_MS['1h']);
   return {
     base,
     columns15m,
     columns1h,
-    gapFreeRun: gapFreeRuns(base.openTimeMs),
-    index15m: lastClosedIndex(base.openTimeMs, columns15m.openTimeMs, TIMEFRAME_MS['15m']),
-    index1h: lastClosedIndex(base.openTimeMs, columns1h.openTimeMs, TIMEFRAME_MS['1h']),
+    gapFreeRun: cache ? (cache.gapFreeRun ??= gapFreeRuns(base.openTimeMs)) : gapFreeRuns(base.openTimeMs),
+    // A mapping made for empty higher-timeframe candles (no indicator on it) is all −1: cached by what it was made for.
+    index15m: cache && columns15m.length > 0 ? (cache.index15m ??= index15m()) : index15m(),
+    index1h: cache && columns1h.length > 0 ? (cache.index1h ??= index1h()) : index1h(),
     ind,
   };
 }

@@ -11,7 +11,7 @@ import type {
   TradeRecord,
 } from '../types.js';
 import type { CandleColumns } from './candleColumns.js';
-import type { PreparedParts } from './preparedPairSeries.js';
+import type { PrepareCache, PreparedParts } from './preparedPairSeries.js';
 
 /** Values that explain a decision (which numbers a rule compared). */
 export type Explanation = Record<string, number | string | boolean | null>;
@@ -146,8 +146,11 @@ export interface DecisionEngine {
   // Optional fast paths for replays (backtests). The live tick does not use them; an engine
   // without them is replayed through prepare / checkEntry alone.
 
-  /** `prepare` for candles held as columns: the same series, without candle objects. */
-  prepareColumns?(pair: Pair, columns: CandleColumns): PreparedSeries;
+  /**
+   * `prepare` for candles held as columns: the same series, without candle objects. A `cache`
+   * made for these columns lends (and keeps) the arrays engines of other configurations share.
+   */
+  prepareColumns?(pair: Pair, columns: CandleColumns, cache?: PrepareCache): PreparedSeries;
   /**
    * Adopts a series prepared by `prepareColumns` of an engine built from the same configuration,
    * usually on another thread (its typed arrays, `PreparedPairSeries.parts()`).
