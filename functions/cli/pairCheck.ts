@@ -77,7 +77,7 @@ export function refuseUnlistedSandboxPairs(pairs: readonly Pair[]): void {
   const symbols = SANDBOX_MARKETS.map((m) => m.symbol);
   refuseUnlistedPairs(pairs, symbols, 'the sandbox', {
     rename: (pair) => findSandboxMarket(SANDBOX_MARKETS, pair)?.symbol ?? pairFromKrakenName(pair),
-    hint: `The sandbox lists ${symbols.join(', ')}.`,
+    hint: `The sandbox lists ${symbols.filter((x) => !/^T\d\d\//.test(x)).join(', ')}, and T01/USD to T40/USD (synthetic).`,
   });
 }
 

@@ -17,7 +17,7 @@ import { SANDBOX_API_KEY, SANDBOX_API_SECRET } from './sandboxCredentials.js';
 import { SandboxFaults } from './sandboxFaults.js';
 import { SandboxLimits, type LimitsState } from './sandboxLimits.js';
 import { SandboxMarketData, type KrakenParams, type PairData } from './sandboxMarketData.js';
-import { SANDBOX_MARKETS, findSandboxAsset, findSandboxMarket } from './sandboxMarkets.js';
+import { DEFAULT_SANDBOX_PAIRS, SANDBOX_MARKETS, findSandboxAsset, findSandboxMarket } from './sandboxMarkets.js';
 import { seedFor } from './seededRandom.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -118,7 +118,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const apiSecret = options.apiSecret ?? SANDBOX_API_SECRET;
   const auth = new SandboxAuth([{ apiKey, apiSecret }]);
   const seed = options.seed ?? 42;
-  const pairNames = options.pairs ?? SANDBOX_MARKETS.map((m) => m.symbol);
+  const pairNames = options.pairs ?? DEFAULT_SANDBOX_PAIRS;
   const markets = pairNames.map((name) => {
     const m = findSandboxMarket(SANDBOX_MARKETS, name);
     if (!m) throw new Error(`the sandbox does not list ${name}; it lists ${SANDBOX_MARKETS.map((x) => x.symbol).join(', ')}`);

@@ -142,3 +142,22 @@ describe('Kraken adapter: reads that scale with the number of pairs', () => {
     expect(tickers['BTC/USD']!.last).toBeCloseTo(sandbox.priceNow('BTC/USD'), -1);
   });
 });
+
+describe('Kraken adapter: sub-cent markets', () => {
+  it('loads PEPE/USD with whole-unit lots and buys it by cost', async () => {
+    const s = await startSandbox({ startTimeMs: START_MS, pairs: ['BTC/USD', 'PEPE/USD', 'SHIB/USD'], balances: { USD: 100 } });
+    try {
+      const ex = new KrakenExchangeAdapter({ baseUrl: s.url, apiKey: s.apiKey, secret: s.apiSecret, enableRateLimit: false, fillPollDelayMs: 0 });
+      const markets = await ex.loadMarkets(['PEPE/USD', 'SHIB/USD']);
+      expect(markets['PEPE/USD']).toMatchObject({ base: 'PEPE', amountDecimals: 0, priceDecimals: 10, minAmountBase: 1_000_000 });
+      expect(markets['SHIB/USD']).toMatchObject({ amountDecimals: 5, priceDecimals: 9 });
+      const fill = await ex.placeMarketOrder({ side: 'buy', pair: 'PEPE/USD', clientOrderId: cid(21), costQuote: 20 });
+      expect(fill.status).toBe('closed');
+      expect(Number.isInteger(fill.filledBase)).toBe(true);
+      expect(fill.averagePrice).toBeLessThan(0.0001);
+      expect(fill.costQuote).toBeCloseTo(20, 0);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -100,7 +100,7 @@ describe('kbot demo refuses a pair the sandbox does not list', () => {
   it('names the pair, the nearest symbol and what the sandbox lists', async () => {
     const run = runDemo({ hours: 1, seed: 1, pairs: ['BTC/USD', 'SOL/USDD'], startIso: '2026-03-02T00:00:00Z', balanceQuote: 1_000 });
     await expect(run).rejects.toThrow(UnlistedPairError);
-    await expect(run).rejects.toThrow(/^SOL\/USDD is not listed by the sandbox; did you mean SOL\/USD\?\nThe sandbox lists BTC\/USD, ETH\/USD, SOL\/USD\.$/);
+    await expect(run).rejects.toThrow(/^SOL\/USDD is not listed by the sandbox; did you mean SOL\/USD\?\nThe sandbox lists BTC\/USD, ETH\/USD, SOL\/USD, XRP\/USD, .*, FLOKI\/USD, and T01\/USD to T40\/USD \(synthetic\)\.$/);
   });
 
   it('exits 2 through the CLI', async () => {

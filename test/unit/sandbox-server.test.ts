@@ -123,7 +123,7 @@ describe('Function: startSandbox (HTTP)', () => {
     expect((await control(s, 'GET', 'faults')).body).toMatchObject({ dropReplies: [{ remaining: 2, method: 'AddOrder' }] });
     expect((await control(s, 'DELETE', 'faults')).body).toMatchObject({ dropReplies: [] });
     expect((await control(s, 'POST', 'balances', { BTC: 0.25 })).body).toEqual({ USD: 500, BTC: 0.25 });
-    expect((await control(s, 'POST', 'balances', { DOGE: 1 })).status).toBe(400);
+    expect((await control(s, 'POST', 'balances', { NOPE: 1 })).status).toBe(400);
     expect((await control(s, 'POST', 'clock', { advanceMs: 'soon' })).status).toBe(400);
     const candles = (await fetch(`${s.url}/_sandbox/candles?pair=BTC/USD&limit=3`).then((r) => r.json())) as Candle[];
     expect(candles.map((c) => c.openTimeMs)).toEqual([3, 2, 1].map((k) => Date.UTC(2026, 3, 2) - k * FIVE_MINUTES_MS));
@@ -143,7 +143,7 @@ describe('Function: startSandbox (HTTP)', () => {
     expect(s.candles('SOL/USD')).toEqual(data.slice(0, 720));
     expect(s.priceNow('SOL/USD')).toBe(data[720]!.open);
     expect((await publicGet(s, 'Ticker?pair=XBTUSD')).body.error).toEqual(['EQuery:Unknown asset pair']);
-    await expect(startSandbox({ pairs: ['DOGE/USD'] })).rejects.toThrow(/does not list DOGE\/USD/);
+    await expect(startSandbox({ pairs: ['NOPE/USD'] })).rejects.toThrow(/does not list NOPE\/USD/);
     await expect(startSandbox({ pairs: ['BTC/USD'], data: { 'ETH/USD': data } })).rejects.toThrow(/not among the listed pairs/);
   });
 
