@@ -7,6 +7,8 @@ import { commonAsset } from './krakenPairs.js';
 interface AssetRules {
   priceDecimals: number;
   minAmountBase: number;
+  /** Kraken's `lot_decimals` when it is not 8 (some sub-cent tokens trade in whole or 5-decimal units). */
+  lotDecimals?: number;
 }
 
 /**
@@ -30,6 +32,11 @@ const KRAKEN_RULES: Record<string, AssetRules> = {
   XLM: { priceDecimals: 6, minAmountBase: 20 },
   TRX: { priceDecimals: 6, minAmountBase: 20 },
   BCH: { priceDecimals: 2, minAmountBase: 0.01 },
+  // Sub-cent tokens.
+  SHIB: { priceDecimals: 9, minAmountBase: 500_000, lotDecimals: 5 },
+  PEPE: { priceDecimals: 10, minAmountBase: 1_000_000, lotDecimals: 0 },
+  BONK: { priceDecimals: 10, minAmountBase: 500_000, lotDecimals: 5 },
+  FLOKI: { priceDecimals: 9, minAmountBase: 80_000, lotDecimals: 5 },
 };
 
 const KRAKEN_LOT_DECIMALS = 8;
@@ -58,7 +65,7 @@ export function builtInMarkets(pairs: readonly Pair[], takerFeeRate: number): Re
       pair,
       base,
       quote,
-      amountDecimals: KRAKEN_LOT_DECIMALS,
+      amountDecimals: rules.lotDecimals ?? KRAKEN_LOT_DECIMALS,
       priceDecimals: rules.priceDecimals,
       minAmountBase: rules.minAmountBase,
       minCostQuote: KRAKEN_COST_MIN,

@@ -17,7 +17,7 @@ export const botConfigSchema = z
     /** Live only: send orders with Kraken's `validate` flag (checked, never executed). */
     validateOnly: z.boolean().default(false),
     /** Pairs to trade; all must share one quote currency. */
-    pairs: z.array(pairSymbol).min(1).max(20).default(['BTC/USD', 'ETH/USD']),
+    pairs: z.array(pairSymbol).min(1).max(50).default(['BTC/USD', 'ETH/USD']),
     tick: z
       .strictObject({
         /** Wait until this long after the candle boundary so the exchange has closed the candle. */

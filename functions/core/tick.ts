@@ -165,6 +165,14 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   // orders, orders that were still open, written-off ones being re-checked).
   const pairs = unique([...config.pairs, ...positionsAtStart.map((p) => p.pair)]);
   const marketsRead = read(() => deps.exchange.loadMarkets(pairs));
+  // Public market data (candles, tickers) does not depend on the private reads below: it loads
+  // meanwhile (Kraken limits the two separately), per pair, every ticker from one call.
+  const held = new Set([...positionsAtStart.map((p) => p.pair), ...unresolvedAtStart.filter((i) => i.side === 'buy').map((i) => i.pair)]);
+  const dataRead = marketsRead.then((m) => {
+    const marketMap: Record<Pair, MarketInfo> = m.ok ? m.value : {};
+    const tickers = deps.exchange.fetchTickers ? deps.exchange.fetchTickers(pairs).catch(() => undefined) : Promise.resolve(undefined);
+    return Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], m.ok, held.has(pair), candleCloseMs, tickers)));
+  });
   if (!gate) {
     for (const intent of unresolvedAtStart) {
       const outcome = await orders.reconcile(intent);
@@ -196,12 +204,8 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   }
   const balancesKnown = balances !== undefined && balancesLookSane(balances);
 
-  // 5. Market data per pair, in parallel; every ticker from one call where the exchange can.
-  const tickers = deps.exchange.fetchTickers ? deps.exchange.fetchTickers(pairs).catch(() => undefined) : Promise.resolve(undefined);
-  const [data, recentTrades] = await Promise.all([
-    Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], markets.ok, positions.some((p) => p.pair === pair), candleCloseMs, tickers))),
-    store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs()),
-  ]);
+  // 5. Market data per pair (loading since step 3).
+  const [data, recentTrades] = await Promise.all([dataRead, store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs())]);
   result.pairs = data.map((d) => d.result);
 
   // 6. The books: pairs with an order in flight, written-off buys being re-checked, and Kraken's

@@ -186,10 +186,10 @@ interface ExtraSpec {
 
 function extraSpecs(): ExtraSpec[] {
   const real: ExtraSpec[] = [
-    { code: 'XRP', id: 'XXRP', pairId: 'XXRPZUSD', altname: 'XRPUSD', price: 0.55, pairDecimals: 5, lotDecimals: 8, ordermin: '10', volatility5m: 0.0025, quoteVolume5m: 400_000, spreadBps: 2 },
-    { code: 'DOGE', id: 'XXDG', pairId: 'XDGUSD', altname: 'XDGUSD', price: 0.12, pairDecimals: 7, lotDecimals: 8, ordermin: '50', volatility5m: 0.003, quoteVolume5m: 250_000, spreadBps: 3 },
-    { code: 'ADA', id: 'ADA', pairId: 'ADAUSD', altname: 'ADAUSD', price: 0.45, pairDecimals: 6, lotDecimals: 8, ordermin: '15', volatility5m: 0.003, quoteVolume5m: 150_000, spreadBps: 4 },
-    { code: 'LINK', id: 'LINK', pairId: 'LINKUSD', altname: 'LINKUSD', price: 14, pairDecimals: 5, lotDecimals: 8, ordermin: '0.5', volatility5m: 0.0035, quoteVolume5m: 80_000, spreadBps: 5 },
+    { code: 'XRP', id: 'XXRP', pairId: 'XXRPZUSD', altname: 'XRPUSD', price: 0.55, pairDecimals: 5, lotDecimals: 8, ordermin: '2', volatility5m: 0.0025, quoteVolume5m: 400_000, spreadBps: 2 },
+    { code: 'DOGE', id: 'XXDG', pairId: 'XDGUSD', altname: 'XDGUSD', price: 0.12, pairDecimals: 7, lotDecimals: 8, ordermin: '20', volatility5m: 0.003, quoteVolume5m: 250_000, spreadBps: 3 },
+    { code: 'ADA', id: 'ADA', pairId: 'ADAUSD', altname: 'ADAUSD', price: 0.45, pairDecimals: 6, lotDecimals: 8, ordermin: '5', volatility5m: 0.003, quoteVolume5m: 150_000, spreadBps: 4 },
+    { code: 'LINK', id: 'LINK', pairId: 'LINKUSD', altname: 'LINKUSD', price: 14, pairDecimals: 5, lotDecimals: 8, ordermin: '0.2', volatility5m: 0.0035, quoteVolume5m: 80_000, spreadBps: 5 },
     { code: 'SHIB', id: 'SHIB', pairId: 'SHIBUSD', altname: 'SHIBUSD', price: 0.000018, pairDecimals: 9, lotDecimals: 5, ordermin: '500000', volatility5m: 0.004, quoteVolume5m: 60_000, spreadBps: 15 },
     { code: 'PEPE', id: 'PEPE', pairId: 'PEPEUSD', altname: 'PEPEUSD', price: 0.0000095, pairDecimals: 10, lotDecimals: 0, ordermin: '1000000', volatility5m: 0.006, quoteVolume5m: 40_000, spreadBps: 30 },
     { code: 'BONK', id: 'BONK', pairId: 'BONKUSD', altname: 'BONKUSD', price: 0.000021, pairDecimals: 10, lotDecimals: 5, ordermin: '500000', volatility5m: 0.007, quoteVolume5m: 8_000, spreadBps: 60 },

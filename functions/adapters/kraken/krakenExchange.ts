@@ -65,6 +65,12 @@ export class KrakenExchangeAdapter implements ExchangePort {
       const ex = new KrakenExchange({
         enableRateLimit: options.enableRateLimit ?? true,
         timeout: options.timeoutMs ?? 10_000,
+        // Kraken's private counter allows a burst (15 calls for a Starter key) and then decays; ccxt
+        // prices each private call at 3 tokens refilled one a second (the Starter decay). A bucket of
+        // 24 tokens lets a tick's few private calls (balances, fees, an order and its read) go out
+        // at once, staying well under the counter even with another caller on the key. Public calls
+        // keep ccxt's one-at-a-time pace (Kraken limits them per IP, about one a second).
+        ...(keys && options.apiKey ? { tokenBucket: { capacity: 24, tokens: 24 } } : {}),
         ...(keys && options.apiKey ? { apiKey: options.apiKey } : {}),
         ...(keys && options.secret ? { secret: options.secret } : {}),
       });

@@ -101,7 +101,8 @@ describe('Kraken names', () => {
 
 describe('market rules', () => {
   it('match the sandbox for the pairs it lists', () => {
-    for (const m of SANDBOX_MARKETS) {
+    // Every real market the sandbox lists (the synthetic T01..T40 tokens are the sandbox's own).
+    for (const m of SANDBOX_MARKETS.filter((x) => !/^T\d\d\//.test(x.symbol))) {
       const info = builtInMarkets([m.symbol], 0.004)[m.symbol]!;
       expect(info).toMatchObject({ amountDecimals: m.lotDecimals, priceDecimals: m.pairDecimals, minAmountBase: Number(m.ordermin), minCostQuote: Number(m.costmin) });
     }
