@@ -151,6 +151,7 @@ describe('Dashboard on the local paper bot', () => {
     await expect(page.locator('#mode').textContent()).resolves.toBe('paper');
     await expect(page.locator('#schedule').textContent()).resolves.toBe('running');
     await expect(page.locator('#alarms').textContent()).resolves.toContain('no CloudWatch alarms');
+    await expect(page.locator('#holdings').textContent()).resolves.toBe('agree');
     expect(await page.locator('#equity-chart canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'overview');
 
@@ -176,6 +177,9 @@ describe('Dashboard on the local paper bot', () => {
     expect(await rows.count()).toBeGreaterThan(10);
     expect(await page.locator('tr.decision[data-pair="BTC/USD"]').count()).toBe(0);
     await expect(rows.first().textContent()).resolves.toMatch(/no entry|hold|buy|sell/);
+    // Each tick's holdings check heads it: the three traded assets agree.
+    expect(results.at(-1)!.holdings.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
+    await expect(page.locator('.tick .head').first().textContent()).resolves.toContain('holdings: 3 agree');
     await screenshot(page, 'decisions', false);
     // Searching by rule keeps only the ticks where that rule decided.
     const rule = results.at(-1)!.pairs.find((p) => p.pair === 'SOL/USD')?.entry;
@@ -329,6 +333,7 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
   const lambda = mockClient(LambdaClient);
   const cloudWatch = mockClient(CloudWatchClient);
   let ruleState = 'ENABLED';
+  let mismatchTick: TickResult;
 
   beforeAll(async () => {
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'KrakenBot', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(START), Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
@@ -343,6 +348,12 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
     });
     lambda.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { KBOT_CONFIG: JSON.stringify({ pairs: PAIRS, limits: { maxTradesPerDay: 9, maxTradesPerPairPerDay: 3, maxDailyLossQuote: 75 } }) } } });
     cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'KrakenBot-no-completed-tick', StateValue: 'ALARM', StateReason: 'Threshold Crossed: no datapoint for 3 periods', StateUpdatedTimestamp: new Date(START) }] });
+    // Coins of a traded asset turn up in the (paper) account outside the bot: the next tick finds a holdings mismatch.
+    const wallet = (await store.getWallet())!;
+    expect(await store.putWallet({ ...wallet.balances, BTC: (wallet.balances.BTC ?? 0) + 0.05 }, wallet.version)).toBe(true);
+    const boundary = Math.floor(sandbox.nowMs() / FIVE_MINUTES_MS) * FIVE_MINUTES_MS + FIVE_MINUTES_MS;
+    sandbox.setTime(boundary + 1_000);
+    mismatchTick = await stack.handler(scheduledEvent(boundary), { awsRequestId: 'dash-mismatch' });
     const clients = createAwsClients({ region: 'eu-west-1' });
     // The deployed function's table is, here, the local bot's: real ledger, journal and positions.
     const backend = deployedBackend({ clients, stackName: 'KrakenBot', openStore: () => store, cloudWatch: new CloudWatchClient({ region: 'eu-west-1' }), exchangeUrl: sandbox.url, nowMs: () => sandbox.nowMs() });
@@ -363,6 +374,11 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
     await expect(page.locator('#schedule').textContent()).resolves.toBe('running');
     await expect(page.locator('#entries').textContent()).resolves.toMatch(/ \/ 9$/);
     await expect(page.locator('tr.alarm').textContent()).resolves.toContain('KrakenBot-no-completed-tick');
+    // The last tick's holdings check, as the tick found it.
+    const btcCheck = mismatchTick.holdings.find((h) => h.asset === 'BTC');
+    expect(btcCheck).toMatchObject({ status: 'mismatch', diffBase: expect.closeTo(0.05, 8) });
+    await expect(page.locator('#holdings').textContent()).resolves.toBe('MISMATCH');
+    await expect(page.locator('tr.holding').first().textContent()).resolves.toMatch(/^BTCmismatch.*\+0\.05/);
     await screenshot(page, 'deployed-overview');
     // Act
     await go(page, '#/controls', 'controls');
