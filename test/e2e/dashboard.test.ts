@@ -102,6 +102,8 @@ function raw(server: DashboardServer, o: { method: string; path: string; headers
 async function sessionCookie(server: DashboardServer): Promise<string> {
   const res = await raw(server, { method: 'GET', path: new URL(server.url).pathname + new URL(server.url).search, headers: { Host: `127.0.0.1:${server.port}` } });
   expect(res.status).toBe(303);
+  // The answer that carries the session cookie is never cached and names no referrer.
+  expect([res.headers['cache-control'], res.headers['referrer-policy']]).toEqual(['no-store', 'no-referrer']);
   const cookie = String(res.headers['set-cookie']);
   expect(cookie).toMatch(/HttpOnly/i);
   expect(cookie).toMatch(/SameSite=Strict/i);
@@ -181,14 +183,14 @@ describe('Dashboard on the local paper bot', () => {
     expect(results.at(-1)!.holdings.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
     await expect(page.locator('.tick .head').first().textContent()).resolves.toContain('holdings: 3 agree');
     await screenshot(page, 'decisions', false);
-    // Searching by rule keeps only the ticks where that rule decided.
-    const rule = results.at(-1)!.pairs.find((p) => p.pair === 'SOL/USD')?.entry;
-    if (rule && rule.decision === 'none') {
-      await go(page, `#/decisions?q=${encodeURIComponent(rule.rule)}`, 'decisions');
-      const texts = await page.locator('tr.decision').allTextContents();
-      expect(texts.length).toBeGreaterThan(0);
-      for (const t of texts) expect(t).toContain(rule.rule);
-    }
+    // Searching by rule keeps exactly the pairs and ticks where that rule decided.
+    const refusals = results.flatMap((r) => r.pairs.flatMap((p) => (p.entry?.decision === 'none' && p.entry.stage === 'signal' ? [p.entry.rule] : [])));
+    const rule = refusals.find((r) => refusals.filter((x) => x === r).length < refusals.length);
+    expect(rule).toBeDefined();
+    await go(page, `#/decisions?q=${encodeURIComponent(rule!)}`, 'decisions');
+    const texts = await page.locator('tr.decision').allTextContents();
+    expect(texts).toHaveLength(refusals.filter((r) => r === rule).length);
+    for (const t of texts) expect(t).toContain(rule);
 
     await go(page, '#/analyzer', 'analyzer');
     const closed = trades.filter((t) => t.side === 'sell' && t.realizedPnlQuote !== undefined).length;
@@ -272,9 +274,12 @@ describe('Dashboard security', () => {
       const res = await raw(local, { method: 'GET', path, headers: host });
       expect(res.status, path).toBe(401);
       expect(res.body).not.toContain('"mode"');
+      expect([res.headers['cache-control'], res.headers['x-frame-options']], path).toEqual(['no-store', 'DENY']);
     }
     const cookie = await sessionCookie(local);
-    expect((await raw(local, { method: 'GET', path: '/api/overview', headers: { ...host, Cookie: cookie } })).status).toBe(200);
+    const ok = await raw(local, { method: 'GET', path: '/api/overview', headers: { ...host, Cookie: cookie } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     // DNS rebinding: the right cookie under a foreign Host name is refused before anything else.
     expect((await raw(local, { method: 'GET', path: '/api/overview', headers: { Host: `evil.example:${local.port}`, Cookie: cookie } })).status).toBe(421);
     expect((await raw(local, { method: 'OPTIONS', path: '/api/controls', headers: { ...host, Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } })).headers['access-control-allow-origin']).toBeUndefined();
