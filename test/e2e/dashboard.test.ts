@@ -379,6 +379,7 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
     await expect(page.locator('#schedule').textContent()).resolves.toBe('running');
     await expect(page.locator('#entries').textContent()).resolves.toMatch(/ \/ 9$/);
     await expect(page.locator('tr.alarm').textContent()).resolves.toContain('KrakenBot-no-completed-tick');
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toMatchObject({ AlarmNamePrefix: 'KrakenBot-', StateValue: 'ALARM' });
     // The last tick's holdings check, as the tick found it.
     const btcCheck = mismatchTick.holdings.find((h) => h.asset === 'BTC');
     expect(btcCheck).toMatchObject({ status: 'mismatch', diffBase: expect.closeTo(0.05, 8) });
