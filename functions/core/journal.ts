@@ -1,12 +1,12 @@
 // Core domain: the decision journal. Every scheduled tick leaves one compact record of what it
 // decided per pair (price, the data verdict, the entry or exit verdict with the rule that decided
-// and its values, the orders with their client order ids, halts, locks), so "why did it not buy?"
-// has an answer after the fact. One write per tick, after the tick is complete; a failed write is
-// logged and counted, never a reason to fail or repeat the tick.
+// and its values, the orders with their client order ids, halts, locks, the holdings check), so
+// "why did it not buy?" has an answer after the fact. One write per tick, after the tick is
+// complete; a failed write is logged and counted, never a reason to fail or repeat the tick.
 import type { BotConfig } from './config.js';
 import type { Explanation } from './engine/types.js';
 import type { ClockPort, LoggerPort, MetricsPort, StorePort } from './ports.js';
-import type { OrderOutcome, PairResult, TickResult } from './tickResult.js';
+import type { HoldingsCheck, OrderOutcome, PairResult, TickResult } from './tickResult.js';
 import { ONE_DAY_MS, type Mode, type Pair } from './types.js';
 
 /** Version of the encoding below; a decoder refuses versions it does not know. */
@@ -30,6 +30,12 @@ export interface JournalRecord {
   x?: string[];
   /** Reconciled intents: [clientOrderId, pair, side, result, detail?]. */
   r?: (string | undefined)[][];
+  /**
+   * The holdings check: how many traded assets agree with the positions (`ok`), and each other
+   * asset as `[asset, status, botBase, krakenBase, diffBase, detail]` (trailing nulls dropped).
+   * Absent when the tick compared nothing (and in records written before it was recorded).
+   */
+  k?: [okCount: number, ...others: (string | number | null)[][]];
   /** Per pair. */
   p: JournalPairRecord[];
 }
@@ -79,7 +85,19 @@ export interface JournalTick {
   locks: { pair: Pair; reason: string }[];
   errors: string[];
   reconciled: { clientOrderId: string; pair: Pair; side: string; result: string; detail?: string }[];
+  /** Kraken's holdings against the positions: how many assets agreed, and every other check (see `HoldingsCheck`). */
+  holdings: { agreed: number; others: JournalHoldings[] };
   pairs: JournalPair[];
+}
+
+/** One asset's holdings check that did not agree (a mismatch, a correction, or not compared). */
+export interface JournalHoldings {
+  asset: string;
+  status: Exclude<HoldingsCheck['status'], 'ok'>;
+  botBase?: number;
+  krakenBase?: number;
+  diffBase?: number;
+  detail?: string;
 }
 
 /** One pair's decisions in a tick. */
@@ -106,7 +124,26 @@ export function encodeJournal(result: TickResult, prices: Readonly<Record<Pair, 
   if (result.locks.length) record.l = result.locks.map((l) => [l.pair, l.reason]);
   if (result.errors.length) record.x = [...result.errors];
   if (result.reconciled.length) record.r = result.reconciled.map((r) => [r.clientOrderId, r.pair, r.side, r.result, ...(r.detail ? [r.detail] : [])]);
+  if (result.holdings.length) record.k = [result.holdings.filter((h) => h.status === 'ok').length, ...result.holdings.filter((h) => h.status !== 'ok').map(encodeHoldings)];
   return record;
+}
+
+function encodeHoldings(h: HoldingsCheck): (string | number | null)[] {
+  const row: (string | number | null)[] = [h.asset, h.status, round(h.botBase, 10), h.krakenBase === undefined ? null : round(h.krakenBase, 10), h.diffBase === undefined ? null : round(h.diffBase, 10), h.detail ?? null];
+  while (row.length > 2 && row[row.length - 1] === null) row.pop();
+  return row;
+}
+
+function decodeHoldings(row: (string | number | null)[]): JournalHoldings {
+  const [asset, status, botBase, krakenBase, diffBase, detail] = row;
+  return {
+    asset: String(asset),
+    status: String(status) as JournalHoldings['status'],
+    ...(typeof botBase === 'number' ? { botBase } : {}),
+    ...(typeof krakenBase === 'number' ? { krakenBase } : {}),
+    ...(typeof diffBase === 'number' ? { diffBase } : {}),
+    ...(typeof detail === 'string' ? { detail } : {}),
+  };
 }
 
 function encodePair(p: PairResult, price: number | undefined): JournalPairRecord {
@@ -149,6 +186,7 @@ export function decodeJournal(entry: JournalEntry): JournalTick {
     locks: (r.l ?? []).map(([pair, reason]) => ({ pair, reason })),
     errors: r.x ?? [],
     reconciled: (r.r ?? []).map(([clientOrderId, pair, side, result, detail]) => ({ clientOrderId: clientOrderId!, pair: pair!, side: side!, result: result!, ...(detail ? { detail } : {}) })),
+    holdings: { agreed: r.k?.[0] ?? 0, others: (r.k?.slice(1) ?? []).map((row) => decodeHoldings(row as (string | number | null)[])) },
     pairs: r.p.map(decodePair),
   };
 }

@@ -1,7 +1,7 @@
 // Dashboard: what each page shows, assembled from the backend (store reads, schedule, alarms,
 // candles). The overview reuses `kbot status`'s own collector, so the two always agree.
 import { analyzeTrades, closedTradesFromLedger, type Analysis } from '../core/analyzer.js';
-import { decodeJournal, type JournalTick } from '../core/journal.js';
+import { decodeJournal, type JournalEntry, type JournalHoldings, type JournalTick } from '../core/journal.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type Mode, type Pair, type Position, type TradeRecord } from '../core/types.js';
 import { collectStatus, type StatusReport } from '../cli/ops/status.js';
 import type { AlarmView, DashboardBackend, ScheduleView } from './dashboardBackend.js';
@@ -19,6 +19,20 @@ export interface OverviewData {
   equity: [number, number][];
   /** Today's realized P&L from the ledger rows of the day. */
   todayPnlQuote: number;
+  holdings: HoldingsView;
+}
+
+/**
+ * The last tick's holdings check: the mismatches from the tick's summary (what `kbot status` reads;
+ * each locks its asset's entries until `kbot reconcile` resolves it), and the journal's detail of
+ * that tick (assets that agreed, and every check that did not) when the journal holds it.
+ */
+export interface HoldingsView {
+  candleCloseIso: string | null;
+  mismatches: { asset: string; diffBase: number | null }[];
+  /** From the journal record of the same tick; null without one (journal off, or not written). */
+  agreed: number | null;
+  others: JournalHoldings[];
 }
 
 /** The overview: status (as `kbot status` collects it), alarms, and the equity curve from the journal. */
@@ -37,6 +51,7 @@ export async function overviewData(backend: DashboardBackend, nowMs: number, equ
   const equity: [number, number][] = [];
   for (const e of journal) if (e.record.e !== undefined) equity.push([Math.floor(Date.parse(e.candleCloseIso) / 1000), e.record.e]);
   const { schedule: _s, stackNames: _n, region: _r, ...status } = report;
+  const lastJournal = report.lastTick ? journal.findLast((e) => e.candleCloseIso === report.lastTick!.candleCloseIso) : undefined;
   return {
     kind: backend.kind,
     label: backend.label,
@@ -47,7 +62,20 @@ export async function overviewData(backend: DashboardBackend, nowMs: number, equ
     alarms,
     equity,
     todayPnlQuote: report.tradesToday.reduce((s, t) => s + (t.realizedPnlQuote ?? 0), 0),
+    holdings: holdingsView(report.lastTick, lastJournal),
   };
+}
+
+/** The holdings of the last tick, from its stored summary (shape `{ holdings: [{ asset, diffBase }] }`) and its journal record. */
+export function holdingsView(lastTick: StatusReport['lastTick'], journal: JournalEntry | undefined): HoldingsView {
+  const listed = (lastTick?.summary as { holdings?: unknown } | null | undefined)?.holdings;
+  const mismatches = Array.isArray(listed)
+    ? listed
+        .filter((h): h is { asset: string; diffBase?: unknown } => typeof h === 'object' && h !== null && typeof (h as { asset?: unknown }).asset === 'string')
+        .map((h) => ({ asset: h.asset, diffBase: typeof h.diffBase === 'number' ? h.diffBase : null }))
+    : [];
+  const checks = journal ? decodeJournal(journal).holdings : undefined;
+  return { candleCloseIso: lastTick?.candleCloseIso ?? null, mismatches, agreed: checks ? checks.agreed : null, others: checks?.others ?? [] };
 }
 
 /** One open position with its price and levels. */

@@ -43,6 +43,16 @@ function staticFiles(): Record<string, { body: string; type: string }> {
 /** Everything the page may load: its own files, no inline script (inline styles only: the chart library sets them), nothing from elsewhere, never framed. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
 const controlSchema = z.discriminatedUnion('action', [
   z.object({ action: z.enum(['pause', 'resume', 'unhalt', 'flatten']) }),
   z.object({ action: z.literal('halt'), reason: z.string().max(200).optional(), exits: z.boolean().optional() }),
@@ -84,8 +94,9 @@ export function dashboardApp(options: DashboardServerOptions, port: () => number
     return c.json({ error: err instanceof Error ? err.message : String(err) }, 500);
   });
 
-  // Headers on every answer, and the checks every request passes first.
+  // Headers on every answer (refusals and the token redirect included), and the checks every request passes first.
   app.use('*', async (c, next) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     // A Host other than our own is a DNS-rebinding page talking to this port: refuse before anything.
     const host = c.req.header('host') ?? '';
     if (!allowedHosts().includes(host)) return c.text('unknown host', 421);
@@ -108,13 +119,6 @@ export function dashboardApp(options: DashboardServerOptions, port: () => number
       if (!(c.req.header('content-type') ?? '').startsWith('application/json')) return c.json({ error: 'expected application/json' }, 415);
     }
     await next();
-    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
-    c.header('Cross-Origin-Resource-Policy', 'same-origin');
-    c.header('Cache-Control', 'no-store');
   });
 
   for (const [path, file] of Object.entries(files)) app.get(path, (c) => c.body(file.body, 200, { 'Content-Type': file.type }));

@@ -86,7 +86,8 @@ export function deployedBackend(o: DeployedBackendOptions): DashboardBackend {
       const out: AlarmView[] = [];
       let token: string | undefined;
       do {
-        const page = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: o.stackName, StateValue: 'ALARM', NextToken: token }));
+        // The stack names its alarms `<stack>-<what>`: the trailing dash keeps another stack's (KrakenBot2-...) out.
+        const page = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${o.stackName}-`, StateValue: 'ALARM', NextToken: token }));
         for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
           out.push({ name: a.AlarmName ?? '?', reason: a.StateReason ?? '', sinceIso: a.StateUpdatedTimestamp ? a.StateUpdatedTimestamp.toISOString() : null });
         }

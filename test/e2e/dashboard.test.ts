@@ -102,6 +102,8 @@ function raw(server: DashboardServer, o: { method: string; path: string; headers
 async function sessionCookie(server: DashboardServer): Promise<string> {
   const res = await raw(server, { method: 'GET', path: new URL(server.url).pathname + new URL(server.url).search, headers: { Host: `127.0.0.1:${server.port}` } });
   expect(res.status).toBe(303);
+  // The answer that carries the session cookie is never cached and names no referrer.
+  expect([res.headers['cache-control'], res.headers['referrer-policy']]).toEqual(['no-store', 'no-referrer']);
   const cookie = String(res.headers['set-cookie']);
   expect(cookie).toMatch(/HttpOnly/i);
   expect(cookie).toMatch(/SameSite=Strict/i);
@@ -151,6 +153,7 @@ describe('Dashboard on the local paper bot', () => {
     await expect(page.locator('#mode').textContent()).resolves.toBe('paper');
     await expect(page.locator('#schedule').textContent()).resolves.toBe('running');
     await expect(page.locator('#alarms').textContent()).resolves.toContain('no CloudWatch alarms');
+    await expect(page.locator('#holdings').textContent()).resolves.toBe('agree');
     expect(await page.locator('#equity-chart canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'overview');
 
@@ -176,15 +179,18 @@ describe('Dashboard on the local paper bot', () => {
     expect(await rows.count()).toBeGreaterThan(10);
     expect(await page.locator('tr.decision[data-pair="BTC/USD"]').count()).toBe(0);
     await expect(rows.first().textContent()).resolves.toMatch(/no entry|hold|buy|sell/);
+    // Each tick's holdings check heads it: the three traded assets agree.
+    expect(results.at(-1)!.holdings.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
+    await expect(page.locator('.tick .head').first().textContent()).resolves.toContain('holdings: 3 agree');
     await screenshot(page, 'decisions', false);
-    // Searching by rule keeps only the ticks where that rule decided.
-    const rule = results.at(-1)!.pairs.find((p) => p.pair === 'SOL/USD')?.entry;
-    if (rule && rule.decision === 'none') {
-      await go(page, `#/decisions?q=${encodeURIComponent(rule.rule)}`, 'decisions');
-      const texts = await page.locator('tr.decision').allTextContents();
-      expect(texts.length).toBeGreaterThan(0);
-      for (const t of texts) expect(t).toContain(rule.rule);
-    }
+    // Searching by rule keeps exactly the pairs and ticks where that rule decided.
+    const refusals = results.flatMap((r) => r.pairs.flatMap((p) => (p.entry?.decision === 'none' && p.entry.stage === 'signal' ? [p.entry.rule] : [])));
+    const rule = refusals.find((r) => refusals.filter((x) => x === r).length < refusals.length);
+    expect(rule).toBeDefined();
+    await go(page, `#/decisions?q=${encodeURIComponent(rule!)}`, 'decisions');
+    const texts = await page.locator('tr.decision').allTextContents();
+    expect(texts).toHaveLength(refusals.filter((r) => r === rule).length);
+    for (const t of texts) expect(t).toContain(rule);
 
     await go(page, '#/analyzer', 'analyzer');
     const closed = trades.filter((t) => t.side === 'sell' && t.realizedPnlQuote !== undefined).length;
@@ -268,9 +274,12 @@ describe('Dashboard security', () => {
       const res = await raw(local, { method: 'GET', path, headers: host });
       expect(res.status, path).toBe(401);
       expect(res.body).not.toContain('"mode"');
+      expect([res.headers['cache-control'], res.headers['x-frame-options']], path).toEqual(['no-store', 'DENY']);
     }
     const cookie = await sessionCookie(local);
-    expect((await raw(local, { method: 'GET', path: '/api/overview', headers: { ...host, Cookie: cookie } })).status).toBe(200);
+    const ok = await raw(local, { method: 'GET', path: '/api/overview', headers: { ...host, Cookie: cookie } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'/);
     // DNS rebinding: the right cookie under a foreign Host name is refused before anything else.
     expect((await raw(local, { method: 'GET', path: '/api/overview', headers: { Host: `evil.example:${local.port}`, Cookie: cookie } })).status).toBe(421);
     expect((await raw(local, { method: 'OPTIONS', path: '/api/controls', headers: { ...host, Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST' } })).headers['access-control-allow-origin']).toBeUndefined();
@@ -329,6 +338,7 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
   const lambda = mockClient(LambdaClient);
   const cloudWatch = mockClient(CloudWatchClient);
   let ruleState = 'ENABLED';
+  let mismatchTick: TickResult;
 
   beforeAll(async () => {
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'KrakenBot', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(START), Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }] });
@@ -343,6 +353,12 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
     });
     lambda.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { KBOT_CONFIG: JSON.stringify({ pairs: PAIRS, limits: { maxTradesPerDay: 9, maxTradesPerPairPerDay: 3, maxDailyLossQuote: 75 } }) } } });
     cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'KrakenBot-no-completed-tick', StateValue: 'ALARM', StateReason: 'Threshold Crossed: no datapoint for 3 periods', StateUpdatedTimestamp: new Date(START) }] });
+    // Coins of a traded asset turn up in the (paper) account outside the bot: the next tick finds a holdings mismatch.
+    const wallet = (await store.getWallet())!;
+    expect(await store.putWallet({ ...wallet.balances, BTC: (wallet.balances.BTC ?? 0) + 0.05 }, wallet.version)).toBe(true);
+    const boundary = Math.floor(sandbox.nowMs() / FIVE_MINUTES_MS) * FIVE_MINUTES_MS + FIVE_MINUTES_MS;
+    sandbox.setTime(boundary + 1_000);
+    mismatchTick = await stack.handler(scheduledEvent(boundary), { awsRequestId: 'dash-mismatch' });
     const clients = createAwsClients({ region: 'eu-west-1' });
     // The deployed function's table is, here, the local bot's: real ledger, journal and positions.
     const backend = deployedBackend({ clients, stackName: 'KrakenBot', openStore: () => store, cloudWatch: new CloudWatchClient({ region: 'eu-west-1' }), exchangeUrl: sandbox.url, nowMs: () => sandbox.nowMs() });
@@ -363,6 +379,12 @@ describe('Dashboard on a deployed bot (AWS mocked)', () => {
     await expect(page.locator('#schedule').textContent()).resolves.toBe('running');
     await expect(page.locator('#entries').textContent()).resolves.toMatch(/ \/ 9$/);
     await expect(page.locator('tr.alarm').textContent()).resolves.toContain('KrakenBot-no-completed-tick');
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toMatchObject({ AlarmNamePrefix: 'KrakenBot-', StateValue: 'ALARM' });
+    // The last tick's holdings check, as the tick found it.
+    const btcCheck = mismatchTick.holdings.find((h) => h.asset === 'BTC');
+    expect(btcCheck).toMatchObject({ status: 'mismatch', diffBase: expect.closeTo(0.05, 8) });
+    await expect(page.locator('#holdings').textContent()).resolves.toBe('MISMATCH');
+    await expect(page.locator('tr.holding').first().textContent()).resolves.toMatch(/^BTCmismatch.*\+0\.05/);
     await screenshot(page, 'deployed-overview');
     // Act
     await go(page, '#/controls', 'controls');

@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BacktestFill, BacktestSummary, BacktestTrade } from '../../functions/backtest/backtestResult.js';
+import { runAnalyze } from '../../functions/cli/analyze.js';
 import { runBacktestCli } from '../../functions/cli/backtest.js';
+import type { Analysis } from '../../functions/core/analyzer.js';
 import type { Candle } from '../../functions/core/types.js';
 import { CandleGenerator } from '../../functions/sandbox/candleGenerator.js';
 
@@ -54,6 +56,32 @@ describe('kbot backtest on Kraken OHLCVT files: reconciled summary and an HTML r
     expect(summary.trades).toBe(trades.length);
     // Every trade carries what the engine saw at its entry (kbot analyze groups by it).
     expect(trades.every((t) => t.entryFeatures?.version === 1 && t.entryFeatures.strategy === t.strategy)).toBe(true);
+  });
+
+  it('kbot analyze on this output agrees with the backtest\'s own figures', async () => {
+    // Prepare
+    const file = join(dir, 'bt.json');
+    writeFileSync(file, JSON.stringify({ summary, trades, fills: [] }));
+    const out: string[] = [];
+    // Act
+    expect(await runAnalyze({ json: true, backtest: file, dataDir: '.kbot', stack: 'KrakenBot' }, { out: (l) => out.push(l), err: () => undefined })).toBe(0);
+    const a = JSON.parse(out.join('\n')) as Analysis;
+    // Assess: the same trades, and the figures performance.ts computes for the report, to the cent.
+    const p = summary.performance;
+    const cents = (x: number | null) => (x === null ? null : Math.round(x * 100));
+    expect(a.overall.trades).toBe(summary.trades);
+    expect(a.overall.trades).toBeGreaterThan(3);
+    expect(cents(a.overall.netPnlQuote)).toBe(cents(summary.netPnlQuote));
+    for (const k of ['profitFactor', 'expectancyQuote', 'averageWinQuote', 'averageLossQuote'] as const) expect(cents(a.overall[k]), k).toBe(cents(p[k]));
+    expect(a.overall.expectancyFraction).toBeCloseTo(p.expectancyFraction!, 10);
+    expect(a.overall.averageDurationMinutes).toBeCloseTo(p.averageDurationMinutes!, 6);
+    for (const [group, mine, theirs] of [['exit reason', a.byExitReason, p.byExitReason], ['strategy', a.byStrategy, p.byStrategy]] as const) {
+      expect(Object.keys(mine).sort(), group).toEqual(Object.keys(theirs).sort());
+      for (const [key, g] of Object.entries(theirs)) expect([mine[key]!.trades, mine[key]!.wins, cents(mine[key]!.netPnlQuote)], `${group} ${key}`).toEqual([g.trades, g.wins, cents(g.netPnlQuote)]);
+    }
+    // Every trade has its regime at entry, hour and weekday.
+    expect(a.byRegime.unknown).toBeUndefined();
+    expect(Object.values(a.byHourUtc).reduce((n, g) => n + g.trades, 0)).toBe(summary.trades);
   });
 
   it('writes one self-contained file: library and data inlined, nothing fetched', () => {

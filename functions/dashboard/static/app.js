@@ -44,7 +44,8 @@
     if (!obj) return '';
     return Object.keys(obj)
       .map(function (k) {
-        return esc(k) + '=' + esc(obj[k]);
+        // A value the rule could not compute (or that does not apply) is null: shown as "-", not blank.
+        return esc(k) + '=' + (obj[k] === null ? '-' : esc(obj[k]));
       })
       .join(', ');
   }
@@ -158,7 +159,9 @@
         card('entries today', '<span id="entries">' + s.today.trades + (limits ? ' / ' + limits.maxTradesPerDay : '') + '</span>', limits ? 'at most ' + limits.maxTradesPerPairPerDay + ' per pair' : 'limits unknown') +
         card('open positions', String(s.positions.length), s.positions.map(function (p) { return esc(p.pair); }).join(', ')) +
         card('last tick', last ? isoTime(last.candleCloseIso) : 'none yet', last ? Math.round(last.ageSeconds / 60) + ' min ago' : '') +
+        holdingsCard(d.holdings) +
         '</div>' +
+        holdingsTable(d.holdings) +
         '<h2>Alarms</h2><div id="alarms">' + alarmsHtml(d.alarms) + '</div>' +
         '<h2>Equity <span class="muted">(end of each tick, from the decision journal)</span></h2>' +
         (d.equity.length ? '<div class="chart" id="equity-chart"></div>' : '<p class="muted">No journaled ticks yet.</p>') +
@@ -178,6 +181,26 @@
   }
   function card(label, value, sub) {
     return '<div class="card"><div class="label">' + esc(label) + '</div><div class="value">' + value + '</div><div class="sub">' + (sub || '') + '</div></div>';
+  }
+  function signedAmount(x) {
+    return x === null || x === undefined ? '?' : (x > 0 ? '+' : '') + price(x);
+  }
+  /** The last tick's holdings check: Kraken's balances against the bot's positions. */
+  function holdingsCard(h) {
+    if (!h.candleCloseIso) return card('holdings', '<span id="holdings">-</span>', 'no tick yet');
+    if (h.mismatches.length) {
+      return card('holdings', '<span id="holdings"><span class="badge off">MISMATCH</span></span>', h.mismatches.map(function (m) { return esc(m.asset) + ' ' + esc(signedAmount(m.diffBase)); }).join(', ') + ': entries locked, see kbot reconcile');
+    }
+    var skipped = h.others.filter(function (o) { return o.status === 'skipped'; }).length;
+    return card('holdings', '<span id="holdings"><span class="badge on">agree</span></span>', h.agreed === null ? 'with the positions' : h.agreed + ' asset(s) agree' + (skipped ? ', ' + skipped + ' not compared' : ''));
+  }
+  function holdingsTable(h) {
+    if (!h.others.length && !h.mismatches.length) return '';
+    var rows = h.others.length ? h.others : h.mismatches.map(function (m) { return { asset: m.asset, status: 'mismatch', diffBase: m.diffBase }; });
+    return '<h2>Holdings check <span class="muted">(tick ' + esc(isoTime(h.candleCloseIso)) + ')</span></h2><table id="holdings-table"><tr><th>asset</th><th>status</th><th class="num">bot</th><th class="num">Kraken</th><th class="num">difference</th><th>detail</th></tr>' +
+      rows.map(function (o) {
+        return '<tr class="holding"><td>' + esc(o.asset) + '</td><td class="' + (o.status === 'mismatch' ? 'bad' : 'warn') + '">' + esc(o.status) + '</td><td class="num">' + price(o.botBase) + '</td><td class="num">' + price(o.krakenBase) + '</td><td class="num">' + esc(o.diffBase === undefined ? '-' : signedAmount(o.diffBase)) + '</td><td>' + esc(o.detail || '') + '</td></tr>';
+      }).join('') + '</table>';
   }
   function alarmsHtml(alarms) {
     if (alarms === null) return '<p class="muted">The local bot has no CloudWatch alarms.</p>';
@@ -345,7 +368,9 @@
             (t.halt.entries || t.halt.exits ? '<span class="bad">halted: ' + esc(t.halt.reasons.join('; ')) + '</span>' : '') +
             t.locks.map(function (l) { return '<span class="warn">lock ' + esc(l.pair) + ': ' + esc(l.reason) + '</span>'; }).join('') +
             t.errors.map(function (e) { return '<span class="bad">' + esc(e) + '</span>'; }).join('') +
-            t.reconciled.map(function (r) { return '<span>reconciled ' + esc(r.side) + ' ' + esc(r.pair) + ': ' + esc(r.result) + '</span>'; }).join('') + '</div>';
+            t.reconciled.map(function (r) { return '<span>reconciled ' + esc(r.side) + ' ' + esc(r.pair) + ': ' + esc(r.result) + '</span>'; }).join('') +
+            (t.holdings.agreed ? '<span class="muted">holdings: ' + t.holdings.agreed + ' agree</span>' : '') +
+            t.holdings.others.map(function (o) { return '<span class="' + (o.status === 'mismatch' ? 'bad' : 'warn') + '">holdings ' + esc(o.asset) + ': ' + esc(o.status) + (o.diffBase !== undefined ? ' ' + esc(signedAmount(o.diffBase)) : '') + (o.detail ? ' (' + esc(o.detail) + ')' : '') + '</span>'; }).join('') + '</div>';
           var rows = t.pairs.map(function (p) {
             var v = verdict(p);
             var hl = at && at === t.candleCloseIso && (!params.get('pair') || params.get('pair') === p.pair);

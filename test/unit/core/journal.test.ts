@@ -1,5 +1,6 @@
 // The decision journal: what a scheduled tick records, how it is encoded, and what one record
 // costs in DynamoDB (bytes per item, write units, storage) for 4 and 20 pairs.
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { journalItem } from '../../../functions/adapters/dynamo/dynamoStore.js';
 import { dynamoItemBytes, journalCost } from '../../../functions/adapters/dynamo/itemSize.js';
@@ -89,7 +90,11 @@ describe('Journal: one record per scheduled tick', () => {
         { pair: 'SOL/USD', data: { ok: true, lastCandleOpenIso: CLOSE_ISO, closedCandles: 719, droppedForming: 1 }, entry: { decision: 'none', stage: 'halt', rule: 'halt', reason: 'manual halt: CPI', explanation: {} }, orders: [] },
         { pair: 'ADA/USD', data: { ok: true, lastCandleOpenIso: CLOSE_ISO, closedCandles: 719, droppedForming: 1 }, exit: { decision: 'dust', amountBase: 0.1, realizedPnlQuote: -0.05 }, orders: [] },
       ],
-      holdings: [],
+      holdings: [
+        { asset: 'BTC', status: 'ok', krakenBase: 0.5, externalBase: 0, dustBase: 0, botBase: 0.5, diffBase: 0 },
+        { asset: 'SOL', status: 'mismatch', krakenBase: 12.000000000004, externalBase: 0, dustBase: 0, botBase: 10, diffBase: 2.000000000004, detail: 'Kraken holds 2 SOL more than the positions' },
+        { asset: 'ETH', status: 'skipped', botBase: 1.5, detail: 'an order on ETH is not final' },
+      ],
       locks: [{ pair: 'ETH/USD', reason: 'sell stop-loss is not final yet' }],
       equityQuote: 1_234.5,
       errors: ['exchange unavailable (unavailable): rate limit'],
@@ -98,6 +103,18 @@ describe('Journal: one record per scheduled tick', () => {
     const decoded = decodeJournal(JSON.parse(JSON.stringify(entry)) as JournalEntry);
     expect(decoded).toMatchObject({ durationMs: 812, equityQuote: 1_234.5, halt: { entries: true, exits: false, reasons: ['manual halt: CPI'] }, errors: result.errors, locks: result.locks });
     expect(decoded.reconciled).toEqual([{ clientOrderId: 'a'.repeat(32), pair: 'BTC/USD', side: 'buy', result: 'filled' }]);
+    // The holdings check: the assets that agree are counted; the others keep their figures.
+    expect(entry.record.k?.[0]).toBe(1);
+    expect(decoded.holdings).toEqual({
+      agreed: 1,
+      others: [
+        { asset: 'SOL', status: 'mismatch', botBase: 10, krakenBase: 12, diffBase: 2, detail: 'Kraken holds 2 SOL more than the positions' },
+        { asset: 'ETH', status: 'skipped', botBase: 1.5, detail: 'an order on ETH is not final' },
+      ],
+    });
+    // A record written before the holdings were recorded decodes with none.
+    const { k: _k, ...older } = entry.record;
+    expect(decodeJournal({ ...entry, record: older }).holdings).toEqual({ agreed: 0, others: [] });
     expect(decoded.pairs[0]).toMatchObject({ price: 64_000.5, exit: { decision: 'hold', values: { price: 64_000.1, stopPrice: 63_000 } } });
     expect(decoded.pairs[1]).toMatchObject({ price: null, data: { ok: false, reason: 'stale', detail: 'late' }, exit: { decision: 'sell', reason: 'stop-loss', triggerPrice: 3_000, priceSource: 'ticker' } });
     expect(decoded.pairs[1]!.orders).toEqual([{ clientOrderId: 'b'.repeat(32), side: 'sell', reason: 'stop-loss', status: 'pending', error: 'timeout' }]);
@@ -142,13 +159,19 @@ describe('Journal: what a record costs in DynamoDB', () => {
     const stored = dynamoItemBytes(journalItem(entry));
     const json = Buffer.byteLength(JSON.stringify(entry.record));
     const full = Buffer.byteLength(JSON.stringify(result));
+    const gzip = gzipSync(JSON.stringify(entry.record), { level: 9 });
+    const gzipped = dynamoItemBytes({ ...journalItem(entry), br: { B: gzip } });
+    const gzipBase64 = dynamoItemBytes({ ...journalItem(entry), br: { S: gzip.toString('base64') } });
     const cost = journalCost(stored, 14);
-    console.log(`journal, ${pairCount} pairs: TickResult JSON ${full} B, compact JSON ${json} B, stored item (Brotli) ${stored} B, ${cost.writeUnitsPerTick} WRU/tick, $${cost.writesPerMonthUsd.toFixed(4)} writes + $${cost.storagePerMonthUsd.toFixed(6)} storage a month`);
-    // Assess: compression pays (the item is well under the compact JSON), and a tick fits one write unit.
+    console.log(`journal, ${pairCount} pairs: TickResult JSON ${full} B, compact JSON ${json} B, gzip item ${gzipped} B (${gzipBase64} B as base64), stored item (Brotli) ${stored} B, ${cost.writeUnitsPerTick} WRU/tick, $${cost.writesPerMonthUsd.toFixed(4)} writes + $${cost.storagePerMonthUsd.toFixed(6)} storage a month`);
+    // Assess: compression pays (the item is well under the compact JSON; Brotli under gzip), and a tick fits one write unit.
+    expect(stored).toBeLessThan(gzipped);
     expect(stored).toBeLessThan(json);
     expect(json).toBeLessThan(full / 2);
     expect(cost.writeUnitsPerTick).toBe(1);
     expect(cost.itemsKept).toBe(14 * 288);
     expect(decodeJournal(entry).pairs).toHaveLength(pairCount);
+    // The figures include the holdings check of every traded asset.
+    expect(decodeJournal(entry).holdings).toEqual({ agreed: pairCount, others: [] });
   });
 });
