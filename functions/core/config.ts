@@ -1,6 +1,7 @@
 // Core domain: the one configuration schema. Bad config refuses to start with the field and the reason.
 import { z } from 'zod';
 import { engineConfigShape } from './engine/config.js';
+import { learningConfigSchema } from './learning/learningConfig.js';
 
 const pairSymbol = z
   .string()
@@ -56,6 +57,8 @@ export const botConfigSchema = z
       })
       .prefault({}),
     ...engineConfigShape,
+    /** The learned trade filter (docs/learning.md); off unless `learning.enabled`. */
+    learning: learningConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const quotes = new Set(cfg.pairs.map((p) => p.split('/')[1]));

@@ -53,7 +53,7 @@ describe('kbot backtest on Kraken OHLCVT files: reconciled summary and an HTML r
     expect(units(summary.grossPnlQuote) - units(summary.feesQuote)).toBe(units(summary.netPnlQuote));
     expect(summary.trades).toBe(trades.length);
     // Every trade carries what the engine saw at its entry (kbot analyze groups by it).
-    expect(trades.every((t) => t.entryFeatures?.version === 1 && t.entryFeatures.strategy === t.strategy)).toBe(true);
+    expect(trades.every((t) => t.entryFeatures?.version === 2 && t.entryFeatures.strategy === t.strategy)).toBe(true);
   });
 
   it('writes one self-contained file: library and data inlined, nothing fetched', () => {
