@@ -6,6 +6,7 @@ import { backtestCommand } from './backtest.js';
 import { dashboardCommand } from './dashboard.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
+import { learnCommand } from './learn.js';
 import { opsCommands } from './ops/index.js';
 import { paperCommand } from './paper.js';
 import { sandboxCommand } from './sandbox.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
   program.addCommand(analyzeCommand());
+  program.addCommand(learnCommand());
   program.addCommand(dashboardCommand());
   for (const command of opsCommands()) program.addCommand(command);
   return program;
