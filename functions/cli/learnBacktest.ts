@@ -39,11 +39,14 @@ export function describeLearningBacktest(l: LearningBacktest): string[] {
     row('profit factor', (s) => (s.performance.profitFactor === null ? 'n/a' : s.performance.profitFactor.toFixed(2))),
     row('exposure', (s) => pct(s.exposureFraction)),
     '',
-    `Refused by the filter: ${l.refusedByFilter} entries.`,
+    `Refused by the filter: ${l.refusedByFilter} entry decisions (a signal that stands for several candles is refused at each).`,
     ...l.retrains.map((r) => `  from ${r.appliedFromIso.slice(0, 10)}: ${r.trained ? `trained on ${r.trainTrades} trades (${r.trainWins} won) entered since ${r.trainFromIso.slice(0, 10)}, last exit ${new Date(r.trainLastExitMs!).toISOString().slice(0, 16)}` : `no filter (${r.trainTrades} trades, too few)`}`),
     '',
     better
       ? `The filtered run made ${money(f.netPnlQuote - u.netPnlQuote)} ${u.quote} more than the plain one on this data.`
       : `The filtered run did NOT beat the plain one (${money(f.netPnlQuote - u.netPnlQuote)} ${u.quote}): do not enable the filter for this strategy on this evidence.`,
+    ...(better && f.netPnlQuote <= 0
+      ? [`Both runs lose money: not trading at all beats both. The filter lost less mostly by trading less; that is not an edge, and it is no reason to enable it.`]
+      : []),
   ];
 }

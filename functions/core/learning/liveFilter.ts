@@ -78,6 +78,8 @@ export class TradeFilterLoader {
     const through = model.training.trainedThroughMs;
     const mismatch = featureMismatch(model, learning);
     if (mismatch) return inactive('mismatch', mismatch, hash, through);
+    // Possible only on a simulated clock (the demo) or a wrong one: such a model would know the future.
+    if (through > nowMs) return inactive('invalid', `the model was trained on trades up to ${new Date(through).toISOString()}, after now (${new Date(nowMs).toISOString()})`, hash, through);
     const ageDays = (nowMs - through) / ONE_DAY_MS;
     if (ageDays > learning.maxAgeDays) return inactive('expired', `the model's training data ended ${ageDays.toFixed(1)} days ago, more than learning.maxAgeDays (${learning.maxAgeDays})`, hash, through);
     return {

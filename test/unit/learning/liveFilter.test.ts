@@ -58,6 +58,7 @@ describe('Learning: the live filter loader', () => {
     ['expired (maxAgeDays)', async (p: () => Promise<void>) => p(), model.training.trainedThroughMs + 31 * ONE_DAY_MS, {}, 'expired', /more than learning.maxAgeDays \(30\)/],
     ['features that do not match', async (p: () => Promise<void>) => p(), fresh, { priceTierBounds: [1, 10] }, 'mismatch', /price tiers/],
     ['a file whose content does not match its hash', async (p: (body?: string) => Promise<void>) => p(JSON.stringify({ ...model, features: { ...model.features, recentTrades: 11 } })), fresh, {}, 'invalid', /content hash mismatch/],
+    ['a model trained on trades after now (a simulated clock)', async (p: () => Promise<void>) => p(), model.training.trainedThroughMs - ONE_DAY_MS, {}, 'invalid', /after now/],
     ['a stored file of another model', async (p: (body?: string, hash?: string) => Promise<void>) => p(JSON.stringify(model), `sha256:${'0'.repeat(64)}`), fresh, {}, 'invalid', /not the promoted/],
   ] as const)('trades without the filter with %s, says so and alerts once', async (_name, arrange, nowMs, learning, status, detail) => {
     // Prepare
