@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { quoteCurrency } from '../functions/core/config.js';
 import { BotState } from './botState.js';
 import type { DeployConfig } from './deployConfig.js';
+import { LearningJob } from './learningJob.js';
 import { TickAlarms } from './tickAlarms.js';
 import { TickDashboard } from './tickDashboard.js';
 import { TickService } from './tickService.js';
@@ -15,6 +16,8 @@ export interface KrakenBotStackProps extends StackProps {
   config: DeployConfig;
   /** Lambda code override (tests use a stub instead of bundling); defaults to the real bundle. */
   tickCode?: Code;
+  /** The retraining job's code override (tests); defaults to its bundle. */
+  learningCode?: Code;
 }
 
 /**
@@ -28,10 +31,12 @@ export class KrakenBotStack extends Stack {
   readonly tick: TickService;
   readonly alarms: TickAlarms;
   readonly dashboard: TickDashboard;
+  /** The weekly retraining of the learned filter, only with `bot.learning.enabled`. */
+  readonly learning: LearningJob | undefined;
 
   /** `id` is the stack name; the app uses `config.prefix`, the name the kbot CLI looks for. */
   constructor(scope: Construct, id: string, props: KrakenBotStackProps) {
-    const { config, tickCode, ...stackProps } = props;
+    const { config, tickCode, learningCode, ...stackProps } = props;
     super(scope, id, {
       description: `Kraken trading bot ${config.prefix} (${config.bot.mode}): 5-minute Lambda tick, DynamoDB state, SNS alerts`,
       ...stackProps,
@@ -60,6 +65,9 @@ export class KrakenBotStack extends Stack {
       metricDimensions: this.tick.metricDimensions,
       scheduleEnabled: config.scheduleEnabled,
     });
+    this.learning = config.bot.learning.enabled
+      ? new LearningJob(this, 'Learning', { config, table: this.state.table, topic: this.state.topic, failedEvents: this.state.failedEvents, ...(learningCode ? { code: learningCode } : {}) })
+      : undefined;
     this.state.allowPublishers(this.alarms.all, this.tick.role);
     this.dashboard = new TickDashboard(this, 'Dashboard', {
       prefix: config.prefix,
@@ -83,5 +91,6 @@ export class KrakenBotStack extends Stack {
     output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard');
     output('Mode', config.bot.mode, 'paper or live');
     output('HeartbeatAlarmName', this.alarms.heartbeat.alarmName, 'Alarm for missing ticks; kbot pause may disable its actions');
+    if (this.learning) output('RetrainFunctionName', this.learning.function.functionName, 'The weekly retraining of the learned trade filter');
   }
 }

@@ -8,6 +8,7 @@ import { quoteCurrency, type BotConfig } from '../core/config.js';
 import { candlesFromColumns, columnsFromCandles, isCandleColumns, sliceColumns, type CandleColumns } from '../core/engine/candleColumns.js';
 import { PreparedPairSeries } from '../core/engine/preparedPairSeries.js';
 import type { DecisionEngine, ExitDecision, PortfolioView, PreparedSeries } from '../core/engine/types.js';
+import type { EntryFilter } from '../core/learning/tradeFilter.js';
 import { floorToDecimals } from '../core/engine/precision.js';
 import { utcDay } from '../core/utcDay.js';
 import { openPosition } from '../core/positionLifecycle.js';
@@ -52,6 +53,13 @@ export interface BacktestInput {
   exitFill?: 'level' | 'next-open';
   /** Called every few thousand candle-steps, and once at the end. */
   onProgress?: (candleStepsDone: number, candleStepsTotal: number) => void;
+  /**
+   * Walk-forward learning inside the replay (`kbot backtest --learn`, functions/learning): at the
+   * first step of the first UTC day and then every `retrainEveryDays` days, `retrain(dayStartMs)`
+   * returns the trade filter entries use from that day on (undefined: none). It must train on
+   * trades closed before `dayStartMs` only; the replay calls it before any decision of that day.
+   */
+  learn?: { retrainEveryDays: number; retrain(dayStartMs: number): EntryFilter | undefined };
 }
 
 /** One pair's candles for `runBacktest`. */
@@ -137,6 +145,8 @@ class Replay {
   private readonly screensEntries: boolean;
   private readonly screensExits: boolean;
   private readonly onProgress: BacktestInput['onProgress'];
+  private readonly learn: BacktestInput['learn'];
+  private nextRetrainMs = -Infinity;
   private readonly totalCandleSteps: number;
 
   private quoteUnits: number;
@@ -199,6 +209,7 @@ class Replay {
     this.screensEntries = typeof engine.screenEntry === 'function';
     this.screensExits = typeof engine.screenExit === 'function';
     this.onProgress = input.onProgress;
+    this.learn = input.learn;
     this.totalCandleSteps = this.runs.reduce((sum, r) => sum + (r.n - r.firstIdx), 0);
 
     this.startingQuote = input.startingQuote;
@@ -338,6 +349,13 @@ class Replay {
     this.dayEndMs = Math.floor(nowMs / ONE_DAY_MS) * ONE_DAY_MS + ONE_DAY_MS;
     this.day = emptyDay(utcDay(nowMs));
     this.view.day = this.day;
+    const dayStartMs = this.dayEndMs - ONE_DAY_MS;
+    if (this.learn && dayStartMs >= this.nextRetrainMs) {
+      const filter = this.learn.retrain(dayStartMs);
+      if (filter) this.view.tradeFilter = filter;
+      else delete this.view.tradeFilter;
+      this.nextRetrainMs = dayStartMs + this.learn.retrainEveryDays * ONE_DAY_MS;
+    }
   }
 
   /** Exits first, for every open position on the candle that just closed. */

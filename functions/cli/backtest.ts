@@ -29,6 +29,9 @@ export interface BacktestCliOptions {
   exitFill?: string;
   json?: boolean;
   report?: string;
+  /** Walk-forward learning inside the replay (functions/learning): retrain the filter every `retrainDays`. */
+  learn?: boolean;
+  retrainDays?: string;
 }
 
 /** Where the command writes; `progress` is true when a progress bar may be drawn. */
@@ -51,6 +54,8 @@ export function backtestCommand(): Command {
     .option('--exit-fill <level|next-open>', 'where stops and targets fill: at their level (default) or at the next open, as a live tick sells', 'level')
     .option('--json', 'print the machine-readable summary and trade list instead of text')
     .option('--report <out.html>', 'write a self-contained HTML report')
+    .option('--learn', 'also replay with the learned trade filter retrained walk-forward inside the backtest (on past trades only), reported beside the plain run')
+    .option('--retrain-days <n>', 'with --learn: retrain every this many days', '7')
     .action(async (opts: BacktestCliOptions) => {
       const io: BacktestCliIo = {
         out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -115,6 +120,15 @@ export async function runBacktestCli(
     });
     const elapsedMs = performance.now() - startedMs;
     bar?.stop();
+    if (opts.learn) {
+      const retrainDays = Number(opts.retrainDays ?? '7');
+      if (!Number.isInteger(retrainDays) || retrainDays < 1) throw new UsageError(`--retrain-days ${opts.retrainDays}: expected a whole number of days, at least 1`);
+      const { runLearningBacktest, describeLearningBacktest, learningJson } = await import('./learnBacktest.js');
+      const learned = runLearningBacktest({ config, engine, series, markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
+      if (opts.json) io.out(JSON.stringify({ summary: learned.unfiltered.summary, trades: learned.unfiltered.trades, fills: learned.unfiltered.fills, learning: learningJson(learned) }, null, 2));
+      else for (const line of describeLearningBacktest(learned)) io.out(line);
+      return 0;
+    }
 
     // The summary first: a report that cannot be written must not cost the result.
     if (opts.json) io.out(JSON.stringify({ summary: result.summary, trades: result.trades, fills: result.fills }, null, 2));

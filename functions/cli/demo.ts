@@ -12,6 +12,7 @@ import { LOCAL_TABLE, loadConfigFile, scheduledEvent, startLocalStack } from './
 import { DynamoStore } from '../adapters/dynamo/dynamoStore.js';
 import { createDynamoClient } from '../adapters/dynamo/localDynamo.js';
 import { refuseUnlistedSandboxPairs } from './pairCheck.js';
+import { installDemoModel, learnedFilterSummary, withLearningEnabled, type LearnedFilterSummary } from './demoLearning.js';
 
 /** The demo's summary (also printed with --json). */
 export interface DemoSummary {
@@ -25,6 +26,8 @@ export interface DemoSummary {
   openPositions: number;
   alerts: number;
   wallClockSeconds: number;
+  /** With `--model`: what the learned filter did. */
+  learnedFilter?: LearnedFilterSummary;
 }
 
 export interface DemoOptions {
@@ -38,6 +41,8 @@ export interface DemoOptions {
   behaviourFile?: string;
   /** Receives each printable line (omit for silence). */
   print?: (line: string) => void;
+  /** A model file from `kbot learn`: promoted before the first tick, with learning.enabled (docs/learning.md). */
+  modelFile?: string;
 }
 
 /** Runs the demo and returns its summary. */
@@ -49,12 +54,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const quote = opts.pairs[0]!.split('/')[1]!;
   // Without a config file the demo uses the default engine with the regime orchestrator's looser
   // thresholds, so a simulated day shows some trades.
-  const config: BotConfig = await loadConfigFile(opts.configFile, {
+  const loaded: BotConfig = await loadConfigFile(opts.configFile, {
     mode: 'live',
     allowLiveTrading: true,
     pairs: opts.pairs,
     ...(opts.configFile ? {} : { strategies: { use: ['regime'], regime: { aggressive: true } } }),
   });
+  const config = opts.modelFile ? withLearningEnabled(loaded) : loaded;
   const behaviour = opts.behaviourFile === undefined ? undefined : readBehaviourFile(opts.behaviourFile);
   const sandbox = await startSandbox({
     pairs: opts.pairs,
@@ -87,6 +93,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       enableRateLimit: false,
     },
   });
+  const model = opts.modelFile ? await installDemoModel(stack.dynamoEndpoint, config.mode, opts.modelFile, startMs) : undefined;
   const startEquity = equity(sandbox, quote);
   const ticks = Math.round((opts.hours * ONE_HOUR_MS) / FIVE_MINUTES_MS);
   print(`Demo: ${opts.hours} simulated hours of ${opts.pairs.join(', ')} from ${opts.startIso}, live mode against the local Kraken sandbox at ${sandbox.url} (no real money).`);
@@ -132,6 +139,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     openPositions,
     alerts: alerts.length,
     wallClockSeconds: round((Date.now() - started) / 1000),
+    ...(model ? { learnedFilter: learnedFilterSummary(model, results) } : {}),
   };
   return summary;
 }
@@ -161,7 +169,8 @@ export function demoCommand(): Command {
     .option('--config <file>', 'bot configuration (JSON); mode is forced to live against the sandbox')
     .option('--behaviour <file.json>', 'arm sandbox misbehaviours at start (a POST /_sandbox/behaviour body; see docs/sandbox.md)')
     .option('--json', 'print only the summary, as JSON')
-    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; start: string; balance: number | string; config?: string; behaviour?: string; json?: boolean }) => {
+    .option('--model <file>', 'with the learned trade filter: a model file from kbot learn, promoted before the first tick (see docs/learning.md)')
+    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; start: string; balance: number | string; config?: string; behaviour?: string; json?: boolean; model?: string }) => {
       const summary = await runDemo({
         hours: Number(opts.hours),
         seed: Number(opts.seed),
@@ -170,6 +179,7 @@ export function demoCommand(): Command {
         balanceQuote: Number(opts.balance),
         ...(opts.config ? { configFile: opts.config } : {}),
         ...(opts.behaviour ? { behaviourFile: opts.behaviour } : {}),
+        ...(opts.model ? { modelFile: opts.model } : {}),
         ...(opts.json ? {} : { print: (line: string) => console.log(line) }),
       });
       if (opts.json) {
@@ -184,6 +194,8 @@ export function demoCommand(): Command {
       console.log(`  realized P&L   ${s.realizedPnlQuote} (fees paid ${s.feesQuote})`);
       console.log(`  equity         ${s.startEquityQuote} → ${s.endEquityQuote} (${s.openPositions} position(s) still open)`);
       console.log(`  wall clock     ${s.wallClockSeconds} s`);
+      const f = s.learnedFilter;
+      if (f) console.log(`  learned filter ${f.model.slice(0, 19)}: ${f.status} (${f.detail}); ${f.passed} entries let through, ${f.refused} refused, active in ${f.ticksActive} ticks`);
     });
 }
 

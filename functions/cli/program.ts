@@ -8,6 +8,7 @@ import { configCommand } from './configCommand.js';
 import { checkCommand } from './check.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
+import { learnCommand } from './learn.js';
 import { opsCommands } from './ops/index.js';
 import { cloudRunnerFactory, labCommand } from './lab.js';
 import { optimizeCommand } from './optimize.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
   program.addCommand(analyzeCommand());
+  program.addCommand(learnCommand());
   program.addCommand(dashboardCommand());
   program.addCommand(configCommand());
   program.addCommand(optimizeCommand(cloudRunnerFactory()));

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { formatIssues, issuesFromZod, notAnObject, type ConfigIssue } from './configIssues.js';
 import { engineConfigShape } from './engine/config.js';
+import { learningConfigSchema } from './learning/learningConfig.js';
 
 const pairSymbol = z
   .string()
@@ -58,6 +59,8 @@ export const botConfigSchema = z
       })
       .prefault({}),
     ...engineConfigShape,
+    /** The learned trade filter (docs/learning.md); off unless `learning.enabled`. */
+    learning: learningConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const quotes = new Set(cfg.pairs.map((p) => p.split('/')[1]));

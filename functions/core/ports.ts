@@ -215,6 +215,39 @@ export interface StorePort {
    * first), at most `limit` of them.
    */
   listJournal(mode: Mode, fromMs: number, toMs: number, options?: { limit?: number; newestFirst?: boolean }): Promise<JournalEntry[]>;
+
+  /** Stores a learned filter's model file (idempotent per content hash: a repeat changes nothing). */
+  putModel(model: StoredModel): Promise<void>;
+  /** A stored model file by content hash. */
+  getModel(mode: Mode, contentHash: string): Promise<StoredModel | undefined>;
+  /** Which model the live filter applies (one small item, read every tick while learning is enabled). */
+  getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined>;
+  /**
+   * Points the live filter at `promotion.contentHash`, if the current promotion's hash is still
+   * `expectedCurrentHash` (null: none yet): two concurrent promotions cannot both win. False when
+   * the condition failed.
+   */
+  promoteModel(promotion: ModelPromotion, expectedCurrentHash: string | null): Promise<boolean>;
+}
+
+/** A model file as stored: its exact text, keyed by its content hash. */
+export interface StoredModel {
+  mode: Mode;
+  contentHash: string;
+  storedAtMs: number;
+  /** The model file's JSON text (functions/core/learning/modelFile.ts). */
+  body: string;
+}
+
+/** The promoted model of a mode. */
+export interface ModelPromotion {
+  mode: Mode;
+  contentHash: string;
+  promotedAtMs: number;
+  /** The model it replaced, if any. */
+  previousHash?: string;
+  /** Who promoted it and why (the job, `kbot learn --promote`). */
+  reason: string;
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
@@ -246,7 +279,9 @@ export interface Alert {
     /** An operator command ran or was refused. */
     | 'command'
     /** An event the function refused (unparseable, or a scheduled time far from now). */
-    | 'bad-event';
+    | 'bad-event'
+    /** The learned trade filter: a model promoted, or the filter not applied (no model, expired, mismatch). */
+    | 'learning';
   subject: string;
   message: string;
   sms?: string;

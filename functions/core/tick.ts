@@ -18,6 +18,7 @@ import { baseOf } from './engine/risk/exposure.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
 import { compareHoldings, mismatchSignature, ownFreeBase } from './holdings.js';
 import { writeJournal } from './journal.js';
+import type { TradeFilterLoader } from './learning/liveFilter.js';
 import { OrderExecutor, limitText } from './orders.js';
 import { runReconcile } from './reconcileCommand.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
@@ -52,6 +53,8 @@ export interface TickDeps {
   metrics: MetricsPort;
   /** Whether API keys are configured (the third live-trading gate). */
   hasKeys: boolean;
+  /** The learned trade filter's loader when `learning.enabled` (built once per process: it caches the model). */
+  tradeFilter?: TradeFilterLoader;
   /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace, deadline). */
   orderTiming?: { lookupDelayMs?: number; pendingGraceMs?: number; deadlineMs?: number; writeOffMarginMs?: number; orphanSlotMs?: number };
 }
@@ -285,6 +288,12 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   portfolio.recentTrades = recentTrades.filter((t) => t.realizedPnlQuote !== undefined);
   for (const d of data) portfolio.freeBase[assetOf(d.pair)] = ownFree(d.pair) ?? 0;
   const tradingReadable = markets.ok && balancesKnown;
+  // The learned filter (docs/learning.md): the promoted model, or a pass-through that says why not.
+  if (deps.tradeFilter && !input.command) {
+    const learned = await deps.tradeFilter.load(deps, clock.nowMs());
+    portfolio.tradeFilter = learned.filter;
+    result.learning = learned.status;
+  }
 
   if (input.command?.command === 'reconcile') {
     const dataOf = (pair: Pair) => data.find((x) => x.pair === pair);

@@ -103,4 +103,19 @@ export interface TickResult {
   /** Equity in quote at the end of the tick (balances + positions at last price), when known. */
   equityQuote?: number;
   errors: string[];
+  /**
+   * The learned trade filter, when `learning.enabled` (scheduled ticks): `active` when the promoted
+   * model gates entries as the `learned-filter` rule; otherwise why the bot trades without it.
+   */
+  learning?: LearningStatus;
+}
+
+/** Whether the learned filter applied this tick, and why not. */
+export interface LearningStatus {
+  status: 'active' | 'no-model' | 'expired' | 'mismatch' | 'invalid' | 'unavailable';
+  detail: string;
+  /** The promoted model's content hash, when there is one. */
+  model?: string;
+  trainedThroughIso?: string;
+  minProbability: number;
 }

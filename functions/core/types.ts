@@ -216,8 +216,8 @@ export interface EntryPlan {
  * docs/dashboard.md#entry-features lists them with their periods.
  */
 export interface EntryFeatures {
-  /** Feature set version: bump when a definition changes. */
-  version: 1;
+  /** Feature set version: bump when a definition changes (2 added `priceTier` and `recentWinRate`). */
+  version: 1 | 2;
   /** The strategy whose signal was taken (`momentum`, `meanReversion`, `scalping`, `force-entry`). */
   strategy: string;
   /** Market regime at entry, by the regime thresholds: `trend-up`, `trend-down`, `range`, `unclear`, `volatile`. */
@@ -245,6 +245,16 @@ export interface EntryFeatures {
   /** UTC hour (0..23) and weekday (0 = Sunday) of the decision candle's close. */
   hourUtc: number;
   weekdayUtc: number;
+  /**
+   * Since version 2: how many of `learning.priceTierBounds` (default 0.05 and 0.15 quote) the
+   * decision candle's close is at or above (0: below the first bound).
+   */
+  priceTier?: number;
+  /**
+   * Since version 2: the share of the last `learning.recentTrades` (10) closed trades before the
+   * decision, on any pair, that netted a profit after fees; null when the ledger holds none yet.
+   */
+  recentWinRate?: number | null;
 }
 
 /** A completed fill in the append-only trade ledger. */

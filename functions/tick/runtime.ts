@@ -17,6 +17,8 @@ import { SsmKeyProvider, type KrakenKeys } from '../adapters/ssm/keyProvider.js'
 import { formatErrorAlert } from '../core/alertText.js';
 import type { TickCommand } from '../core/commands.js';
 import { createDecisionEngine } from '../core/engine/index.js';
+import { TradeFilterLoader } from '../core/learning/liveFilter.js';
+import { randomForestRuntime } from '../learning/randomForest.js';
 import { systemClock, type Alert, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort } from '../core/ports.js';
 import { runTick } from '../core/tick.js';
 import type { OrderOutcome, TickResult } from '../core/tickResult.js';
@@ -81,6 +83,8 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
   let publicData: KrakenExchangeAdapter | undefined;
   const publicExchange = (): KrakenExchangeAdapter => (publicData ??= new KrakenExchangeAdapter(krakenOptions));
   const engine = createDecisionEngine(config);
+  // The learned filter's compiled model is cached here, across warm invocations.
+  const tradeFilter = config.learning.enabled ? new TradeFilterLoader(randomForestRuntime) : undefined;
   const paper = config.mode === 'paper' ? new PaperExchange({ source: publicExchange(), store, ...config.paper, clock }) : undefined;
   let live: { keys: KrakenKeys; exchange: KrakenExchangeAdapter } | undefined;
 
@@ -138,7 +142,7 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
       const keys = config.mode === 'live' && keyProvider ? await keyProvider.get() : undefined;
       const exchange: ExchangePort = config.mode === 'live' ? (keys ? liveExchange(keys) : publicExchange()) : paper!;
       const result = await runTick(
-        { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}) },
+        { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}), ...(tradeFilter ? { tradeFilter } : {}) },
         parsed.kind === 'schedule' ? { scheduledTimeMs: parsed.scheduledTimeMs, invocationId } : { invocationId, command: parsed.command },
       );
       if (command) await auditCommand(command, path, invocationId, { result });

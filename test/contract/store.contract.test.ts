@@ -7,7 +7,7 @@ import { DynamoStore } from '../../functions/adapters/dynamo/dynamoStore.js';
 import { createDynamoClient, ensureTable, startLocalDynamo, type LocalDynamo } from '../../functions/adapters/dynamo/localDynamo.js';
 import { MemoryStore } from '../../functions/adapters/memory/memoryStore.js';
 import type { JournalEntry } from '../../functions/core/journal.js';
-import type { StorePort } from '../../functions/core/ports.js';
+import type { ModelPromotion, StoredModel, StorePort } from '../../functions/core/ports.js';
 import type { Mode, OrderIntent, Position, TradeRecord } from '../../functions/core/types.js';
 
 let dynamo: LocalDynamo;
@@ -604,6 +604,35 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
     });
   });
 
+  describe('learned filter models', () => {
+    const hashOf = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
+    const modelAt = (n: number, mode: Mode = 'paper'): StoredModel => ({ mode, contentHash: hashOf(n), storedAtMs: T0 + n, body: JSON.stringify({ format: 'kbot-trade-filter', n, forest: { trees: [1.5, -2, 'x'.repeat(2_000)] } }) });
+
+    it('stores a model once per content hash and returns its exact text', async () => {
+      const store = await create();
+      await store.putModel(modelAt(1));
+      await store.putModel({ ...modelAt(1), body: '{"changed":true}', storedAtMs: T0 + 99 });
+      expect(await store.getModel('paper', hashOf(1))).toStrictEqual(modelAt(1));
+      expect(await store.getModel('paper', hashOf(2))).toBeUndefined();
+      expect(await store.getModel('live', hashOf(1))).toBeUndefined();
+    });
+
+    it('promotes only from the expected current model: of 8 concurrent first promotions exactly one wins', async () => {
+      const store = await create();
+      expect(await store.getPromotedModel('paper')).toBeUndefined();
+      const promotion = (n: number, previousHash?: string): ModelPromotion => ({ mode: 'paper', contentHash: hashOf(n), promotedAtMs: T0 + n, reason: `test ${n}`, ...(previousHash ? { previousHash } : {}) });
+      const results = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((n) => store.promoteModel(promotion(n), null)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true) + 1;
+      expect(await store.getPromotedModel('paper')).toStrictEqual(promotion(winner));
+      // A promotion that expects another current model changes nothing; the right one replaces it.
+      expect(await store.promoteModel(promotion(20, hashOf(99)), hashOf(99))).toBe(false);
+      expect(await store.promoteModel(promotion(20, hashOf(winner)), hashOf(winner))).toBe(true);
+      expect(await store.getPromotedModel('paper')).toStrictEqual(promotion(20, hashOf(winner)));
+      expect(await store.getPromotedModel('live')).toBeUndefined();
+    });
+  });
+
   describe('isolation', () => {
     it('never mixes paper and live state', async () => {
       const store = await create();
@@ -667,6 +696,8 @@ describe('DynamoStore table layout (dynalite)', () => {
     await store.putHoldings({ mode: 'live', asset: 'BTC', externalBase: 0, dustBase: 0, updatedAtMs: T0, version: 0 }, -1);
     await store.markOnce('live', 'summary#2026-01-04', T0, 60_000);
     await store.appendAudit({ mode: 'live', atMs: T0, id: 'a1', action: 'reconcile-accept', actor: 'op', details: {} });
+    await store.putModel({ mode: 'live', contentHash: `sha256:${'a'.repeat(64)}`, storedAtMs: T0, body: '{}' });
+    await store.promoteModel({ mode: 'live', contentHash: `sha256:${'a'.repeat(64)}`, promotedAtMs: T0, reason: 'test' }, null);
     const keys = (await scanAll(tableName)).map((item) => `${item.pk as string} | ${item.sk as string}`).sort();
     expect(keys).toEqual(
       [
@@ -683,6 +714,8 @@ describe('DynamoStore table layout (dynalite)', () => {
         `HOLD#live | BTC`,
         `ONCE#live | summary#2026-01-04`,
         `AUDIT#live | ${new Date(T0).toISOString()}#a1`,
+        `MODEL#live | sha256:${'a'.repeat(64)}`,
+        `MODEL#live | PROMOTED`,
       ].sort(),
     );
   });

@@ -55,7 +55,7 @@ describe('kbot backtest on Kraken OHLCVT files: reconciled summary and an HTML r
     expect(units(summary.grossPnlQuote) - units(summary.feesQuote)).toBe(units(summary.netPnlQuote));
     expect(summary.trades).toBe(trades.length);
     // Every trade carries what the engine saw at its entry (kbot analyze groups by it).
-    expect(trades.every((t) => t.entryFeatures?.version === 1 && t.entryFeatures.strategy === t.strategy)).toBe(true);
+    expect(trades.every((t) => t.entryFeatures?.version === 2 && t.entryFeatures.strategy === t.strategy)).toBe(true);
   });
 
   it('kbot analyze on this output agrees with the backtest\'s own figures', async () => {

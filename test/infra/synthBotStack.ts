@@ -29,7 +29,7 @@ export function synthBotStack(
   const app = new App({ builtinCloudFormationValidation: false });
   if (options.validate) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }), new ServerlessChecks(app, { verbose: true }));
   const config = parseDeployConfig(input);
-  const stack = new KrakenBotStack(app, config.prefix, { config, tickCode: Code.fromInline(STUB_TICK_CODE) });
+  const stack = new KrakenBotStack(app, config.prefix, { config, tickCode: Code.fromInline(STUB_TICK_CODE), learningCode: Code.fromInline(STUB_TICK_CODE) });
   options.extend?.(stack);
   return { app, stack, config, template: Template.fromStack(stack) };
 }

@@ -43,4 +43,8 @@ export const dynamoKeys = {
   /** One decision journal record per scheduled tick, by candle close, with a TTL. */
   journal: (mode: Mode, candleCloseIso: string): TableKey => ({ pk: `JOURNAL#${mode}`, sk: candleCloseIso }),
   journalPartition: (mode: Mode): string => `JOURNAL#${mode}`,
+  /** A learned filter's model file, by content hash (`sha256:...`). */
+  model: (mode: Mode, contentHash: string): TableKey => ({ pk: `MODEL#${mode}`, sk: contentHash }),
+  /** Which model the live filter applies (sorts apart from every `sha256:` key). */
+  promotedModel: (mode: Mode): TableKey => ({ pk: `MODEL#${mode}`, sk: 'PROMOTED' }),
 } as const;

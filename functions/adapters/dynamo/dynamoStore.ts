@@ -15,7 +15,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import type { JournalEntry, JournalRecord } from '../../core/journal.js';
-import type { ClaimResult, DailyLimits, IntentPatch, ReserveResult, SlotResult, StorePort } from '../../core/ports.js';
+import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import {
   ONE_DAY_MS,
   type AuditRecord,
@@ -60,6 +60,10 @@ const PAIR_COUNT_PREFIX = 'pair#';
 const RESERVATION_PREFIX = 'res#';
 /** Audit records are kept for a year. */
 const AUDIT_TTL_MS = 366 * ONE_DAY_MS;
+/** Model files outlive any `learning.maxAgeDays` (at most 365), so a promoted model is never deleted while it applies. */
+const MODEL_TTL_MS = 400 * ONE_DAY_MS;
+/** DynamoDB items hold 400 KB; this leaves room for the keys and attributes. */
+const MAX_MODEL_ITEM_BYTES = 380_000;
 
 const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: true, allowImpreciseNumbers: true } as const;
 // Doubles survive the trip exactly: the SDK writes the shortest round-trip string and Number() reads it back.
@@ -620,6 +624,45 @@ export class DynamoStore implements StorePort {
       startKey = page.LastEvaluatedKey;
     } while (startKey && (options.limit === undefined || out.length < options.limit));
     return out;
+  }
+
+  async putModel(model: StoredModel): Promise<void> {
+    const key = dynamoKeys.model(model.mode, model.contentHash);
+    const body = brotliCompressSync(model.body, JOURNAL_BROTLI);
+    if (body.length > MAX_MODEL_ITEM_BYTES) {
+      throw new Error(`the model is ${body.length} bytes compressed, more than the ${MAX_MODEL_ITEM_BYTES} a table item holds: train fewer or shallower trees`);
+    }
+    // Idempotent per content hash: the same content is the same model, so a repeat writes nothing.
+    await this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { ...keyOf(key), at: { N: String(model.storedAtMs) }, br: { B: body }, ttl: { N: String(ttlSeconds(model.storedAtMs + MODEL_TTL_MS)) } },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getModel(mode: Mode, contentHash: string): Promise<StoredModel | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(dynamoKeys.model(mode, contentHash)), ConsistentRead: true }));
+    const item = out.Item;
+    if (!item?.br?.B) return undefined;
+    return { mode, contentHash, storedAtMs: Number(item.at?.N ?? 0), body: brotliDecompressSync(item.br.B).toString('utf8') };
+  }
+
+  async getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined> {
+    return (await this.getItem(dynamoKeys.promotedModel(mode))) as ModelPromotion | undefined;
+  }
+
+  async promoteModel(promotion: ModelPromotion, expectedCurrentHash: string | null): Promise<boolean> {
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(dynamoKeys.promotedModel(promotion.mode), promotion),
+        ...(expectedCurrentHash === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: '#hash = :expected', ExpressionAttributeNames: { '#hash': 'contentHash' }, ExpressionAttributeValues: values({ ':expected': expectedCurrentHash }) }),
+      }),
+    );
   }
 
   /** The answer for a reservation this order already has (held or used: reserved; released: already decided). */

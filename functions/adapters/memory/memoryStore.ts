@@ -2,7 +2,7 @@
 // the DynamoDB store's conditional-write semantics (claims, versions, caps) exactly; every method
 // does its check-and-set synchronously, so concurrent async callers interleave only between calls.
 import type { JournalEntry } from '../../core/journal.js';
-import type { ClaimResult, DailyLimits, IntentPatch, ReserveResult, SlotResult, StorePort } from '../../core/ports.js';
+import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import type {
   AuditRecord,
   ControlState,
@@ -68,6 +68,9 @@ interface ModeState {
   audit: Map<string, AuditRecord>;
   /** Decision journal by candle close (ISO). */
   journal: Map<string, JournalEntry>;
+  /** Learned filter models by content hash, and the promoted one. */
+  models: Map<string, StoredModel>;
+  promotedModel?: ModelPromotion;
 }
 
 /**
@@ -368,6 +371,28 @@ export class MemoryStore implements StorePort {
     return (options.limit !== undefined ? found.slice(0, Math.max(0, options.limit)) : found).map((e) => copyPlain(e));
   }
 
+  async putModel(model: StoredModel): Promise<void> {
+    const models = this.state(model.mode).models;
+    if (!models.has(model.contentHash)) models.set(model.contentHash, copyPlain(model));
+  }
+
+  async getModel(mode: Mode, contentHash: string): Promise<StoredModel | undefined> {
+    const found = this.state(mode).models.get(contentHash);
+    return found ? copyPlain(found) : undefined;
+  }
+
+  async getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined> {
+    const found = this.state(mode).promotedModel;
+    return found ? copyPlain(found) : undefined;
+  }
+
+  async promoteModel(promotion: ModelPromotion, expectedCurrentHash: string | null): Promise<boolean> {
+    const state = this.state(promotion.mode);
+    if ((state.promotedModel?.contentHash ?? null) !== expectedCurrentHash) return false;
+    state.promotedModel = copyPlain(promotion);
+    return true;
+  }
+
   private state(mode: Mode): ModeState {
     let state = this.modes.get(mode);
     if (!state) {
@@ -383,6 +408,7 @@ export class MemoryStore implements StorePort {
         once: new Map(),
         audit: new Map(),
         journal: new Map(),
+        models: new Map(),
       };
       this.modes.set(mode, state);
     }

@@ -323,7 +323,13 @@ export class StrategyRiskEngine implements DecisionEngine {
     checks.push({ rule: 'minimums', explanation: { amountBase: sized.amountBase, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, bufferFraction: r.minimumBufferFraction } });
 
     const taken = publicSignal(signal, edge ?? 0);
-    plan.entryFeatures = this.features.at(s, i, taken, pf.spreadFraction?.[pair]);
+    const features = this.features.at(s, i, taken, pf.spreadFraction?.[pair], pf.recentTrades);
+    plan.entryFeatures = features;
+    if (pf.tradeFilter && !forced) {
+      const learned = pf.tradeFilter.check(features);
+      if (!learned.ok) return refusal(pair, learned, signal, edge ?? 0);
+      passed(checks, learned);
+    }
     return {
       action: 'buy',
       pair,

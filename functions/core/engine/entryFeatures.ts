@@ -2,7 +2,7 @@
 // (regime, indicators, spread, time of day), recorded with the position so closed trades can be
 // analysed by the conditions they were entered in, and later used to train a trade filter.
 import type { BotConfig } from '../config.js';
-import type { EntryFeatures } from '../types.js';
+import type { EntryFeatures, TradeRecord } from '../types.js';
 import type { IndicatorPlan } from './indicatorPlan.js';
 import type { PreparedPairSeries } from './preparedPairSeries.js';
 
@@ -28,6 +28,8 @@ export class EntryFeatureSlots {
   private readonly smaLong: number;
   private readonly stdShort: number;
   private readonly thresholds: BotConfig['strategies']['regime']['thresholds'];
+  private readonly tierBounds: readonly number[];
+  private readonly recentTrades: number;
 
   constructor(config: BotConfig, plan: IndicatorPlan) {
     const r = config.strategies.regime;
@@ -42,14 +44,20 @@ export class EntryFeatureSlots {
     this.smaLong = plan.slot({ kind: 'sma', source: 'close', timeframe: '5m', period: FEATURE_SMA_LONG }, info);
     this.stdShort = plan.slot({ kind: 'stdDev', timeframe: '5m', period: FEATURE_SMA_SHORT }, info);
     this.thresholds = r.aggressive ? r.aggressiveThresholds : r.thresholds;
+    this.tierBounds = config.learning.priceTierBounds;
+    this.recentTrades = config.learning.recentTrades;
   }
 
-  /** The features at candle i for a signal of `strategy`. Called once per entry decided, never per candle. */
+  /**
+   * The features at candle i for a signal of `strategy`. Called once per entry decided, never per
+   * candle. `closedTrades` are the closed trades the engine sees (oldest first), all before the decision.
+   */
   at(
     s: PreparedPairSeries,
     i: number,
     signal: { strategy: string; confidence: number; expectedEdge: number },
     spreadFraction: number | undefined,
+    closedTrades: readonly TradeRecord[],
   ): EntryFeatures {
     const close = s.close[i]!;
     const value = (slot: number) => finite(s.ind[slot]![i]!);
@@ -65,7 +73,7 @@ export class EntryFeatureSlots {
     const closeMs = s.closeTimeMs(i);
     const closeAt = new Date(closeMs);
     return {
-      version: 1,
+      version: 2,
       strategy: signal.strategy,
       regime: classifyRegime(adx, plusDi, minusDi, atrFraction, this.thresholds),
       confidence: signal.confidence,
@@ -82,6 +90,8 @@ export class EntryFeatureSlots {
       bollingerPercentB: smaShort !== null && std !== null && std > 0 ? (close - (smaShort - FEATURE_BOLLINGER_STD * std)) / (2 * FEATURE_BOLLINGER_STD * std) : null,
       hourUtc: closeAt.getUTCHours(),
       weekdayUtc: closeAt.getUTCDay(),
+      priceTier: priceTierOf(close, this.tierBounds),
+      recentWinRate: recentWinRate(closedTrades, this.recentTrades),
     };
   }
 }
@@ -102,6 +112,29 @@ export function classifyRegime(
   if (adx >= th.trendAdxMin) return (plusDi ?? 0) > (minusDi ?? 0) ? 'trend-up' : 'trend-down';
   if (adx <= th.rangeAdxMax) return 'range';
   return 'unclear';
+}
+
+/** How many of `bounds` (increasing) `price` is at or above: 0 below the first bound. */
+export function priceTierOf(price: number, bounds: readonly number[]): number {
+  let tier = 0;
+  while (tier < bounds.length && price >= bounds[tier]!) tier++;
+  return tier;
+}
+
+/**
+ * The share of the last `n` closed trades (sells with realized P&L, oldest first) that netted a
+ * profit after fees; null when there are none. Fewer than `n` count as they are.
+ */
+export function recentWinRate(closedTrades: readonly TradeRecord[], n: number): number | null {
+  let seen = 0;
+  let wins = 0;
+  for (let k = closedTrades.length - 1; k >= 0 && seen < n; k--) {
+    const pnl = closedTrades[k]!.realizedPnlQuote;
+    if (pnl === undefined) continue;
+    seen++;
+    if (pnl > 0) wins++;
+  }
+  return seen ? wins / seen : null;
 }
 
 function finite(x: number): number | null {

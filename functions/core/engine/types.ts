@@ -10,6 +10,7 @@ import type {
   Position,
   TradeRecord,
 } from '../types.js';
+import type { EntryFilter } from '../learning/tradeFilter.js';
 import type { CandleColumns } from './candleColumns.js';
 import type { PrepareCache, PreparedParts } from './preparedPairSeries.js';
 
@@ -51,6 +52,11 @@ export interface PortfolioView {
   quoteVolume24h: Record<Pair, number | undefined>;
   /** Bid/ask spread as a fraction of the mid price per pair, when the tick read a ticker (else the spread rule is not checked). */
   spreadFraction?: Record<Pair, number | undefined>;
+  /**
+   * The learned trade filter, when `learning.enabled` (docs/learning.md): asked last, with the
+   * entry's features, as the `learned-filter` rule. Operator force-entries skip it.
+   */
+  tradeFilter?: EntryFilter;
 }
 
 /** A strategy's signal. */

@@ -1,11 +1,11 @@
 // Entry features: what the engine records about the market with every entry it decides, that
 // they are the values its rules compared, and that recording them never delays a decision.
 import { describe, expect, it } from 'vitest';
-import { classifyRegime } from '../../../functions/core/engine/entryFeatures.js';
+import { classifyRegime, priceTierOf, recentWinRate } from '../../../functions/core/engine/entryFeatures.js';
 import { simpleMomentumConfig } from '../../../functions/core/engine/index.js';
 import { openPosition } from '../../../functions/core/positionLifecycle.js';
 import { FIVE_MINUTES_MS } from '../../../functions/core/types.js';
-import { closeOf, engineFor, makePortfolio, randomWalk } from './engineFixtures.js';
+import { closeOf, engineFor, makeExitTrade, makePortfolio, randomWalk } from './engineFixtures.js';
 
 const N = 720;
 const candles = randomWalk(N, 7, 100, 0.004);
@@ -29,7 +29,7 @@ describe('Engine: entry features', () => {
     const std20 = Math.sqrt(last20.reduce((s, x) => s + (x - mean20) ** 2, 0) / 20);
     const mean50 = closes.slice(-50).reduce((s, x) => s + x, 0) / 50;
     const close = closes[i]!;
-    expect(f).toMatchObject({ version: 1, strategy: 'force-entry', confidence: 1, spreadFraction: 0.0004 });
+    expect(f).toMatchObject({ version: 2, strategy: 'force-entry', confidence: 1, spreadFraction: 0.0004, recentWinRate: null });
     expect(f.smaDistance20).toBeCloseTo(close / mean20 - 1, 10);
     expect(f.smaDistance50).toBeCloseTo(close / mean50 - 1, 10);
     expect(f.bollingerPercentB).toBeCloseTo((close - (mean20 - 2 * std20)) / (4 * std20), 8);
@@ -77,5 +77,30 @@ describe('Engine: entry features', () => {
     if (d.action !== 'buy') throw new Error('expected a buy');
     const position = openPosition({ mode: 'paper', pair: 'BTC/USD', entryClientOrderId: 'a'.repeat(32), plan: d.plan, referencePrice: d.referencePrice, fill: { filledBase: 0.5, costQuote: 50, feeQuote: 0.2, averagePrice: 100 }, entryTimeMs: closeOf(N - 1) });
     expect(position.entryFeatures).toEqual(d.plan.entryFeatures);
+  });
+
+  it('records the price tier by the configured bounds and the recent win rate of the closed trades it saw (version 2)', () => {
+    // Prepare: 12 closed trades, the last 10 of which won 3 times (the two oldest won, and must not count).
+    const pnls = [5, 5, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1];
+    const trades = pnls.map((pnl, k) => makeExitTrade(closeOf(N - 200 + k), { realizedPnlQuote: pnl }));
+    const cheap = engineFor({ risk: { minQuoteVolume24h: 0 }, learning: { priceTierBounds: [50, 99, 150] } }).engine;
+    const tiny = engineFor({ risk: { minQuoteVolume24h: 0 }, learning: { recentTrades: 3 } }).engine;
+    const pf = makePortfolio(closeOf(N - 1) + 5_000, { recentTrades: trades });
+    const close = candles[N - 1]!.close;
+    // Act
+    const withTiers = cheap.checkForcedEntry(cheap.prepare('BTC/USD', candles), N - 1, pf, 50);
+    const lastThree = tiny.checkForcedEntry(tiny.prepare('BTC/USD', candles), N - 1, pf, 50);
+    // Assess
+    if (withTiers.action !== 'buy' || lastThree.action !== 'buy') throw new Error('expected buys');
+    expect(withTiers.plan.entryFeatures).toMatchObject({ version: 2, priceTier: priceTierOf(close, [50, 99, 150]), recentWinRate: 3 / 10 });
+    expect(lastThree.plan.entryFeatures?.recentWinRate).toBe(1 / 3);
+    expect(lastThree.plan.entryFeatures?.priceTier).toBe(2); // the default bounds 0.05 and 0.15: the price is above both
+  });
+
+  it('puts a price exactly on a bound in the upper tier, and ignores rows without realized P&L', () => {
+    expect([0.01, 0.05, 0.1, 0.15, 2].map((p) => priceTierOf(p, [0.05, 0.15]))).toEqual([0, 1, 1, 2, 2]);
+    const buy = { ...makeExitTrade(1), side: 'buy' as const, realizedPnlQuote: undefined };
+    expect(recentWinRate([makeExitTrade(1, { realizedPnlQuote: 1 }), buy, makeExitTrade(2, { realizedPnlQuote: 0 })], 10)).toBe(0.5);
+    expect(recentWinRate([buy], 10)).toBeNull();
   });
 });

@@ -38,7 +38,7 @@ describe('Engine: an entry that passes every rule', () => {
     expect(d.costQuote).toBe(100);
     expect(d.referencePrice).toBe(12_000);
     expect(d.expectedAmountBase).toBe(0.00833333);
-    expect(d.plan).toEqual({ strategy: 'momentum', stopPrice: 11_760, takeProfitPrice: 12_360, entryFeatures: expect.objectContaining({ version: 1, strategy: 'momentum', confidence: 0.5 }) });
+    expect(d.plan).toEqual({ strategy: 'momentum', stopPrice: 11_760, takeProfitPrice: 12_360, entryFeatures: expect.objectContaining({ version: 2, strategy: 'momentum', confidence: 0.5 }) });
     expect(d.signal).toMatchObject({ strategy: 'momentum', confidence: 0.5, expectedEdge: expect.closeTo(0.03, 12) });
     expect(d.checks.map((c) => c.rule)).toEqual(['daily-limits', 'market', 'data', 'open-positions', 'liquidity', 'spread', 'exit-levels', 'fee-edge', 'sizing', 'minimums']);
     expect(d.checks.find((c) => c.rule === 'sizing')?.explanation).toMatchObject({ bindingCap: 'sizing rule', costQuote: 100 });
