@@ -27,6 +27,12 @@ const NEGATION = /\b(no|not|never|none|nothing|didn't|did not|hasn't|has not|hav
 
 interface NumberFact {
   value: number;
+  /**
+   * `count` for a setting or tally (days, limits, counts, integers inside text), `value` for a
+   * money amount, price, quantity or rule value. A figure stated with decimals, a sign or a percent
+   * must be a `value`: "+30.00" is not supported by a 30-day window.
+   */
+  kind: 'count' | 'value';
   /** The pair of the nearest enclosing record with a `pair`, or undefined for totals and settings. */
   pair: string | undefined;
 }
@@ -46,6 +52,9 @@ function emptyFacts(): Facts {
 }
 
 /** Collects what a text says (strings in tool results, the question). */
+/** Keys whose numbers are tallies or settings, not figures about money. */
+const COUNT_KEYS = new Set(['days', 'count', 'limit', 'rows', 'closed', 'wins', 'losses', 'entries', 'exits', 'trades', 'openPositions', 'buys', 'version', 'maxTradesPerDay', 'maxTradesPerPairPerDay']);
+
 function addText(facts: Facts, text: string, pair: string | undefined, withNumbers: boolean): void {
   for (const m of text.matchAll(PAIR)) facts.pairs.add(m[0]);
   for (const m of text.matchAll(ORDER_ID)) facts.orderIds.add(m[0].toLowerCase());
@@ -59,13 +68,13 @@ function addText(facts: Facts, text: string, pair: string | undefined, withNumbe
   if (!withNumbers) return;
   for (const m of rest.replace(PAIR, ' ').replace(ORDER_ID, ' ').matchAll(NUMBER)) {
     const parsed = parseNumber(m);
-    if (parsed) facts.numbers.push({ value: parsed.value, pair });
+    if (parsed) facts.numbers.push({ value: parsed.value, pair, kind: Number.isInteger(parsed.value) ? 'count' : 'value' });
   }
 }
 
-function addJson(facts: Facts, value: unknown, pair: string | undefined): void {
+function addJson(facts: Facts, value: unknown, pair: string | undefined, key = ''): void {
   if (typeof value === 'number') {
-    if (Number.isFinite(value)) facts.numbers.push({ value, pair });
+    if (Number.isFinite(value)) facts.numbers.push({ value, pair, kind: COUNT_KEYS.has(key) ? 'count' : 'value' });
     return;
   }
   if (typeof value === 'string') {
@@ -74,7 +83,7 @@ function addJson(facts: Facts, value: unknown, pair: string | undefined): void {
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) addJson(facts, item, pair);
+    for (const item of value) addJson(facts, item, pair, key);
     return;
   }
   if (value && typeof value === 'object') {
@@ -85,18 +94,18 @@ function addJson(facts: Facts, value: unknown, pair: string | undefined): void {
       // A key can carry a pair (per-pair maps such as `pair#BTC/USD`).
       if (PAIR.test(key)) addText(facts, key, own, false);
       PAIR.lastIndex = 0;
-      addJson(facts, item, own);
+      addJson(facts, item, own, key);
     }
   }
 }
 
-function parseNumber(m: RegExpMatchArray): { value: number; decimals: number; percent: boolean; thousands: boolean } | undefined {
+function parseNumber(m: RegExpMatchArray): { value: number; decimals: number; percent: boolean; thousands: boolean; signed: boolean } | undefined {
   const [, sign, integer, fraction, kilo, percent] = m;
   if (integer === undefined) return undefined;
   const magnitude = Number(`${integer.replace(/,/g, '')}${fraction ? `.${fraction}` : ''}`);
   if (!Number.isFinite(magnitude)) return undefined;
   const value = (sign === '-' || sign === '−' ? -1 : 1) * magnitude * (kilo ? 1000 : 1);
-  return { value, decimals: (fraction?.length ?? 0) - (kilo ? 3 : 0), percent: percent === '%', thousands: Boolean(kilo) };
+  return { value, decimals: (fraction?.length ?? 0) - (kilo ? 3 : 0), percent: percent === '%', thousands: Boolean(kilo), signed: sign !== '' };
 }
 
 /** Whether `fact`, rounded as the answer rounded it, is the stated figure (signed, or as a magnitude). */
@@ -105,9 +114,18 @@ function matches(stated: number, decimals: number, fact: number): boolean {
   return Math.abs(stated - fact) <= tolerance || Math.abs(Math.abs(stated) - Math.abs(fact)) <= tolerance;
 }
 
-function supportedNumber(facts: Facts, parsed: { value: number; decimals: number; percent: boolean }, pairs: readonly string[]): boolean {
-  const candidates = facts.numbers.filter((f) => pairs.length === 0 || f.pair === undefined || pairs.includes(f.pair));
-  return candidates.some((f) => matches(parsed.value, parsed.decimals, f.value) || (parsed.percent && Math.abs(f.value) < 10 && matches(parsed.value, parsed.decimals, f.value * 100)));
+/**
+ * Whether a stated figure is in the records. Beside pairs, it must be one of those pairs' figures,
+ * or a total (no pair) that is not another pair's figure: "ETH/USD made +14.22" is refused when
+ * 14.22 is BTC/USD's P&L, even if it is also the day's total.
+ */
+function supportedNumber(facts: Facts, parsed: { value: number; decimals: number; percent: boolean; signed: boolean }, pairs: readonly string[]): boolean {
+  const figure = parsed.decimals > 0 || parsed.signed || parsed.percent;
+  const hit = (f: NumberFact) => (!figure || f.kind === 'value') && matches(parsed.value, parsed.decimals, f.value) || (parsed.percent && Math.abs(f.value) < 10 && matches(parsed.value, parsed.decimals, f.value * 100));
+  if (pairs.length === 0) return facts.numbers.some(hit);
+  if (facts.numbers.some((f) => f.pair !== undefined && pairs.includes(f.pair) && hit(f))) return true;
+  const otherPairs = facts.numbers.some((f) => f.pair !== undefined && !pairs.includes(f.pair) && hit(f));
+  return !otherPairs && facts.numbers.some((f) => f.pair === undefined && hit(f));
 }
 
 /** A line's list marker ("1.", "2)", "-") is layout, not a figure. */
