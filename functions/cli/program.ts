@@ -1,6 +1,7 @@
 // CLI: the `kbot` command tree. Each command lives in its own module; this file only assembles them.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
+import { askCommand } from './ask.js';
 import { backtestCommand } from './backtest.js';
 import { dataCommand } from './data.js';
 import { demoCommand } from './demo.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(backtestCommand());
   program.addCommand(dataCommand());
   for (const command of opsCommands()) program.addCommand(command);
+  program.addCommand(askCommand());
   return program;
 }
 
