@@ -1,6 +1,7 @@
 // CLI: the `kbot` command tree. Each command lives in its own module; this file only assembles them.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
+import { telegramCommand } from '../telegram/setupCommand.js';
 import { askCommand } from './ask.js';
 import { backtestCommand } from './backtest.js';
 import { dataCommand } from './data.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.addCommand(dataCommand());
   for (const command of opsCommands()) program.addCommand(command);
   program.addCommand(askCommand());
+  program.addCommand(telegramCommand());
   return program;
 }
 
