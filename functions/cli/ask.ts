@@ -33,7 +33,16 @@ async function stackModelId(ctx: OpsContext): Promise<string | undefined> {
 }
 
 /** `kbot ask`: returns the answer (printed, or as one JSON document with `json`). */
-export async function ask(ctx: OpsContext, options: { question: string; json?: boolean; modelId?: string; bedrock: BedrockRuntimeClient }): Promise<AssistantAnswer> {
+/** Kraken's public ticker, loaded only when the model asks for a price (ccxt takes a moment to import). */
+async function publicTicker(pair: string, exchangeUrl: string | undefined) {
+  const { KrakenExchangeAdapter } = await import('../adapters/kraken/krakenExchange.js');
+  return new KrakenExchangeAdapter(exchangeUrl ? { baseUrl: exchangeUrl } : {}).fetchTicker(pair);
+}
+
+export async function ask(
+  ctx: OpsContext,
+  options: { question: string; json?: boolean; modelId?: string; bedrock: BedrockRuntimeClient; /** Kraken's public API for `get_market_price`; `false`: no price tool. */ exchangeUrl?: string | false },
+): Promise<AssistantAnswer> {
   const outputs = await ctx.outputs();
   const mode = resolveMode(outputs, undefined);
   const store = ctx.openStore(ctx.clients, requireOutput(outputs, 'TableName'));
@@ -54,7 +63,16 @@ export async function ask(ctx: OpsContext, options: { question: string; json?: b
     client: options.bedrock,
     modelId,
     // The journal plugs in here once the store has it (functions/assistant/decisionReader.ts).
-    sources: { store, mode, quote, pairs, decisions: lastTickDecisionReader(store), nowMs: ctx.nowMs, status: () => status({ ...ctx, io: silent }, { json: true }).catch(() => undefined) },
+    sources: {
+      store,
+      mode,
+      quote,
+      pairs,
+      decisions: lastTickDecisionReader(store),
+      nowMs: ctx.nowMs,
+      status: () => status({ ...ctx, io: silent }, { json: true }).catch(() => undefined),
+      ...(options.exchangeUrl === false ? {} : { ticker: (pair: string) => publicTicker(pair, options.exchangeUrl || undefined) }),
+    },
   });
   const answer = await assistant.ask(options.question);
   if (options.json) {
@@ -102,13 +120,14 @@ export function askCommand(overrides: Partial<AskDeps> = {}): Command {
     .option('--profile <profile>', 'AWS named profile (default: AWS_PROFILE or the default chain)')
     .option('--model <id>', 'Bedrock model id (default: the stack output AssistantModelId)')
     .option('--json', 'print one JSON document')
-    .action(async (words: string[], o: { stack: string; region?: string; profile?: string; model?: string; json?: boolean }) => {
+    .option('--no-market', 'no market-price tool (it reads Kraken\'s public ticker)')
+    .action(async (words: string[], o: { stack: string; region?: string; profile?: string; model?: string; json?: boolean; market: boolean }) => {
       const io = deps.createIo();
       const target: AwsTarget = { ...(o.region ? { region: o.region } : {}), ...(o.profile ? { profile: o.profile } : {}) };
       try {
         const clients = deps.createClients(target);
         const ctx = createOpsContext({ clients, io, stackName: o.stack, openStore: deps.openStore, nowMs: deps.nowMs });
-        await ask(ctx, { question: words.join(' '), json: o.json ?? false, ...(o.model ? { modelId: o.model } : {}), bedrock: deps.createBedrock(target) });
+        await ask(ctx, { question: words.join(' '), json: o.json ?? false, ...(o.model ? { modelId: o.model } : {}), bedrock: deps.createBedrock(target), ...(o.market ? {} : { exchangeUrl: false as const }) });
         deps.setExitCode(0);
       } catch (error) {
         io.err(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -46,13 +46,15 @@ describe('kbot ask', () => {
     expect(io.stdout).toEqual(['Today you realized +14.22 USD from 1 closed trade.']);
     const request = bedrock.commandCalls(ConverseCommand)[0]!.args[0].input;
     expect(request.modelId).toBe('amazon.nova-lite-v1:0');
+    expect(request.toolConfig!.tools!.map((t) => t.toolSpec!.name)).toContain('get_market_price');
     expect(request.messages![0]).toEqual({ role: 'user', content: [{ text: 'how much did I make today?' }] });
     expect(io.stderr.at(-1)).toBe('(2 model calls, 4600 input and 100 output tokens, 0 statements withheld)');
   });
 
   it('--json prints exactly one JSON document; a proposal is printed as a command line and nothing is invoked', async () => {
     scriptModel([{ name: 'propose_command', input: { command: 'pause', reason: 'you asked to stop' } }], 'I proposed a pause.');
-    const { io, code } = await run(['--json', '--model', 'eu.amazon.nova-lite-v1:0', 'stop the bot']);
+    const { io, code } = await run(['--json', '--no-market', '--model', 'eu.amazon.nova-lite-v1:0', 'stop the bot']);
+    expect(bedrock.commandCalls(ConverseCommand)[0]!.args[0].input.toolConfig!.tools!.map((t) => t.toolSpec!.name)).not.toContain('get_market_price');
     expect(code).toBe(0);
     expect(io.stdout).toHaveLength(1);
     const doc = JSON.parse(io.stdout[0]!) as Record<string, unknown>;
