@@ -12,12 +12,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import { quoteCurrency } from '../functions/core/config.js';
-import { PROJECT_ROOT, TICK_HANDLER } from '../functions/tick/bundle.js';
+import { TICK_HANDLER } from '../functions/tick/bundle.js';
 import { createsKeysKmsKey, type DeployConfig } from './deployConfig.js';
 import { TelegramKey } from './telegramKey.js';
-import { tickBundleCode } from './tickBundleCode.js';
+import { telegramBundleCode } from './telegramBundleCode.js';
 import { parameterArn, TICK_RUNTIME, type TickService } from './tickService.js';
 
 /** The table partitions the webhook reads (status, positions, ledger, counters, last tick, journal) and writes (halt flag, audit, run-once markers). */
@@ -95,7 +94,7 @@ export class TelegramBot extends Construct {
     this.webhook = new LambdaFunction(this, 'Webhook', {
       functionName: `${config.prefix}-telegram`,
       description: `${config.prefix} Telegram webhook (${mode}): commands, confirmations${props.assistant ? ', assistant' : ''}`,
-      code: props.webhookCode ?? tickBundleCode(join(PROJECT_ROOT, 'functions', 'telegram', 'webhookHandler.ts')),
+      code: props.webhookCode ?? telegramBundleCode('webhookHandler.ts'),
       handler: TICK_HANDLER,
       runtime: TICK_RUNTIME,
       architecture: Architecture.ARM_64,
@@ -139,7 +138,7 @@ export class TelegramBot extends Construct {
       this.alerts = new LambdaFunction(this, 'Alerts', {
         functionName: `${config.prefix}-telegram-alerts`,
         description: `${config.prefix}: forwards alerts of severity ${telegram.alertsMinSeverity} and above, and alarms, to Telegram`,
-        code: props.alertsCode ?? tickBundleCode(join(PROJECT_ROOT, 'functions', 'telegram', 'alertsHandler.ts')),
+        code: props.alertsCode ?? telegramBundleCode('alertsHandler.ts'),
         handler: TICK_HANDLER,
         runtime: TICK_RUNTIME,
         architecture: Architecture.ARM_64,

@@ -137,6 +137,18 @@ describe('Telegram in the stack', () => {
     expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
   });
 
+  it('bundles each Telegram function from its own entry (two different code assets)', () => {
+    // Real bundles, as cdk synth builds them: CDK caches bundling per source and options, so two
+    // assets that differ only in their build callback would silently share the first one's bundle.
+    const app = new App({ builtinCloudFormationValidation: false });
+    const config = parseDeployConfig({ telegram: TELEGRAM });
+    const stack = new KrakenBotStack(app, config.prefix, { config, tickCode: Code.fromInline(STUB_TICK_CODE) });
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, { Properties: { Code: { S3Key?: string } } }>;
+    const keys = Object.entries(functions).filter(([id]) => id.startsWith('Telegram')).map(([, f]) => f.Properties.Code.S3Key);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
+  });
+
   it('acknowledges exactly these Telegram rules, each with a reason', () => {
     const { stack } = synth({ mode: 'live', allowLiveTrading: true, telegram: TELEGRAM, assistant: { modelId: 'eu.amazon.nova-lite-v1:0' } });
     const acknowledged: Record<string, string> = {};
