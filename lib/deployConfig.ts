@@ -76,6 +76,29 @@ export const deployConfigSchema = z.strictObject({
   memoryMb: z.number().int().min(128).max(3008).default(256),
   /** Function timeout; must stay below the tick lease and the 5-minute schedule. */
   timeoutSeconds: z.number().int().min(30).max(MAX_TICK_TIMEOUT_SECONDS).default(90),
+  /**
+   * Telegram commands and alerts (docs/telegram.md); no Telegram resource exists without it. The
+   * bot token and the webhook's secret token live in two SecureString parameters (`kbot telegram setup`).
+   */
+  telegram: z
+    .strictObject({
+      /** The only chats the bot answers (a private chat's id is the user's id); at most 10. */
+      allowedChatIds: z.array(z.number().int().refine(Number.isSafeInteger, 'must be a Telegram chat id')).min(1).max(10),
+      tokenParameterName: z.string().regex(/^\/?[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name').refine((n) => !/^\/?(aws|ssm)/i.test(n), 'must not start with aws or ssm').default('/kbot/telegram/bot-token'),
+      secretParameterName: z.string().regex(/^\/?[A-Za-z0-9_.\-/]{1,1010}$/, 'must be an SSM parameter name').refine((n) => !/^\/?(aws|ssm)/i.test(n), 'must not start with aws or ssm').default('/kbot/telegram/webhook-secret'),
+      /** Alerts from this severity up also go to the chats; `off`: none (no forwarder function). */
+      alertsMinSeverity: z.enum(['info', 'warning', 'critical', 'off']).default('warning'),
+      /** A customer managed KMS key for the two parameters (1 USD a month). Default: as for the Kraken key (on for live). */
+      kmsKey: z.boolean().optional(),
+    })
+    .optional(),
+  /** The assistant on Amazon Bedrock (docs/assistant.md), answering Telegram free text; off without it. */
+  assistant: z
+    .strictObject({
+      /** A model or cross-region inference profile id with tool use, e.g. amazon.nova-lite-v1:0 or eu.amazon.nova-lite-v1:0. */
+      modelId: z.string().regex(/^(?:(?:us|eu|apac|us-gov|global)\.)?[a-z0-9-]+\.[A-Za-z0-9.:-]{1,100}$/, 'must be a Bedrock model id such as amazon.nova-lite-v1:0'),
+    })
+    .optional(),
   /** The bot configuration (functions/core/config.ts), validated here and passed as KBOT_CONFIG. */
   bot: z.record(z.string(), z.unknown()).default({}),
 });

@@ -8,6 +8,7 @@ import { quoteCurrency } from '../functions/core/config.js';
 import { BotState } from './botState.js';
 import type { DeployConfig } from './deployConfig.js';
 import { LearningJob } from './learningJob.js';
+import { TelegramBot } from './telegramBot.js';
 import { TickAlarms } from './tickAlarms.js';
 import { TickDashboard } from './tickDashboard.js';
 import { TickService } from './tickService.js';
@@ -18,6 +19,8 @@ export interface KrakenBotStackProps extends StackProps {
   tickCode?: Code;
   /** The retraining job's code override (tests); defaults to its bundle. */
   learningCode?: Code;
+  /** Code overrides of the Telegram functions (tests), when `config.telegram` is set. */
+  telegramCode?: { webhook: Code; alerts: Code };
 }
 
 /**
@@ -33,10 +36,12 @@ export class KrakenBotStack extends Stack {
   readonly dashboard: TickDashboard;
   /** The weekly retraining of the learned filter, only with `bot.learning.enabled`. */
   readonly learning: LearningJob | undefined;
+  /** The Telegram webhook and alert forwarder; only with `config.telegram`. */
+  readonly telegram: TelegramBot | undefined;
 
   /** `id` is the stack name; the app uses `config.prefix`, the name the kbot CLI looks for. */
   constructor(scope: Construct, id: string, props: KrakenBotStackProps) {
-    const { config, tickCode, learningCode, ...stackProps } = props;
+    const { config, tickCode, learningCode, telegramCode, ...stackProps } = props;
     super(scope, id, {
       description: `Kraken trading bot ${config.prefix} (${config.bot.mode}): 5-minute Lambda tick, DynamoDB state, SNS alerts`,
       ...stackProps,
@@ -92,5 +97,25 @@ export class KrakenBotStack extends Stack {
     output('Mode', config.bot.mode, 'paper or live');
     output('HeartbeatAlarmName', this.alarms.heartbeat.alarmName, 'Alarm for missing ticks; kbot pause may disable its actions');
     if (this.learning) output('RetrainFunctionName', this.learning.function.functionName, 'The weekly retraining of the learned trade filter');
+
+    // Telegram and the assistant (docs/telegram.md): nothing of it exists unless configured.
+    if (config.telegram) {
+      this.telegram = new TelegramBot(this, 'Telegram', {
+        config,
+        telegram: config.telegram,
+        ...(config.assistant ? { assistant: config.assistant } : {}),
+        table: this.state.table,
+        topic: this.state.topic,
+        failedEvents: this.state.failedEvents,
+        tick: this.tick,
+        ...(telegramCode ? { webhookCode: telegramCode.webhook, alertsCode: telegramCode.alerts } : {}),
+      });
+      output('TelegramWebhookUrl', this.telegram.webhookUrl.url, 'Function URL Telegram posts updates to (kbot telegram setup registers it)');
+      output('TelegramWebhookFunctionName', this.telegram.webhook.functionName, 'The Telegram webhook function');
+      output('TelegramTokenParameterName', config.telegram.tokenParameterName, 'SSM SecureString parameter holding the bot token (kbot telegram setup)');
+      output('TelegramSecretParameterName', config.telegram.secretParameterName, 'SSM SecureString parameter holding the webhook secret token (kbot telegram setup)');
+      if (this.telegram.key) output('TelegramKmsKeyArn', this.telegram.key.key.keyArn, 'KMS key kbot telegram setup encrypts the two Telegram parameters with');
+      if (config.assistant) output('AssistantModelId', config.assistant.modelId, 'Bedrock model the assistant calls');
+    }
   }
 }

@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/config.js';
 import { analyzeCommand } from './analyze.js';
+import { telegramCommand } from '../telegram/setupCommand.js';
+import { askCommand } from './ask.js';
 import { backtestCommand } from './backtest.js';
 import { dashboardCommand } from './dashboard.js';
 import { configCommand } from './configCommand.js';
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   program.addCommand(labCommand());
   program.addCommand(checkCommand());
   for (const command of opsCommands()) program.addCommand(command);
+  program.addCommand(askCommand());
+  program.addCommand(telegramCommand());
   return program;
 }
 

@@ -147,9 +147,10 @@ export function reportFlatten(ctx: Pick<OpsContext, 'io'>, result: TickResult, r
 
 /**
  * `kbot flatten`: confirms (unless `yes`), invokes the function and reports. Returns the exit
- * code; a FunctionError from Lambda is printed and gives 1.
+ * code; a FunctionError from Lambda is printed and gives 1. `requestId` (default: a new one per
+ * run) lets a caller that confirmed elsewhere (the Telegram button) repeat the same request.
  */
-export async function flatten(ctx: OpsContext, options: { yes?: boolean; busyRetryDelaysMs?: readonly number[] }): Promise<number> {
+export async function flatten(ctx: OpsContext, options: { yes?: boolean; busyRetryDelaysMs?: readonly number[]; requestId?: string }): Promise<number> {
   const outputs = await ctx.outputs();
   const { functionName, viaAlias } = exitCommandsTarget(outputs);
   // Only shown to the operator: a missing Mode output must not block an emergency flatten.
@@ -163,7 +164,7 @@ export async function flatten(ctx: OpsContext, options: { yes?: boolean; busyRet
       return 1;
     }
   }
-  const requestId = newFlattenRequestId(ctx.nowMs());
+  const requestId = options.requestId ?? newFlattenRequestId(ctx.nowMs());
   if (!viaAlias) ctx.io.err('note: the stack has no ExitCommandsAliasArn output (deployed before the command aliases); invoking the function itself');
   ctx.io.err(`invoking ${functionName} with flatten request ${requestId} ...`);
   const outcome = await invokeTick(ctx.clients.lambda, functionName, flattenEvent(requestId), options.busyRetryDelaysMs);
