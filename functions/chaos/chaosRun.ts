@@ -143,6 +143,11 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       }
       // The operator lifts a flatten's halt now and then.
       if ((await store.getControl('live')).halted && rng.next() < 0.7) await store.setControl('live', { halted: false, haltExits: false });
+      if (options.log) {
+        const intents = await store.listUnresolvedIntents('live', now + 2 * 86_400_000);
+        const positions = await store.listPositions('live');
+        log(`  unresolved intents: ${intents.map((i) => `${i.side} ${i.pair} ${i.reason} ${i.status} ${i.clientOrderId.slice(0, 6)} lookups=${i.lookups ?? 0}`).join('; ') || 'none'}; positions: ${positions.map((p) => `${p.pair} ${p.amountBase}`).join('; ') || 'none'}`);
+      }
       log(`  orders so far: ${sandbox.orders().map((o) => `${o.side} ${o.pair} ${o.volumeBase} ${o.clOrdId?.slice(0, 6)}`).join('; ')} balances ${JSON.stringify(sandbox.getBalances())}`);
       const owner = ownerCoinsViolation(sandbox, OWNER_COINS, `step ${step}`);
       if (owner) report.violations.push(owner);
