@@ -16,7 +16,7 @@ import { liveGateProblem, quoteCurrency, type BotConfig } from './config.js';
 import { exitAtPrice } from './engine/mentalExit.js';
 import { baseOf } from './engine/risk/exposure.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
-import { compareHoldings, mismatchSignature, ownFreeBase } from './holdings.js';
+import { compareHoldings, mismatchSignature, ownFreeBase, writeOffRefusal } from './holdings.js';
 import { writeJournal } from './journal.js';
 import type { TradeFilterLoader } from './learning/liveFilter.js';
 import { OrderExecutor, limitText } from './orders.js';
@@ -177,8 +177,9 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     return Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], m.ok, held.has(pair), candleCloseMs, tickers)));
   });
   if (!gate) {
+    const writeOffCheck = (intent: OrderIntent) => writeOffEvidence(deps, marketsRead, intent);
     for (const intent of unresolvedAtStart) {
-      const outcome = await orders.reconcile(intent);
+      const outcome = await orders.reconcile(intent, { allowFail: true, writeOffCheck });
       result.reconciled.push(outcome);
       logger.info('reconciled order intent', { ...outcome });
     }
@@ -217,9 +218,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   // sell no second sell (the position's exit is in flight); stops still run beside a pending buy.
   const inFlight = { buy: new Map<Pair, OrderIntent>(), sell: new Map<Pair, OrderIntent>() };
   const recheckBuys = new Set<Pair>();
+  const recheckSells = new Set<Pair>();
   for (const i of unresolved) {
     if (i.status === 'PENDING') inFlight[i.side].set(i.pair, i);
-    else if (i.side === 'buy') recheckBuys.add(i.pair);
+    else (i.side === 'buy' ? recheckBuys : recheckSells).add(i.pair);
   }
   const holdings = new Map(holdingsRecords.map((h) => [h.asset, h]));
   const mismatched = new Set<string>();
@@ -270,6 +272,15 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
       }
     }
   }
+  // What Kraken holds of a position's asset beyond the owner's coins, the dust and the asset's other
+  // positions: the most a leftover of this position can leave behind as dust (undefined: unknown).
+  const dustRoom = (position: Position): number | undefined => {
+    if (!balancesKnown) return undefined;
+    const asset = assetOf(position.pair);
+    const record = holdings.get(asset);
+    const others = positions.filter((p) => p.pair !== position.pair && assetOf(p.pair) === asset).reduce((sum, p) => sum + p.amountBase, 0);
+    return Math.max(0, (balances![asset]?.total ?? 0) - (record?.externalBase ?? 0) - (record?.dustBase ?? 0) - others);
+  };
   const ownFree = (pair: Pair): number | undefined => (balancesKnown ? ownFreeBase(balances![assetOf(pair)], holdings.get(assetOf(pair))) : undefined);
   for (const d of data) {
     const pending = inFlight.buy.get(d.pair);
@@ -325,7 +336,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         d.result.exit = { decision: 'skipped', reason: `exit in flight: ${pending.reason} ${pending.clientOrderId} is not final yet` };
         continue;
       }
-      const outcome = await exitPosition(deps, orders, d, position, ownFree(d.pair), candleCloseIso, holdings);
+      // A sell written off in the last day may still turn up executed: without the balance to show
+      // the coins are there, selling the recorded amount again could sell the owner's.
+      const blind = !balancesKnown && recheckSells.has(d.pair) ? 'balances could not be read and a written-off sell of this pair is being re-checked' : undefined;
+      const outcome = await exitPosition(deps, orders, d, position, ownFree(d.pair), candleCloseIso, holdings, { blind, dustRoom: dustRoom(position) });
       if (outcome && outcome.status === 'filled' && d.market) applyFillToPortfolio(portfolio, d.market, outcome);
     }
 
@@ -405,14 +419,26 @@ async function exitPosition(
   own: number | undefined,
   candleCloseIso: string,
   holdings: Map<string, HoldingsRecord>,
+  guard: {
+    /** Why the exit may not sell without the balance (undefined: it may). */
+    blind?: string | undefined;
+    /** What the account holds for this position (undefined: balances unknown); see closeAsDust. */
+    dustRoom?: number | undefined;
+  } = {},
 ): Promise<OrderOutcome | undefined> {
+  const { blind } = guard;
   const { clock, store } = deps;
   const nowMs = clock.nowMs();
   const lastClose = d.candles?.[d.candles.length - 1]?.close;
   const price = lastClose ?? d.ticker?.bid;
   const market = d.market;
   if (market && price !== undefined && belowMinimum(position.amountBase, price, market)) {
-    await closeAsDust(deps, orders, d, position, price, holdings);
+    if (guard.dustRoom === undefined) {
+      // The coins left behind are counted as dust only against a balance that shows them.
+      d.result.exit = { decision: 'hold', explanation: {}, blocked: `below Kraken's minimum; closed as dust once balances can be read` };
+      return undefined;
+    }
+    await closeAsDust(deps, orders, d, position, price, holdings, guard.dustRoom);
     return undefined;
   }
   const blocked = async (reason: string, key: string) => {
@@ -463,6 +489,10 @@ async function exitPosition(
       return undefined;
     }
   }
+  if (blind !== undefined && own === undefined) {
+    await blocked(`${sell.reason} fired but ${blind}`, 'blind');
+    return undefined;
+  }
   d.result.exit = { decision: 'sell', reason: sell.reason, triggerPrice: sell.triggerPrice, explanation: sell.explanation as never, priceSource: sell.source };
   const outcome = await orders.place(
     { side: 'sell', pair: d.pair, reason: sell.reason, decidedOn: candleCloseIso, amountBase: sell.amountBase, positionId: position.entryClientOrderId },
@@ -479,11 +509,23 @@ async function exitPosition(
  * it: its cost basis as a realized loss, the coins as dust on the asset's holdings record. Each step
  * is idempotent (one id per position), so a crash in between is repaired by the next tick.
  */
-async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, position: Position, price: number, holdings: Map<string, HoldingsRecord>): Promise<void> {
+async function closeAsDust(
+  deps: TickDeps,
+  orders: OrderExecutor,
+  d: PairData,
+  position: Position,
+  price: number,
+  holdings: Map<string, HoldingsRecord>,
+  /** What the account holds for this position: the dust recorded is no more than that. */
+  room: number,
+): Promise<void> {
   const { store, clock, config } = deps;
   const mode = config.mode;
   const id = bookkeepingIdFor(mode, position.pair, `dust:${position.entryClientOrderId}`);
   const w = dustWriteOff(position);
+  // A leftover can be partly or wholly absent (a fee Kraken took in base that no correction caught):
+  // dust that is not on the account would make the holdings check fail for ever.
+  const leftBase = Math.min(w.amountBase, Math.round(room * 1e12) / 1e12);
   const nowMs = clock.nowMs();
   await store.appendTrade({
     mode,
@@ -500,7 +542,10 @@ async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, p
     timestampMs: nowMs,
     positionId: position.entryClientOrderId,
     closedPositionOrderIds: [...position.appliedOrderIds],
-    note: `below Kraken's minimum (${w.amountBase} at ${price}); the coins stay on the account as dust`,
+    note:
+      leftBase < w.amountBase
+        ? `below Kraken's minimum (${w.amountBase} at ${price}); the account holds ${leftBase} of it, kept as dust`
+        : `below Kraken's minimum (${w.amountBase} at ${price}); the coins stay on the account as dust`,
   });
   await orders.recordPnl(id, nowMs, w.realizedPnlQuote);
   const asset = d.market?.base ?? baseOf(position.pair);
@@ -511,7 +556,7 @@ async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, p
       mode,
       asset,
       externalBase: record?.externalBase ?? 0,
-      dustBase: (record?.dustBase ?? 0) + w.amountBase,
+      dustBase: (record?.dustBase ?? 0) + leftBase,
       updatedAtMs: nowMs,
       version: record?.version ?? -1,
       ...(record?.note ? { note: record.note } : {}),
@@ -964,6 +1009,40 @@ async function safeBalances(deps: TickDeps): Promise<Balances | undefined> {
 function balancesLookSane(b: Balances): boolean {
   const entries = Object.values(b);
   return entries.length > 0 && entries.every((x) => Number.isFinite(x.free) && Number.isFinite(x.total) && x.total >= 0 && x.free >= 0);
+}
+
+/**
+ * The balance evidence a write-off needs (functions/core/holdings.ts `writeOffRefusal`), read fresh:
+ * Kraken's balance, the positions, the owner's-coins record and the other unresolved orders.
+ */
+async function writeOffEvidence(deps: TickDeps, marketsRead: Promise<Read<Record<Pair, MarketInfo>>>, intent: OrderIntent): Promise<string | undefined> {
+  const { store, clock } = deps;
+  const mode = deps.config.mode;
+  const [m, balanceRead, positions, unresolved, records] = await Promise.all([
+    marketsRead,
+    read(() => deps.exchange.fetchBalances()),
+    store.listPositions(mode),
+    store.listUnresolvedIntents(mode, clock.nowMs()),
+    store.listHoldings(mode),
+  ]);
+  const markets: Record<Pair, MarketInfo> = m.ok ? m.value : {};
+  const assetOf = (pair: Pair) => markets[pair]?.base ?? baseOf(pair);
+  const asset = assetOf(intent.pair);
+  const balances = balanceRead.ok && balancesLookSane(balanceRead.value) ? balanceRead.value : undefined;
+  const record = records.find((h) => h.asset === asset);
+  const dust = new Set(record?.dustPositionIds ?? []);
+  const refused = writeOffRefusal({
+    intent,
+    asset,
+    balance: balances?.[asset],
+    balancesKnown: balances !== undefined,
+    record,
+    positions: positions.filter((p) => assetOf(p.pair) === asset && !dust.has(p.entryClientOrderId)),
+    otherInFlight: unresolved.some((i) => i.status === 'PENDING' && i.clientOrderId !== intent.clientOrderId && assetOf(i.pair) === asset),
+    lotBase: 10 ** -(markets[intent.pair]?.amountDecimals ?? 8),
+  });
+  deps.logger.info('write-off evidence', { clientOrderId: intent.clientOrderId, asset, refused: refused ?? null });
+  return refused;
 }
 
 async function read<T>(fn: () => Promise<T>): Promise<Read<T>> {
