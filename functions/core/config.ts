@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { formatIssues, issuesFromZod, notAnObject, type ConfigIssue } from './configIssues.js';
 import { engineConfigShape } from './engine/config.js';
 import { learningConfigSchema } from './learning/learningConfig.js';
+import { shortsConfigSchema } from './shorts/shortsConfig.js';
 
 const pairSymbol = z
   .string()
@@ -61,6 +62,8 @@ export const botConfigSchema = z
     ...engineConfigShape,
     /** The learned trade filter (docs/learning.md); off unless `learning.enabled`. */
     learning: learningConfigSchema.prefault({}),
+    /** Margin shorts (docs/configuration.md#shorts); off unless `shorts.enabled` and the account has margin. */
+    shorts: shortsConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     const quotes = new Set(cfg.pairs.map((p) => p.split('/')[1]));
