@@ -21,6 +21,8 @@ import { writeJournal } from './journal.js';
 import type { TradeFilterLoader } from './learning/liveFilter.js';
 import { OrderExecutor, limitText } from './orders.js';
 import { runReconcile } from './reconcileCommand.js';
+import type { MarginExchangePort, MarginStorePort } from './shorts/marginPorts.js';
+import { runShortBook } from './shorts/shortBook.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
@@ -57,6 +59,8 @@ export interface TickDeps {
   tradeFilter?: TradeFilterLoader;
   /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace, deadline). */
   orderTiming?: { lookupDelayMs?: number; pendingGraceMs?: number; deadlineMs?: number; writeOffMarginMs?: number; orphanSlotMs?: number };
+  /** The margin side for `shorts.enabled` (the signed Kraken adapter and the store); absent, shorts are refused. */
+  shorts?: { margin: MarginExchangePort; store: StorePort & MarginStorePort };
 }
 
 /** What triggered the tick. */
@@ -152,7 +156,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick] = await Promise.all([
     store.getControl(mode),
     store.getDay(mode, today),
-    store.listUnresolvedIntents(mode, clock.nowMs()),
+    store.listUnresolvedIntents(mode, clock.nowMs()).then(spotIntents),
     store.listPositions(mode),
     store.listHoldings(mode),
     input.command ? Promise.resolve(undefined) : store.getLastTick(mode),
@@ -189,7 +193,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const [markets, positionsNow, unresolved] = await Promise.all([
     marketsRead,
     changed ? store.listPositions(mode) : positionsAtStart,
-    changed ? store.listUnresolvedIntents(mode, clock.nowMs()) : unresolvedAtStart,
+    changed ? store.listUnresolvedIntents(mode, clock.nowMs()).then(spotIntents) : unresolvedAtStart,
   ]);
   let positions = positionsNow;
 
@@ -365,6 +369,34 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         continue;
       }
       await enterIfAdvised(deps, orders, d, portfolio, candleCloseIso, today);
+    }
+
+    // 8b. Margin shorts (docs/shorts.md), on their own slots, intents and positions.
+    if (config.shorts.enabled) {
+      if (deps.shorts && !gate) {
+        result.shorts = await runShortBook(
+          { config, exchange: deps.exchange, margin: deps.shorts.margin, store: deps.shorts.store, alerts: deps.alerts, clock, logger, metrics, ...(deps.orderTiming ? { orderTiming: deps.orderTiming } : {}) },
+          {
+            candleCloseIso,
+            today,
+            haltEntries: result.halt.entries || !tradingReadable,
+            haltExits: result.halt.exits,
+            haltReason: result.halt.reasons.join('; ') || (tradingReadable ? '' : 'markets or balances could not be read'),
+            equityQuote: portfolio.equityQuote,
+            pairs: data.map((d) => ({
+              pair: d.pair,
+              ...(d.market ? { market: d.market } : {}),
+              ...(d.candles && d.exitsAllowed ? { candles: d.candles } : {}),
+              entriesAllowed: d.entriesAllowed && lockOf(d.pair) === undefined,
+              ...(d.ticker ? { tickerAsk: d.ticker.ask } : {}),
+              spotPosition: positions.some((p) => p.pair === d.pair),
+              takerFeeRate: portfolio.takerFeeRate[d.pair] ?? d.market?.takerFeeRate ?? config.fees.takerFeeRate,
+            })),
+          },
+        );
+      } else {
+        result.shorts = { entriesRefused: gate ? `live trading gate: ${gate}` : 'no margin exchange in this mode (shorts trade live on Kraken only)', reconciled: [], books: [], pairs: [] };
+      }
     }
   }
 
@@ -1071,6 +1103,8 @@ function summarize(r: TickResult): unknown {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const unique = <T>(xs: T[]) => [...new Set(xs)];
+/** The spot protocol's intents: margin (short) intents are the short book's alone (docs/shorts.md). */
+const spotIntents = (intents: OrderIntent[]): OrderIntent[] => intents.filter((i) => i.margin === undefined);
 
 /** Reports an unexpected tick failure as an alert (used by the handler's error path). */
 export { formatErrorAlert };

@@ -2,6 +2,7 @@
 // (which rule, which values) and traded, so logs, the CLI and tests read one shape.
 import type { Explanation, Signal } from './engine/types.js';
 import type { ReconcileReport } from './reconcileCommand.js';
+import type { ShortBookReport } from './shorts/shortBook.js';
 import type { ExitReason, Mode, OrderReason, Pair, Side } from './types.js';
 
 /** One order's outcome within a tick. */
@@ -108,6 +109,8 @@ export interface TickResult {
    * model gates entries as the `learned-filter` rule; otherwise why the bot trades without it.
    */
   learning?: LearningStatus;
+  /** The margin short book (docs/shorts.md), when `shorts.enabled`; `entriesRefused` says why no short could open. */
+  shorts?: ShortBookReport;
 }
 
 /** Whether the learned filter applied this tick, and why not. */
