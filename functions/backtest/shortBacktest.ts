@@ -177,6 +177,7 @@ export function runShortBacktest(input: ShortBacktestInput): ShortBacktestResult
       bufferFraction: config.fees.edgeBufferFraction,
       rolloverRatePer4h: cfg.rolloverRatePer4h,
       maxHoldMs: cfg.maxHoldMinutes * 60_000,
+      requireEdge: config.fees.requireEdge,
     });
     if (!edge.ok) {
       refuse('fee-edge');

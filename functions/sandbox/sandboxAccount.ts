@@ -57,6 +57,8 @@ export interface SandboxOrder {
   reason?: string;
   /** AddOrder's `deadline`, when it had one. */
   deadlineMs?: number;
+  /** A margin order (AddOrder with `leverage`): its leverage and whether it was reduce-only. */
+  margin?: { leverage: number; reduceOnly: boolean };
 }
 
 /** One private fill (a TradesHistory entry). */
@@ -295,6 +297,7 @@ export class SandboxAccount {
         this.checkMode(m);
         const quote = this.quoteFill(due.spec.data, due.spec.side, due.spec.volume, due.spec.viqc, at);
         if (!due.spec.margin) this.checkFunds(m, due.spec.side, quote, due.spec.feeInBase);
+        else this.margin.checkOrder(m, due.spec.side, String(due.spec.margin.leverage), due.spec.margin.reduceOnly, quote.volumeBase, quote.costQuote, Number((this.tradeBalance() as { mf: string }).mf));
         this.start(due.spec, due.view.txid, quote, at);
         due.view.outcome = 'executed';
       } catch (err) {
@@ -482,6 +485,7 @@ export class SandboxAccount {
       openedMs: atMs,
       tradeIds: [],
       ...(spec.deadlineMs !== undefined ? { deadlineMs: spec.deadlineMs } : {}),
+      ...(spec.margin ? { margin: { ...spec.margin } } : {}),
     };
     const flow: OrderFlow = { order, spec, done: 0, hold, lookups: 0, lagLeft: 0 };
     this.flows.push(flow);
@@ -535,6 +539,7 @@ export class SandboxAccount {
       if (quote.volumeBase <= 0) return;
       // This order's own hold is what pays for it; other orders' holds stay untouched.
       if (!spec.margin) this.checkFunds(m, spec.side, quote, spec.feeInBase, flow);
+      else this.margin.checkFill(m, spec.side, quote.volumeBase);
     } catch (err) {
       if (!(err instanceof KrakenApiError)) throw err;
       this.endFlow(flow, 'canceled', atMs, err.message.replace(/^E[A-Za-z]+:/, ''));

@@ -96,6 +96,13 @@ export class SandboxMargin {
     return leverage;
   }
 
+  /** Refuses a buy-back part that no open short can take (the short was liquidated or closed meanwhile). */
+  checkFill(m: SandboxMarket, side: 'buy' | 'sell', volumeBase: number): void {
+    if (side === 'sell') return;
+    const pos = this.positions.get(m.id);
+    if (!pos || pos.side !== 'sell' || volumeBase > pos.volumeBase + 1e-12) throw new KrakenApiError('EOrder:Reduce only:Non-PC');
+  }
+
   /** A margin fill: a sell opens or grows the short, a buy closes (part of) it and realizes its P&L in quote. */
   applyFill(m: SandboxMarket, side: 'buy' | 'sell', leverage: number, volumeBase: number, costQuote: number, feeQuote: number, atMs: number, txid: string): void {
     const existing = this.positions.get(m.id);
@@ -129,7 +136,8 @@ export class SandboxMargin {
       }
       return;
     }
-    const pos = existing!;
+    const pos = existing;
+    if (!pos) throw new Error('margin buy without a short: checkFill must run first');
     const share = Math.min(1, volumeBase / pos.volumeBase);
     const pnl = pos.costQuote * share - costQuote;
     this.wallet.credit(m.quoteId, pnl);

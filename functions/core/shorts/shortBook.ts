@@ -215,6 +215,7 @@ export async function runShortBook(
       bufferFraction: config.fees.edgeBufferFraction,
       rolloverRatePer4h: cfg.rolloverRatePer4h,
       maxHoldMs: cfg.maxHoldMinutes * 60_000,
+      requireEdge: config.fees.requireEdge,
     });
     if (!edge.ok) {
       none(edge.reason ?? 'fee edge', edge.explanation);

@@ -204,7 +204,7 @@ export interface ShortEdgeCheck {
  * slippages, the rollover of the longest hold it may have (one charge at opening plus one per 4
  * hours: `rolloverPerDay` = 6 × rate) and a buffer.
  */
-export function checkShortEdge(args: { expectedMoveFraction: number; takerFeeRate: number; slippageFraction: number; bufferFraction: number; rolloverRatePer4h: number; maxHoldMs: number }): ShortEdgeCheck {
+export function checkShortEdge(args: { expectedMoveFraction: number; takerFeeRate: number; slippageFraction: number; bufferFraction: number; rolloverRatePer4h: number; maxHoldMs: number; requireEdge?: boolean }): ShortEdgeCheck {
   const charges = 1 + Math.floor(args.maxHoldMs / ROLLOVER_INTERVAL_MS);
   const rolloverFraction = charges * args.rolloverRatePer4h;
   const roundTrip = 2 * args.takerFeeRate + 2 * args.slippageFraction;
@@ -219,6 +219,8 @@ export function checkShortEdge(args: { expectedMoveFraction: number; takerFeeRat
     edgeBufferFraction: args.bufferFraction,
     requiredEdge: required,
   };
+  // `fees.requireEdge: false` (tests and experiments only) turns the gate off, as for spot entries.
+  if (args.requireEdge === false) return { ok: true, explanation: { ...explanation, gateOff: 1 } };
   if (!(args.expectedMoveFraction > required)) {
     return { ok: false, explanation, reason: `expected edge ${pct(args.expectedMoveFraction)} does not exceed fees ${pct(roundTrip)} + rollover ${pct(rolloverFraction)} + buffer ${pct(args.bufferFraction)}` };
   }

@@ -127,6 +127,13 @@ describe('Function: rollover', () => {
     expect(long.explanation.rolloverFraction).toBeCloseTo(13 * 0.0002, 12);
     expect(long.reason).toMatch(/rollover 0\.260%/);
   });
+
+  it('is off only with fees.requireEdge false, as for spot entries', () => {
+    const args = { expectedMoveFraction: 0.001, takerFeeRate: 0.004, slippageFraction: 0.0005, bufferFraction: 0.002, rolloverRatePer4h: 0.0002, maxHoldMs: ONE_HOUR_MS };
+    expect(checkShortEdge(args).ok).toBe(false);
+    expect(checkShortEdge({ ...args, requireEdge: true }).ok).toBe(false);
+    expect(checkShortEdge({ ...args, requireEdge: false })).toMatchObject({ ok: true, explanation: { gateOff: 1 } });
+  });
 });
 
 describe('Config: shorts', () => {
