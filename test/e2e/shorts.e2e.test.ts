@@ -149,6 +149,20 @@ describe('margin shorts end to end (handler + ccxt + sandbox + dynalite)', () =>
     expect((await r.store.listPendingIntents('live')).filter((i) => i.margin && i.side === 'sell')).toEqual([]);
   });
 
+  it('gives back a margin reservation a crash left without its intent, after a lease and a tick', async () => {
+    r = await rig();
+    // A tick crashed between reserving the exposure and writing the intent, 20 minutes ago.
+    const orphan = 'f'.repeat(32);
+    expect(await r.store.reserveMargin('live', orphan, 'BTC/USD', 60, 5_000, closeOf(ENTRY) - 20 * 60_000)).toEqual({ reserved: true });
+    const result = await r.tick(ENTRY);
+    const exposure = await r.store.getMarginExposure('live');
+    expect(exposure.reservations[orphan]?.state).toBe('released');
+    const short = await r.store.getShort('live', 'BTC/USD');
+    expect(result.shorts?.pairs[0]?.orders.map((o) => o.status)).toEqual(['filled']);
+    // What stays reserved is exactly the short that opened.
+    expect(exposure.exposureQuote).toBeCloseTo(exposure.reservations[short!.entryClientOrderId]!.notionalQuote, 9);
+  });
+
   it('refuses shorts when the account lacks margin: nothing sent, the owner told', async () => {
     r = await rig({ margin: false });
     const result = await r.tick(ENTRY);

@@ -3,11 +3,11 @@
 // positions and compare them with the recorded shorts (a difference is alerted and locks the pair:
 // never silently re-entered or closed); exits of the recorded shorts; short entries on aligned
 // downtrends, sized, fee-and-rollover gated and capped, the exposure reserved atomically.
-import { formatErrorAlert, formatHoldingsMismatchAlert } from '../alertText.js';
+import { formatErrorAlert, formatExitBlockedAlert, formatHoldingsMismatchAlert } from '../alertText.js';
 import { quoteCurrency, type BotConfig } from '../config.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from '../ports.js';
 import type { OrderOutcome, ReconcileOutcome } from '../tickResult.js';
-import { ONE_DAY_MS, type Candle, type ExitReason, type MarketInfo, type OrderIntent, type Pair } from '../types.js';
+import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type ExitReason, type MarketInfo, type OrderIntent, type Pair } from '../types.js';
 import type { MarginExchangePort, MarginPositionView, MarginStorePort } from './marginPorts.js';
 import { ShortOrderExecutor } from './shortOrders.js';
 import { checkShortEdge, planShort, shortExitAtPrice, shortExitOnCandle } from './shortPosition.js';
@@ -95,6 +95,7 @@ export async function runShortBook(
   const unresolved = (await store.listUnresolvedIntents(mode, clock.nowMs())).filter((i) => i.margin !== undefined);
   for (const intent of unresolved) report.reconciled.push(await orders.reconcile(intent));
   const stillOpen = (await store.listUnresolvedIntents(mode, clock.nowMs())).filter((i) => i.margin !== undefined);
+  await repairMarginReservations(deps, stillOpen);
   const inFlight = new Map<Pair, OrderIntent>();
   for (const i of stillOpen) inFlight.set(i.pair, i);
 
@@ -157,7 +158,11 @@ export async function runShortBook(
     } else if (p?.tickerAsk !== undefined) {
       fired = shortExitAtPrice(short, p.tickerAsk, nowMs);
     } else {
-      row.exit = { decision: 'skipped', reason: 'no price for the short' };
+      row.exit = { decision: 'skipped', reason: 'no price for the short: its candles and ticker could not be read' };
+      deps.metrics.add('ExitsBlocked', 'Count', 1);
+      if (await store.markOnce(mode, `blocked#${short.entryClientOrderId}#no-price`, nowMs, INCIDENT_TTL_MS)) {
+        await deps.alerts.send(formatExitBlockedAlert(mode, short.pair, `the ${short.pair} short's exits cannot be checked: no candles or ticker (is the pair still in the config?)`));
+      }
       continue;
     }
     if (!fired) {
@@ -179,7 +184,10 @@ export async function runShortBook(
     report.entriesRefused = refused;
     return report;
   }
-  const capQuote = input.equityQuote * Math.min(cfg.maxExposureFraction, 0.5);
+  // The cap counts what is reserved, and any open short whose reservation was given back (an entry
+  // written off that filled after all): the condition in the store then sees a cap lowered by it.
+  const unreserved = () => shorts.filter((s) => exposure.reservations[s.entryClientOrderId]?.state !== 'held').reduce((sum, s) => sum + s.proceedsQuote, 0);
+  const fullCapQuote = input.equityQuote * Math.min(cfg.maxExposureFraction, 0.5);
   for (const p of input.pairs) {
     if (shorts.some((s) => s.pair === p.pair) || inFlight.has(p.pair) || pairRow(report, p.pair).orders.length > 0) continue;
     const row = pairRow(report, p.pair);
@@ -198,8 +206,9 @@ export async function runShortBook(
       none(`market data not ready (${p.candles?.length ?? 0} candles, ${SHORT_WARMUP_CANDLES} needed)`);
       continue;
     }
-    if (shorts.length >= cfg.maxOpenShorts) {
-      none(`${shorts.length} shorts open, the most allowed is ${cfg.maxOpenShorts}`);
+    const entriesInFlight = [...inFlight.values()].filter((i) => i.side === 'sell').length;
+    if (shorts.length + entriesInFlight >= cfg.maxOpenShorts) {
+      none(`${shorts.length} shorts open and ${entriesInFlight} entering, the most allowed is ${cfg.maxOpenShorts}`);
       continue;
     }
     const series = prepareShortSeries(p.candles);
@@ -222,6 +231,7 @@ export async function runShortBook(
       continue;
     }
     const price = signal.referencePrice;
+    const capQuote = fullCapQuote - unreserved();
     const notionalWanted = Math.min(input.equityQuote * cfg.positionFraction * cfg.leverage, cfg.maxPositionQuote, capQuote - exposure.exposureQuote);
     const amountBase = Math.floor((notionalWanted / price) * 10 ** p.market.amountDecimals) / 10 ** p.market.amountDecimals;
     const notionalQuote = amountBase * price;
@@ -249,10 +259,33 @@ export async function runShortBook(
     row.orders.push(outcome);
     if (outcome.status === 'refused' || outcome.status === 'in-flight') row.entry = { decision: 'none', reason: outcome.error ?? outcome.status };
     if (outcome.status === 'filled') shorts = await store.listShorts(mode);
-    exposure.exposureQuote = (await store.getMarginExposure(mode)).exposureQuote;
+    Object.assign(exposure, await store.getMarginExposure(mode));
   }
   report.exposureQuote = exposure.exposureQuote;
   return report;
+}
+
+/**
+ * Margin reservations held by nothing: an entry that never wrote its intent (a crash between the two
+ * writes; after a lease and a tick its retry has had its chance), an entry whose intent is final
+ * without a short, or a short closed by a settlement that crashed before giving the exposure back.
+ */
+async function repairMarginReservations(deps: ShortBookDeps, unresolved: readonly OrderIntent[]): Promise<void> {
+  const { store, config, clock } = deps;
+  const mode = config.mode;
+  const { reservations } = await store.getMarginExposure(mode);
+  const open = new Set((await store.listShorts(mode)).map((s) => s.entryClientOrderId));
+  const pending = new Set(unresolved.filter((i) => i.status === 'PENDING').map((i) => i.clientOrderId));
+  for (const [id, r] of Object.entries(reservations)) {
+    if (r.state !== 'held' || open.has(id) || pending.has(id)) continue;
+    if (clock.nowMs() - r.atMs < config.tick.leaseMs + FIVE_MINUTES_MS) continue;
+    const intent = await store.getIntent(mode, id);
+    if (intent?.status === 'PENDING') continue;
+    // Read again after the intent: a settlement that finished meanwhile has created its short.
+    if ((await store.getShort(mode, r.pair))?.entryClientOrderId === id) continue;
+    deps.logger.warn('releasing a margin reservation no open short holds', { clientOrderId: id, pair: r.pair, intent: intent?.status ?? 'none' });
+    await store.releaseMargin(mode, id);
+  }
 }
 
 function pairRow(report: ShortBookReport, pair: Pair): ShortBookReport['pairs'][number] {
