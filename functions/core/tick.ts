@@ -22,7 +22,7 @@ import type { TradeFilterLoader } from './learning/liveFilter.js';
 import { OrderExecutor, limitText } from './orders.js';
 import { runReconcile } from './reconcileCommand.js';
 import type { MarginExchangePort, MarginStorePort } from './shorts/marginPorts.js';
-import { runShortBook } from './shorts/shortBook.js';
+import { flattenShorts, runShortBook } from './shorts/shortBook.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
@@ -880,6 +880,12 @@ async function runCommand(
       out.outcome.push(
         await orders.place({ side: 'sell', pair: position.pair, reason: 'flatten', decidedOn, amountBase: s.amountBase, positionId: position.entryClientOrderId }, candleCloseIso),
       );
+    }
+    // Margin shorts (docs/shorts.md) are bought back too, reduce-only, on their own slots.
+    if (config.shorts.enabled && deps.shorts) {
+      const flat = await flattenShorts({ config, exchange: deps.exchange, margin: deps.shorts.margin, store: deps.shorts.store, alerts: deps.alerts, clock, logger: deps.logger, metrics: deps.metrics, ...(deps.orderTiming ? { orderTiming: deps.orderTiming } : {}) }, decidedOn, candleCloseIso);
+      out.outcome.push(...flat.outcomes);
+      refusals.push(...flat.refused);
     }
     return refusals.length ? { ...out, refused: refusals.join('; ') } : out;
   }

@@ -163,6 +163,25 @@ describe('margin shorts end to end (handler + ccxt + sandbox + dynalite)', () =>
     expect(exposure.exposureQuote).toBeCloseTo(exposure.reservations[short!.entryClientOrderId]!.notionalQuote, 9);
   });
 
+  it('kbot flatten buys the short back (reduce-only), once, however often it is repeated', async () => {
+    r = await rig();
+    await r.tick(ENTRY);
+    expect(r.sandbox.marginPositions()).toHaveLength(1);
+    const handler = sandboxTickHandler({ sandbox: r.sandbox, dynamoEndpoint: dynamo.endpoint, tableName: `shorts-${tables}`, config: e2eConfig({ pairs: ['BTC/USD'], shorts: { enabled: true } }), lookupDelayMs: 500 });
+    r.sandbox.setTime(closeOf(ENTRY) + 60_000);
+    const flat = await handler({ kbot: { command: 'flatten', requestId: 'flat-1' } }, { awsRequestId: 'cmd-1' });
+    expect(flat.command?.outcome.map((o) => [o.side, o.reason, o.status])).toEqual([['buy', 'flatten', 'filled']]);
+    expect(r.sandbox.marginPositions()).toEqual([]);
+    expect(await r.store.getShort('live', 'BTC/USD')).toBeUndefined();
+    const again = await handler({ kbot: { command: 'flatten', requestId: 'flat-1' } }, { awsRequestId: 'cmd-2' });
+    expect(again.command?.outcome.filter((o) => o.status === 'filled')).toEqual([]);
+    expect(r.sandbox.orders().filter((o) => o.side === 'buy')).toHaveLength(1);
+    // The flatten halted entries: the next tick opens no new short.
+    const next = await r.tick(ENTRY + 2);
+    expect(next.shorts?.entriesRefused).toMatch(/halted/);
+    expect(r.sandbox.orders()).toHaveLength(2);
+  });
+
   it('refuses shorts when the account lacks margin: nothing sent, the owner told', async () => {
     r = await rig({ margin: false });
     const result = await r.tick(ENTRY);

@@ -266,6 +266,35 @@ export async function runShortBook(
 }
 
 /**
+ * `kbot flatten` for the short book: every recorded short is bought back now (reduce-only, so a
+ * buy can never open a long), through the same protocol and slot as its mental exits; a short whose
+ * exit is already in flight is found there and not bought twice.
+ */
+export async function flattenShorts(deps: ShortBookDeps, decidedOn: string, candleCloseIso: string): Promise<{ outcomes: OrderOutcome[]; refused: string[] }> {
+  const orders = new ShortOrderExecutor({
+    mode: deps.config.mode,
+    exchange: deps.exchange,
+    margin: deps.margin,
+    store: deps.store,
+    alerts: deps.alerts,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    maxDailyLossQuote: deps.config.limits.maxDailyLossQuote,
+    validateOnly: deps.config.mode === 'live' && deps.config.validateOnly,
+    ...deps.orderTiming,
+  });
+  const outcomes: OrderOutcome[] = [];
+  const refused: string[] = [];
+  for (const short of await deps.store.listShorts(deps.config.mode)) {
+    const o = await orders.place({ side: 'buy', pair: short.pair, reason: 'flatten', decidedOn, amountBase: short.amountBase, positionId: short.entryClientOrderId }, candleCloseIso);
+    outcomes.push(o);
+    if (o.status === 'in-flight' || o.status === 'rejected') refused.push(`${short.pair} short: ${o.error ?? o.status}`);
+  }
+  return { outcomes, refused };
+}
+
+/**
  * Margin reservations held by nothing: an entry that never wrote its intent (a crash between the two
  * writes; after a lease and a tick its retry has had its chance), an entry whose intent is final
  * without a short, or a short closed by a settlement that crashed before giving the exposure back.
