@@ -22,13 +22,14 @@ afterAll(async () => {
 /** Candle index of the tick that shorts: the market has fallen for 800 candles by then. */
 const ENTRY = 799;
 
-function market(): Candle[] {
+/** The falling market; `jump` makes the candle after the entry rise 35% instead of dropping 4% (a squeeze past the liquidation price). */
+function market(jump = false): Candle[] {
   const out: Candle[] = [];
   let close = 30_000;
   for (let i = 0; i < 830; i++) {
     const open = close;
     if (i < 800) close = open * (1 - 0.0004) * (1 + (i % 2 ? 0.0003 : -0.0003));
-    else if (i === 800) close = open * 0.96;
+    else if (i === 800) close = open * (jump ? 1.35 : 0.96);
     else close = open * (1 + (i % 2 ? 0.0002 : -0.0002));
     out.push({ openTimeMs: T0 + i * FIVE_MINUTES_MS, open, high: Math.max(open, close) * 1.0002, low: Math.min(open, close) * 0.9998, close, volume: 5 });
   }
@@ -43,8 +44,8 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(opts: { margin?: boolean } = {}): Promise<Rig> {
-  const sandbox = await startSandbox({ pairs: ['BTC/USD'], data: { 'BTC/USD': market() }, startTimeMs: closeOf(ENTRY), speed: 0, balances: { USD: 10_000 }, margin: { enabled: opts.margin ?? true, rolloverRatePer4h: 0.0002 } });
+async function rig(opts: { margin?: boolean; jump?: boolean } = {}): Promise<Rig> {
+  const sandbox = await startSandbox({ pairs: ['BTC/USD'], data: { 'BTC/USD': market(opts.jump) }, startTimeMs: closeOf(ENTRY), speed: 0, balances: { USD: 10_000 }, margin: { enabled: opts.margin ?? true, rolloverRatePer4h: 0.0002 } });
   const tableName = `shorts-${++tables}`;
   const client = createDynamoClient({ endpoint: dynamo.endpoint });
   await ensureTable(client, tableName);
@@ -180,6 +181,23 @@ describe('margin shorts end to end (handler + ccxt + sandbox + dynalite)', () =>
     const next = await r.tick(ENTRY + 2);
     expect(next.shorts?.entriesRefused).toMatch(/halted/);
     expect(r.sandbox.orders()).toHaveLength(2);
+  });
+
+  it('a short Kraken liquidated is a mismatch: alerted, never bought back or re-entered', async () => {
+    r = await rig({ jump: true });
+    await r.tick(ENTRY);
+    const recorded = await r.store.getShort('live', 'BTC/USD');
+    expect(recorded).toBeDefined();
+    // The next candle squeezes 35% up, past the liquidation price (30% above the entry at Kraken's 2:1).
+    const after = await r.tick(ENTRY + 1);
+    expect(r.sandbox.closedMarginPositions().map((c) => c.reason)).toEqual(['liquidated']);
+    expect(after.shorts?.books).toEqual([{ pair: 'BTC/USD', botBase: recorded!.amountBase, krakenBase: 0, status: 'mismatch' }]);
+    expect(after.shorts?.pairs[0]?.exit).toEqual({ decision: 'skipped', reason: 'books mismatch: resolve with the operator first' });
+    expect(r.published().some((m) => /short \(margin\)/.test(m))).toBe(true);
+    await r.tick(ENTRY + 2);
+    // One margin order only, the entry: no buy-back of a short that is gone, no new short (the spot
+    // strategy may buy the squeeze; that is a spot order on its own slot).
+    expect(r.sandbox.orders().filter((o) => o.margin).map((o) => o.side)).toEqual(['sell']);
   });
 
   it('refuses shorts when the account lacks margin: nothing sent, the owner told', async () => {
