@@ -129,6 +129,35 @@ describe('margin shorts end to end (handler + ccxt + sandbox + dynalite)', () =>
     expect(r.sandbox.orders()).toHaveLength(1);
   });
 
+  it('an executed short entry that ClosedOrders does not show yet is not written off while Kraken shows the short', async () => {
+    r = await rig();
+    r.sandbox.faults.dropReplyNext({ method: 'AddOrder' });
+    r.sandbox.setBehaviour({ orders: { pair: 'BTC/USD', side: 'sell', count: 1, closedOrdersLag: 20 } });
+    const first = await r.tick(ENTRY);
+    expect(first.shorts?.pairs[0]?.orders.map((o) => o.status)).toEqual(['pending']);
+    expect(r.sandbox.marginPositions()).toHaveLength(1);
+    // Two lookups and the deadline have passed: "not found" alone would write it off.
+    const second = await r.tick(ENTRY + 1);
+    expect(second.shorts?.reconciled.map((x) => [x.result, x.detail])).toEqual([['still-pending', expect.stringMatching(/not written off: Kraken shows a BTC\/USD short/)]]);
+    const intent = (await r.store.listPendingIntents('live')).find((i) => i.margin);
+    expect(intent?.status).toBe('PENDING');
+    expect(r.published().some((m) => /not written off/.test(m))).toBe(true);
+    // Nothing re-sent, nothing bought back meanwhile; once ClosedOrders shows it, it settles (and,
+    // the market having fallen 4% since, its target is reached in the same tick).
+    let settledAt = -1;
+    for (let k = 2; k < 30 && settledAt < 0; k++) {
+      expect(r.sandbox.orders().filter((o) => o.margin)).toHaveLength(1);
+      const t = await r.tick(ENTRY + k);
+      if (t.shorts?.reconciled[0]?.result === 'filled') settledAt = k;
+    }
+    expect(settledAt).toBeGreaterThan(2);
+    const margin = r.sandbox.orders().filter((o) => o.margin);
+    expect(margin.map((o) => o.side)).toEqual(['sell', 'buy']);
+    const rows = (await r.store.listTrades('live', 0, closeOf(900))).filter((t) => t.note?.startsWith('margin'));
+    expect(rows.map((t) => [t.side, t.reason])).toEqual([['sell', 'entry'], ['buy', 'take-profit']]);
+    expect(r.sandbox.marginPositions()).toEqual([]);
+  });
+
   it('a short entry that stays open is left PENDING, locks the pair, and settles once when final', async () => {
     r = await rig();
     r.sandbox.setBehaviour({ orders: { pair: 'BTC/USD', side: 'sell', count: 1, openLookups: 4 } });

@@ -199,6 +199,15 @@ export class ShortOrderExecutor {
       await this.deps.store.transitionIntent(intent.mode, intent.clientOrderId, 'PENDING', { lookups, updatedAtMs: nowMs });
       const after = (intent.deadlineMs ?? intent.createdAtMs) + (this.deps.writeOffMarginMs ?? 120_000);
       if (opts.allowFail && lookups >= WRITE_OFF_LOOKUPS && nowMs >= after) {
+        // "Not found" is not evidence enough (ClosedOrders can lag): Kraken's open margin positions
+        // must show that nothing moved, the recorded short and nothing more, before a write-off.
+        const refusal = await this.writeOffRefusal(intent);
+        if (refusal) {
+          if (await this.deps.store.markOnce(intent.mode, `margin-writeoff-held#${intent.clientOrderId}`, nowMs, 2 * ONE_DAY_MS)) {
+            await this.deps.alerts.send(formatWriteOffAlert(intent, `margin ${intent.side} ${intent.pair} is not found on the exchange, but it is not written off: ${refusal}. It stays pending and is looked up every tick.`));
+          }
+          return { ...base, result: 'still-pending', detail: `not found, not written off: ${refusal}` };
+        }
         const moved = await this.deps.store.transitionIntent(intent.mode, intent.clientOrderId, 'PENDING', {
           status: 'FAILED',
           error: 'written off: the exchange has no order with this client order id after its deadline',
@@ -218,6 +227,21 @@ export class ShortOrderExecutor {
     }
     const r = await this.record(intent, found);
     return { ...base, result: r.result, ...(r.outcome.error ? { detail: r.outcome.error } : {}) };
+  }
+
+  /** Why Kraken's open margin positions do not show that `intent` never executed, or undefined when they do. */
+  private async writeOffRefusal(intent: OrderIntent): Promise<string | undefined> {
+    let positions;
+    try {
+      positions = await this.deps.margin.fetchMarginPositions();
+    } catch (err) {
+      return `open margin positions could not be read (${(err as Error).message})`;
+    }
+    const onKraken = positions.filter((p) => p.pair === intent.pair && p.side === 'short').reduce((sum, p) => sum + p.amountBase, 0);
+    const recorded = (await this.deps.store.getShort(intent.mode, intent.pair))?.amountBase ?? 0;
+    const tolerance = Math.max(1e-8, (intent.amountBase ?? 0) * 0.02);
+    if (Math.abs(onKraken - recorded) > tolerance) return `Kraken shows a ${intent.pair} short of ${onKraken}, the bot records ${recorded}`;
+    return undefined;
   }
 
   private async record(intent: OrderIntent, order: ExchangeOrder): Promise<{ result: ReconcileOutcome['result']; outcome: OrderOutcome }> {
