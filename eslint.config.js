@@ -30,6 +30,22 @@ export default tseslint.config(
     },
   },
   {
+    // Users' strategies (./strategies, the examples): they decide from candles, like the core.
+    files: ['strategies/**/*.ts', 'examples/strategies/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...adapterLibraries.slice(0, 5).map((p) => ({ group: p.group, message: `A strategy decides from candles: it may not import ${p.group[0]} (see docs/strategies.md).` })),
+            { group: ['**/adapters/*', '**/adapters/**', '**/tick/*', '**/cli/*', '**/sandbox/*'], message: 'A strategy reads the engine\'s types only: nothing that talks to AWS or Kraken.' },
+          ],
+          paths: ['child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https'].map((name) => ({ name, message: 'A strategy may not start processes or open connections.' })),
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       'no-restricted-syntax': [

@@ -16,13 +16,22 @@ import { cloudRunnerFactory, labCommand } from './lab.js';
 import { optimizeCommand } from './optimize.js';
 import { paperCommand } from './paper.js';
 import { sandboxCommand } from './sandbox.js';
+import { strategiesCommand, strategyCommand } from './strategies.js';
+import { loadUserStrategies } from '../strategies/userStrategies.js';
+import { StrategyDefinitionError } from '../core/engine/strategies/registry.js';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
   const program = new Command('kbot')
     .description('Kraken serverless trading bot: paper trading, demo, sandbox, backtests and operations')
+    .option('--strategies-dir <dir>', 'folder of your own strategies (default: KBOT_STRATEGIES_DIR or ./strategies)')
     .showHelpAfterError()
     .exitOverride();
+  // Users' strategy files load before any command runs (help and --version never get here).
+  program.hook('preAction', async () => {
+    const dir = program.opts<{ strategiesDir?: string }>().strategiesDir;
+    await loadUserStrategies(dir !== undefined ? { dir } : {});
+  });
   program.addCommand(demoCommand());
   program.addCommand(paperCommand());
   program.addCommand(sandboxCommand());
@@ -35,6 +44,8 @@ export function buildProgram(): Command {
   program.addCommand(optimizeCommand(cloudRunnerFactory()));
   program.addCommand(labCommand());
   program.addCommand(checkCommand());
+  program.addCommand(strategiesCommand());
+  program.addCommand(strategyCommand());
   for (const command of opsCommands()) program.addCommand(command);
   program.addCommand(askCommand());
   program.addCommand(telegramCommand());
@@ -53,6 +64,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof StrategyDefinitionError) {
+      console.error(`kbot: bad strategy file ${err.message}`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       console.error(err.message);
       return 2;
