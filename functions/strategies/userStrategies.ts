@@ -6,15 +6,15 @@
 // Lambda bundle imports them through a generated module (functions/tick/bundle.ts).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { basename, extname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { IndicatorPlan } from '../core/engine/indicatorPlan.js';
+import { PROJECT_ROOT } from '../projectRoot.js';
 import type { StrategyDefinition } from '../core/engine/strategies/definition.js';
 import { definitionProblem, strategyRegistry, StrategyDefinitionError, type StrategyRegistry } from '../core/engine/strategies/registry.js';
 
-/** The project root (package.json, node_modules); the compiled CLI says where it is through KBOT_PROJECT_ROOT. */
-export const PROJECT_ROOT = process.env.KBOT_PROJECT_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { PROJECT_ROOT };
 
 /** Where user strategies live unless KBOT_STRATEGIES_DIR or `--strategies <dir>` says otherwise. */
 export const DEFAULT_STRATEGIES_DIR = 'strategies';
