@@ -23,6 +23,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['functions/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: adapterLibraries }],
