@@ -72,8 +72,13 @@ async function buildBundle() {
   const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules')).sort(), 'package-lock.json'];
   const hash = hashOf(inputs);
   const dir = join(cacheRoot, hash);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  // Another run may have built the same bundle meanwhile: keep the first, never replace one in use.
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    if (!existsSync(join(dir, 'kbot.js'))) throw err;
+    rmSync(tmp, { recursive: true, force: true });
+  }
   // Older bundles go; the manifest is replaced in one rename.
   for (const name of readdirSync(cacheRoot)) if (name !== hash && /^[0-9a-f]{20}$/.test(name)) rmSync(join(cacheRoot, name), { recursive: true, force: true });
   writeFileSync(`${manifestFile}.${process.pid}`, JSON.stringify({ hash, inputs }));
