@@ -32,6 +32,8 @@ export interface BacktestCliOptions {
   /** Walk-forward learning inside the replay (functions/learning): retrain the filter every `retrainDays`. */
   learn?: boolean;
   retrainDays?: string;
+  /** Configuration files replayed on the same candles and reported side by side (instead of --config). */
+  compare?: string[];
 }
 
 /** Where the command writes; `progress` is true when a progress bar may be drawn. */
@@ -56,6 +58,7 @@ export function backtestCommand(): Command {
     .option('--report <out.html>', 'write a self-contained HTML report')
     .option('--learn', 'also replay with the learned trade filter retrained walk-forward inside the backtest (on past trades only), reported beside the plain run')
     .option('--retrain-days <n>', 'with --learn: retrain every this many days', '7')
+    .option('--compare <configs...>', 'replay two (or more) configuration files on the same candles and report them side by side (table, --json, --report)')
     .action(async (opts: BacktestCliOptions) => {
       const io: BacktestCliIo = {
         out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -81,6 +84,7 @@ export async function runBacktestCli(
     const pairs = inputs.map((d) => d.pair);
     if (new Set(pairs).size !== pairs.length) throw new UsageError(`a pair is given twice in --data: ${pairs.join(', ')}`);
     refuseUnknownDataPairs(inputs, opts.markets);
+    if (opts.compare) return await runComparison(opts, inputs, io, makeEngine);
     const config = await loadConfigFile(opts.config, { pairs });
     const quote = quoteCurrency(config);
     const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
@@ -151,6 +155,64 @@ export async function runBacktestCli(
     io.err(`kbot backtest: ${(err as Error).message}`);
     return 1;
   }
+}
+
+/** `--compare a.json b.json`: each configuration on the same candles, one table, one JSON document, one report. */
+async function runComparison(
+  opts: BacktestCliOptions,
+  inputs: { pair: Pair; file: string }[],
+  io: BacktestCliIo,
+  makeEngine: (config: BotConfig) => DecisionEngine,
+): Promise<number> {
+  const files = opts.compare ?? [];
+  if (files.length < 2) throw new UsageError('--compare needs at least two configuration files');
+  if (opts.config) throw new UsageError('--compare replaces --config: give the configurations to --compare');
+  if (opts.learn) throw new UsageError('--compare and --learn do not go together');
+  const pairs = inputs.map((d) => d.pair);
+  const configs = await Promise.all(files.map((f) => loadConfigFile(f, { pairs })));
+  const engines = configs.map((c) => makeEngine(c));
+  const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
+  const toMs = opts.to !== undefined ? parseIsoTime(opts.to, '--to') : undefined;
+  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError('--to must be after --from');
+  const exitFill = opts.exitFill ?? 'level';
+  if (exitFill !== 'level' && exitFill !== 'next-open') throw new UsageError(`--exit-fill ${exitFill}: expected level or next-open`);
+  const warmup = Math.max(...engines.map((e) => e.warmupCandles));
+  const keepFromMs = fromMs !== undefined ? fromMs - (warmup + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
+  const series: { pair: Pair; candles: Candle[] }[] = [];
+  for (const d of inputs) {
+    const file = loadCandleFile(d.file, { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
+    if (file.candles.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
+    series.push({ pair: d.pair, candles: file.candles });
+  }
+  const { describeComparison, renderComparisonHtml } = await import('../backtest/compareReport.js');
+  const runs = configs.map((config, k) => {
+    const quote = quoteCurrency(config);
+    const result = runBacktest({
+      config,
+      engine: engines[k]!,
+      series,
+      markets: loadMarkets(opts.markets, pairs, config.paper.takerFeeRate),
+      startingQuote: startingBalance(opts.balance, config, quote),
+      exitFill,
+      ...(fromMs !== undefined ? { fromMs } : {}),
+      ...(toMs !== undefined ? { toMs } : {}),
+    });
+    return { label: files[k]!, result };
+  });
+  // The summary first: a report that cannot be written must not cost the result.
+  if (opts.json) io.out(JSON.stringify({ compare: runs.map((r) => ({ config: r.label, summary: r.result.summary, trades: r.result.trades })) }, null, 2));
+  else for (const line of describeComparison(runs)) io.out(line);
+  if (opts.report) {
+    const candles = Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)]));
+    try {
+      writeReportFile(opts.report, renderComparisonHtml(runs, runs.map((r) => renderHtmlReport(r.result, candles, r.label))));
+    } catch (err) {
+      io.err(`kbot backtest: the report could not be written to ${opts.report} (${(err as Error).message}); the summary above is complete`);
+      return 1;
+    }
+    io.err(`Report written to ${opts.report}`);
+  }
+  return 0;
 }
 
 /** The human-readable summary. */
