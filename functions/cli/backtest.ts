@@ -8,7 +8,8 @@ import { createDecisionEngine } from '../core/engine/index.js';
 import type { DecisionEngine } from '../core/engine/types.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type MarketInfo, type Pair } from '../core/types.js';
 import type { BacktestResult } from '../backtest/backtestResult.js';
-import { loadCandleFile } from '../backtest/candleFile.js';
+import { loadCandleColumns } from '../backtest/candleCache.js';
+import { candlesFromColumns, type CandleColumns } from '../core/engine/candleColumns.js';
 import { formatGapReport, gapReport } from '../backtest/gapReport.js';
 import { renderHtmlReport, writeReportFile } from '../backtest/htmlReport.js';
 import { pairFromKrakenName, parseKrakenFileName } from '../backtest/krakenPairs.js';
@@ -98,14 +99,8 @@ export async function runBacktestCli(
 
     // Keep enough history before --from to warm the indicators up, and a day more for the 24h volume.
     const keepFromMs = fromMs !== undefined ? fromMs - (engine.warmupCandles + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
-    const series: { pair: Pair; candles: Candle[] }[] = [];
-    for (const d of inputs) {
-      const file = loadCandleFile(d.file, { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
-      if (file.candles.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
-      const inRange = fromMs !== undefined ? file.candles.filter((c) => c.openTimeMs >= fromMs) : file.candles;
-      io.err(formatGapReport(d.pair, gapReport(inRange)));
-      series.push({ pair: d.pair, candles: file.candles });
-    }
+    const series = loadSeries(inputs, keepFromMs, toMs);
+    for (const s of series) io.err(formatGapReport(s.pair, gapReport(replayed(s.candles, fromMs))));
 
     const total = series.reduce((n, s) => n + replayed(s.candles, fromMs).length, 0);
     const bar = io.progress ? new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candle-steps | eta {eta}s', hideCursor: true }) : undefined;
@@ -114,7 +109,7 @@ export async function runBacktestCli(
     const result = runBacktest({
       config,
       engine,
-      series,
+      series: series.map((s) => ({ pair: s.pair, columns: s.columns })),
       markets,
       startingQuote,
       exitFill,
@@ -128,7 +123,7 @@ export async function runBacktestCli(
       const retrainDays = Number(opts.retrainDays ?? '7');
       if (!Number.isInteger(retrainDays) || retrainDays < 1) throw new UsageError(`--retrain-days ${opts.retrainDays}: expected a whole number of days, at least 1`);
       const { runLearningBacktest, describeLearningBacktest, learningJson } = await import('./learnBacktest.js');
-      const learned = runLearningBacktest({ config, engine, series, markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
+      const learned = runLearningBacktest({ config, engine, series: series.map((s) => ({ pair: s.pair, candles: s.candles })), markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
       if (opts.json) io.out(JSON.stringify({ summary: learned.unfiltered.summary, trades: learned.unfiltered.trades, fills: learned.unfiltered.fills, learning: learningJson(learned) }, null, 2));
       else for (const line of describeLearningBacktest(learned)) io.out(line);
       return 0;
@@ -178,19 +173,14 @@ async function runComparison(
   if (exitFill !== 'level' && exitFill !== 'next-open') throw new UsageError(`--exit-fill ${exitFill}: expected level or next-open`);
   const warmup = Math.max(...engines.map((e) => e.warmupCandles));
   const keepFromMs = fromMs !== undefined ? fromMs - (warmup + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
-  const series: { pair: Pair; candles: Candle[] }[] = [];
-  for (const d of inputs) {
-    const file = loadCandleFile(d.file, { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
-    if (file.candles.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
-    series.push({ pair: d.pair, candles: file.candles });
-  }
+  const series = loadSeries(inputs, keepFromMs, toMs);
   const { describeComparison, renderComparisonHtml } = await import('../backtest/compareReport.js');
   const runs = configs.map((config, k) => {
     const quote = quoteCurrency(config);
     const result = runBacktest({
       config,
       engine: engines[k]!,
-      series,
+      series: series.map((s) => ({ pair: s.pair, columns: s.columns })),
       markets: loadMarkets(opts.markets, pairs, config.paper.takerFeeRate),
       startingQuote: startingBalance(opts.balance, config, quote),
       exitFill,
@@ -213,6 +203,18 @@ async function runComparison(
     io.err(`Report written to ${opts.report}`);
   }
   return 0;
+}
+
+/**
+ * Each pair's candles in [keepFromMs, toMs), through the columnar cache (.kbot/cache/candles,
+ * keyed by the file's SHA-256): a file read before is not parsed again.
+ */
+function loadSeries(inputs: readonly { pair: Pair; file: string }[], keepFromMs: number | undefined, toMs: number | undefined): { pair: Pair; columns: CandleColumns; candles: Candle[] }[] {
+  return inputs.map((d) => {
+    const { columns } = loadCandleColumns(d.file, { range: { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) } });
+    if (columns.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
+    return { pair: d.pair, columns, candles: candlesFromColumns(columns) };
+  });
 }
 
 /** The human-readable summary. */
