@@ -16,7 +16,7 @@ import { pairFromKrakenName, parseKrakenFileName } from '../backtest/krakenPairs
 import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
 import { runBacktest } from '../backtest/runBacktest.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 import { builtInSymbols, pairProblems, UnlistedPairError, type PairProblem } from './pairCheck.js';
 
 /** Parsed `kbot backtest` options. */

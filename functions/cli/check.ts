@@ -10,7 +10,7 @@ import { createDecisionEngine } from '../core/engine/index.js';
 import type { DecisionEngine } from '../core/engine/types.js';
 import { checkLookahead, checkRecursive, DEFAULT_RECURSIVE_TOLERANCE, type LookaheadResult, type RecursiveResult } from '../research/biasChecks.js';
 import { dataPairs, loadMarkets, loadResearchSeries, parseRange, UsageError } from '../research/researchInputs.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 
 /** Options of both checks. */
 export interface CheckCliOptions {
