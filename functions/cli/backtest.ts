@@ -6,11 +6,11 @@ import { SingleBar } from 'cli-progress';
 import { ConfigError, quoteCurrency, type BotConfig } from '../core/config.js';
 import { createDecisionEngine } from '../core/engine/index.js';
 import type { DecisionEngine } from '../core/engine/types.js';
-import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type MarketInfo, type Pair } from '../core/types.js';
+import { FIVE_MINUTES_MS, ONE_DAY_MS, type MarketInfo, type Pair } from '../core/types.js';
 import type { BacktestResult } from '../backtest/backtestResult.js';
-import { loadCandleColumns } from '../backtest/candleCache.js';
+import { cutColumns, loadCandleColumns } from '../backtest/candleCache.js';
 import { candlesFromColumns, type CandleColumns } from '../core/engine/candleColumns.js';
-import { formatGapReport, gapReport } from '../backtest/gapReport.js';
+import { formatGapReport, gapReportOfTimes } from '../backtest/gapReport.js';
 import { renderHtmlReport, writeReportFile } from '../backtest/htmlReport.js';
 import { pairFromKrakenName, parseKrakenFileName } from '../backtest/krakenPairs.js';
 import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
@@ -100,9 +100,9 @@ export async function runBacktestCli(
     // Keep enough history before --from to warm the indicators up, and a day more for the 24h volume.
     const keepFromMs = fromMs !== undefined ? fromMs - (engine.warmupCandles + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
     const series = loadSeries(inputs, keepFromMs, toMs);
-    for (const s of series) io.err(formatGapReport(s.pair, gapReport(replayed(s.candles, fromMs))));
+    for (const s of series) io.err(formatGapReport(s.pair, gapReportOfTimes(replayedColumns(s.columns, fromMs).openTimeMs)));
 
-    const total = series.reduce((n, s) => n + replayed(s.candles, fromMs).length, 0);
+    const total = series.reduce((n, s) => n + replayedColumns(s.columns, fromMs).length, 0);
     const bar = io.progress ? new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candle-steps | eta {eta}s', hideCursor: true }) : undefined;
     bar?.start(total, 0);
     const startedMs = performance.now();
@@ -123,7 +123,7 @@ export async function runBacktestCli(
       const retrainDays = Number(opts.retrainDays ?? '7');
       if (!Number.isInteger(retrainDays) || retrainDays < 1) throw new UsageError(`--retrain-days ${opts.retrainDays}: expected a whole number of days, at least 1`);
       const { runLearningBacktest, describeLearningBacktest, learningJson } = await import('./learnBacktest.js');
-      const learned = runLearningBacktest({ config, engine, series: series.map((s) => ({ pair: s.pair, candles: s.candles })), markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
+      const learned = runLearningBacktest({ config, engine, series: series.map((s) => ({ pair: s.pair, candles: candlesFromColumns(s.columns) })), markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
       if (opts.json) io.out(JSON.stringify({ summary: learned.unfiltered.summary, trades: learned.unfiltered.trades, fills: learned.unfiltered.fills, learning: learningJson(learned) }, null, 2));
       else for (const line of describeLearningBacktest(learned)) io.out(line);
       return 0;
@@ -137,7 +137,7 @@ export async function runBacktestCli(
     }
     if (opts.report) {
       try {
-        writeReportFile(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)]))));
+        writeReportFile(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, candlesFromColumns(replayedColumns(s.columns, fromMs))]))));
       } catch (err) {
         io.err(`kbot backtest: the report could not be written to ${opts.report} (${(err as Error).message}); the summary above is complete`);
         return 1;
@@ -193,7 +193,7 @@ async function runComparison(
   if (opts.json) io.out(JSON.stringify({ compare: runs.map((r) => ({ config: r.label, summary: r.result.summary, trades: r.result.trades })) }, null, 2));
   else for (const line of describeComparison(runs)) io.out(line);
   if (opts.report) {
-    const candles = Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)]));
+    const candles = Object.fromEntries(series.map((s) => [s.pair, candlesFromColumns(replayedColumns(s.columns, fromMs))]));
     try {
       writeReportFile(opts.report, renderComparisonHtml(runs, runs.map((r) => renderHtmlReport(r.result, candles, r.label))));
     } catch (err) {
@@ -209,11 +209,11 @@ async function runComparison(
  * Each pair's candles in [keepFromMs, toMs), through the columnar cache (.kbot/cache/candles,
  * keyed by the file's SHA-256): a file read before is not parsed again.
  */
-function loadSeries(inputs: readonly { pair: Pair; file: string }[], keepFromMs: number | undefined, toMs: number | undefined): { pair: Pair; columns: CandleColumns; candles: Candle[] }[] {
+function loadSeries(inputs: readonly { pair: Pair; file: string }[], keepFromMs: number | undefined, toMs: number | undefined): { pair: Pair; columns: CandleColumns }[] {
   return inputs.map((d) => {
     const { columns } = loadCandleColumns(d.file, { range: { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) } });
     if (columns.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
-    return { pair: d.pair, columns, candles: candlesFromColumns(columns) };
+    return { pair: d.pair, columns };
   });
 }
 
@@ -331,6 +331,7 @@ function loadMarkets(file: string | undefined, pairs: Pair[], feeRate: number): 
   return Object.fromEntries(pairs.map((p) => [p, all[p]!]));
 }
 
-function replayed(candles: readonly Candle[], fromMs: number | undefined): readonly Candle[] {
-  return fromMs === undefined ? candles : candles.filter((c) => c.openTimeMs >= fromMs);
+/** The columns from `fromMs` on (views, no copy). */
+function replayedColumns(columns: CandleColumns, fromMs: number | undefined): CandleColumns {
+  return fromMs === undefined ? columns : cutColumns(columns, { fromMs });
 }
