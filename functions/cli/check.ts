@@ -81,7 +81,7 @@ export async function runCheckCli(
     const pairs = inputs.map((d) => d.pair);
     const base = await loadConfigFile(opts.config, { pairs });
     const names = opts.strategy ? opts.strategy.split(',').map((s) => s.trim()) : [...BUILT_IN];
-    for (const n of names) if (!strategyRegistry.has(n)) throw new UsageError(`--strategy ${strategyRegistry.unknownName(n, 'name')}`);
+    for (const n of names) if (!strategyRegistry.has(n)) throw new UsageError(strategyRegistry.unknownName(n, '--strategy'));
     const series = loadResearchSeries(inputs, parseRange(opts.from, opts.to));
     const markets = loadMarkets(opts.markets, pairs, base.paper.takerFeeRate);
     const results: (LookaheadResult | RecursiveResult)[] = [];
