@@ -115,6 +115,8 @@ export class StrategyRiskEngine implements DecisionEngine {
     this.exitSetups = new Map<string, ExitSetup>();
     for (const name of registry.names()) {
       const strategy = built.get(name);
+      // An orchestrator owns no position: exit settings for it would only add an ATR to prepare.
+      if (strategy?.routesOnly) continue;
       let exits = strategy?.exits;
       if (!strategy) {
         const parsed = parseStrategyParameters(registry.get(name)!.parameters, s[name]);

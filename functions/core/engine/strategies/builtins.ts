@@ -49,7 +49,7 @@ export const regimeDefinition: StrategyDefinition<RegimeConfig> = {
     const momentum =
       params.trendStrategy === 'momentum' ? (strategy('momentum') as MomentumStrategy) : new MomentumStrategy(momentumConfigSchema.parse({}), new IndicatorPlan());
     const range = params.rangeStrategy === 'none' ? undefined : (strategy(params.rangeStrategy) as MeanReversionStrategy | ScalpingStrategy);
-    return new RegimeStrategy(params, plan, momentum, range);
+    return Object.assign(new RegimeStrategy(params, plan, momentum, range), { routesOnly: true });
   },
 };
 

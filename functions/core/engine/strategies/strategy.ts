@@ -46,6 +46,8 @@ export interface Strategy {
   readonly signalExit?: SignalExit | undefined;
   /** Exit overrides (any field of the `exits` section) for positions this strategy opens. */
   readonly exits?: ExitsOverride | undefined;
+  /** An orchestrator that only routes (its signals name the strategy that owns the position): it needs no exit settings of its own. */
+  readonly routesOnly?: boolean;
 }
 
 /** A position strategy's signal exit. */
