@@ -1,7 +1,7 @@
 // `--json` means one JSON document on stdout: each command that has the option is run as a user
 // runs it (the compiled CLI, bin/kbot.mjs, in a child process) and its whole stdout must parse.
 // Logs, progress and metrics belong on stderr. The ops commands (status, reconcile, ask) need
-// the deployed stack; their --json output is covered with mocked AWS in test/unit/cli-ops-*.
+// the deployed stack; their --json output is covered with mocked AWS in test/unit/cli-ops-* and cli-ask.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,7 @@ const KBOT = join(PROJECT_ROOT, 'bin', 'kbot.mjs');
 let dir: string;
 let sandbox: SandboxHandle;
 let candles: string;
-let backtestJson: string;
+let backtestJson: string | undefined;
 
 /** Runs the CLI; its exit code, stdout and stderr. */
 async function kbot(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -49,7 +49,9 @@ const cases: [string, () => string[]][] = [
   ['backtest', () => ['backtest', '--data', `BTC/USD=${candles}`, '--config', 'config.json', '--balance', 'USD=1000', '--json']],
   ['check lookahead', () => ['check', 'lookahead', '--data', `BTC/USD=${candles}`, '--strategy', 'meanReversion', '--max-checks', '3', '--json']],
   ['check recursive', () => ['check', 'recursive', '--data', `BTC/USD=${candles}`, '--strategy', 'meanReversion', '--eval-candles', '20', '--json']],
-  ['analyze --backtest', () => ['analyze', '--backtest', backtestJson, '--json']],
+  ['analyze --backtest', () => ['analyze', '--backtest', backtestJson!, '--json']],
+  ['learn --backtest', () => ['learn', '--backtest', backtestJson!, '--json']],
+  ['optimize', () => ['optimize', '--data', `BTC/USD=${candles}`, '--balance', 'USD=1000', '--strategy', 'momentum', '--param', 'strategies.momentum.fastSma=5,10', '--windows', '0', '--json']],
   ['demo', () => ['demo', '--hours', '1', '--pairs', 'BTC/USD', '--json']],
   ['paper --once', () => ['paper', '--once', '--memory', '--config', 'config.json', '--exchange-url', sandbox.url, '--json']],
 ];
@@ -58,7 +60,7 @@ describe('CLI: --json prints exactly one JSON document on stdout', () => {
   for (const [label, args] of cases) {
     it(label, async () => {
       // Prepare
-      if (label.startsWith('analyze')) {
+      if (label.endsWith('--backtest') && backtestJson === undefined) {
         backtestJson = join(dir, 'backtest.json');
         writeFileSync(backtestJson, (await kbot('backtest', '--data', `BTC/USD=${candles}`, '--config', 'config.json', '--balance', 'USD=1000', '--json')).stdout);
       }
