@@ -5,7 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedCandles } from '../../../functions/backtest/bench.js';
+import { readFileSync } from 'node:fs';
+import { generatedCandles, generatedColumns } from '../../../functions/backtest/bench.js';
+import { PreparePool } from '../../../functions/backtest/parallelPrepare.js';
+import { starterStrategy, starterTest, writeStarterStrategy } from '../../../functions/strategies/starter.js';
+import { PROJECT_ROOT } from '../../../functions/projectRoot.js';
 import { builtInMarkets } from '../../../functions/backtest/marketTable.js';
 import { runBacktest } from '../../../functions/backtest/runBacktest.js';
 import { ConfigError, parseConfig, validateConfig } from '../../../functions/core/config.js';
@@ -67,6 +71,25 @@ describe('user strategies: loading', () => {
     expect(result.trades.some((t) => /signal/.test(String((t as { exitReason?: string }).exitReason)))).toBe(true);
   });
 
+  it('runs the same on worker threads: a backtest whose series were prepared by the pool trades alike', async () => {
+    // Prepare
+    const config = parseConfig({ pairs: ['BTC/USD', 'ETH/USD'], strategies: { use: ['tmpDip'] }, risk: { minQuoteVolume24h: 0 } });
+    const series = (['BTC/USD', 'ETH/USD'] as const).map((pair) => ({ pair, columns: generatedColumns(pair, 4_000) }));
+    const input = { config, markets: builtInMarkets(['BTC/USD', 'ETH/USD'], 0.0026), startingQuote: 1_000 };
+    const pool = await PreparePool.start(1);
+    try {
+      // Act
+      const engine = createDecisionEngine(config);
+      const pooled = runBacktest({ ...input, engine, series: await pool.prepare(config, engine, series) });
+      const here = runBacktest({ ...input, engine: createDecisionEngine(config), series });
+      // Assess
+      expect(pooled.trades.length).toBeGreaterThan(0);
+      expect(pooled.trades).toEqual(here.trades);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses a parameter the strategy does not declare, and a value its schema refuses, with the field', () => {
     // Act
     const typo = validateConfig({ strategies: { use: ['tmpDip'], tmpDip: { dipp: 0.01 } } });
@@ -83,6 +106,25 @@ describe('user strategies: loading', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/strategies\.use\.1: unknown strategy "tmpDpi".*did you mean tmpDip\?/);
     expect(() => parseConfig({ strategies: { tmpDpi: {} } })).toThrow(/strategies\.tmpDpi: unknown key; did you mean tmpDip\?/);
+  });
+});
+
+describe('kbot strategy new', () => {
+  it('writes a starter that loads, and its test, refusing to overwrite', async () => {
+    // Act
+    const files = writeStarterStrategy('starterDip', join(dir, 'new'));
+    const loaded = await loadUserStrategyFile(files.strategyFile);
+    // Assess
+    expect(loaded.name).toBe('starterDip');
+    expect(readFileSync(files.testFile, 'utf8')).toContain("import strategy from './starterDip.js';");
+    expect(() => writeStarterStrategy('starterDip', join(dir, 'new'))).toThrow(/already exists/);
+    expect(() => writeStarterStrategy('9lives', join(dir, 'new'))).toThrow(/letters, digits/);
+  });
+
+  it('is what examples/strategies holds (regenerate it when the starter changes)', () => {
+    // Assess
+    expect(readFileSync(join(PROJECT_ROOT, 'examples', 'strategies', 'dipRsi.ts'), 'utf8')).toBe(starterStrategy('dipRsi', '../../functions/core/engine/strategies/definition.js'));
+    expect(readFileSync(join(PROJECT_ROOT, 'examples', 'strategies', 'dipRsi.test.ts'), 'utf8')).toBe(starterTest('dipRsi', join(PROJECT_ROOT, 'examples', 'strategies')));
   });
 });
 
