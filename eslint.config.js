@@ -23,10 +23,30 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+  {
     files: ['functions/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: adapterLibraries }],
       'no-console': 'error',
+    },
+  },
+  {
+    // Users' strategies (./strategies, the examples): they decide from candles, like the core.
+    files: ['strategies/**/*.ts', 'examples/strategies/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...adapterLibraries.slice(0, 5).map((p) => ({ group: p.group, message: `A strategy decides from candles: it may not import ${p.group[0]} (see docs/strategies.md).` })),
+            { group: ['**/adapters/*', '**/adapters/**', '**/tick/*', '**/cli/*', '**/sandbox/*'], message: 'A strategy reads the engine\'s types only: nothing that talks to AWS or Kraken.' },
+          ],
+          paths: ['child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https'].map((name) => ({ name, message: 'A strategy may not start processes or open connections.' })),
+        },
+      ],
     },
   },
   {

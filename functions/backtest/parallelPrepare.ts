@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { loadedUserStrategies } from '../strategies/userStrategies.js';
 import type { BotConfig } from '../core/config.js';
 import type { CandleColumns } from '../core/engine/candleColumns.js';
 import type { PreparedParts } from '../core/engine/preparedPairSeries.js';
@@ -36,7 +37,7 @@ export class PreparePool {
    * waits until each has loaded the engine.
    */
   static async start(size = Math.max(1, availableParallelism() - 1)): Promise<PreparePool> {
-    const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(workerEntry()));
+    const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(workerEntry(), { workerData: { userStrategies: loadedUserStrategies() } }));
     try {
       await Promise.all(workers.map((w) => nextAnswer<'ready'>(w)));
     } catch (err) {

@@ -1,12 +1,13 @@
 // Backtest: the worker thread of `PreparePool`. Builds the decision engine from the configuration
 // it is sent (once per configuration), prepares one pair's columns per task and transfers the
 // typed arrays of the result back.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { BotConfig } from '../core/config.js';
 import { createDecisionEngine } from '../core/engine/index.js';
 import type { PreparedPairSeries } from '../core/engine/preparedPairSeries.js';
 import type { DecisionEngine } from '../core/engine/types.js';
 import type { PrepareAnswer, PrepareTask } from './parallelPrepare.js';
+import { registerBundledStrategy, type LoadedStrategy } from '../strategies/userStrategies.js';
 
 const port = parentPort;
 if (!port) throw new Error('prepareWorker runs on a worker thread');
@@ -39,4 +40,6 @@ port.on('message', (task: PrepareTask) => {
   }
   port.postMessage(answer, [...transfer]);
 });
+// The user strategies the main thread loaded, from the modules it bundled.
+for (const strategy of ((workerData as { userStrategies?: LoadedStrategy[] } | null)?.userStrategies ?? [])) await registerBundledStrategy(strategy);
 port.postMessage('ready');

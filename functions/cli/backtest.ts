@@ -6,17 +6,18 @@ import { SingleBar } from 'cli-progress';
 import { ConfigError, quoteCurrency, type BotConfig } from '../core/config.js';
 import { createDecisionEngine } from '../core/engine/index.js';
 import type { DecisionEngine } from '../core/engine/types.js';
-import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type MarketInfo, type Pair } from '../core/types.js';
+import { FIVE_MINUTES_MS, ONE_DAY_MS, type MarketInfo, type Pair } from '../core/types.js';
 import type { BacktestResult } from '../backtest/backtestResult.js';
-import { loadCandleFile } from '../backtest/candleFile.js';
-import { formatGapReport, gapReport } from '../backtest/gapReport.js';
+import { cutColumns, loadCandleColumns } from '../backtest/candleCache.js';
+import { candlesFromColumns, type CandleColumns } from '../core/engine/candleColumns.js';
+import { formatGapReport, gapReportOfTimes } from '../backtest/gapReport.js';
 import { renderHtmlReport, writeReportFile } from '../backtest/htmlReport.js';
 import { pairFromKrakenName, parseKrakenFileName } from '../backtest/krakenPairs.js';
 import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
 import { runBacktest } from '../backtest/runBacktest.js';
 import { runShortBacktest, type ShortBacktestResult } from '../backtest/shortBacktest.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 import { builtInSymbols, pairProblems, UnlistedPairError, type PairProblem } from './pairCheck.js';
 
 /** Parsed `kbot backtest` options. */
@@ -35,6 +36,8 @@ export interface BacktestCliOptions {
   retrainDays?: string;
   /** Also replay margin shorts (docs/shorts.md), with rollover, in a wallet of their own. */
   shorts?: boolean;
+  /** Configuration files replayed on the same candles and reported side by side (instead of --config). */
+  compare?: string[];
 }
 
 /** Where the command writes; `progress` is true when a progress bar may be drawn. */
@@ -60,6 +63,7 @@ export function backtestCommand(): Command {
     .option('--learn', 'also replay with the learned trade filter retrained walk-forward inside the backtest (on past trades only), reported beside the plain run')
     .option('--retrain-days <n>', 'with --learn: retrain every this many days', '7')
     .option('--shorts', 'also replay margin shorts (the short book, rollover charged) in a wallet of their own, reported beside the spot run')
+    .option('--compare <configs...>', 'replay two (or more) configuration files on the same candles and report them side by side (table, --json, --report)')
     .action(async (opts: BacktestCliOptions) => {
       const io: BacktestCliIo = {
         out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -85,6 +89,7 @@ export async function runBacktestCli(
     const pairs = inputs.map((d) => d.pair);
     if (new Set(pairs).size !== pairs.length) throw new UsageError(`a pair is given twice in --data: ${pairs.join(', ')}`);
     refuseUnknownDataPairs(inputs, opts.markets);
+    if (opts.compare) return await runComparison(opts, inputs, io, makeEngine);
     const config = await loadConfigFile(opts.config, { pairs });
     const quote = quoteCurrency(config);
     const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
@@ -98,23 +103,17 @@ export async function runBacktestCli(
 
     // Keep enough history before --from to warm the indicators up, and a day more for the 24h volume.
     const keepFromMs = fromMs !== undefined ? fromMs - (engine.warmupCandles + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
-    const series: { pair: Pair; candles: Candle[] }[] = [];
-    for (const d of inputs) {
-      const file = loadCandleFile(d.file, { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) });
-      if (file.candles.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
-      const inRange = fromMs !== undefined ? file.candles.filter((c) => c.openTimeMs >= fromMs) : file.candles;
-      io.err(formatGapReport(d.pair, gapReport(inRange)));
-      series.push({ pair: d.pair, candles: file.candles });
-    }
+    const series = loadSeries(inputs, keepFromMs, toMs);
+    for (const s of series) io.err(formatGapReport(s.pair, gapReportOfTimes(replayedColumns(s.columns, fromMs).openTimeMs)));
 
-    const total = series.reduce((n, s) => n + replayed(s.candles, fromMs).length, 0);
+    const total = series.reduce((n, s) => n + replayedColumns(s.columns, fromMs).length, 0);
     const bar = io.progress ? new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candle-steps | eta {eta}s', hideCursor: true }) : undefined;
     bar?.start(total, 0);
     const startedMs = performance.now();
     const result = runBacktest({
       config,
       engine,
-      series,
+      series: series.map((s) => ({ pair: s.pair, columns: s.columns })),
       markets,
       startingQuote,
       exitFill,
@@ -128,14 +127,14 @@ export async function runBacktestCli(
       const retrainDays = Number(opts.retrainDays ?? '7');
       if (!Number.isInteger(retrainDays) || retrainDays < 1) throw new UsageError(`--retrain-days ${opts.retrainDays}: expected a whole number of days, at least 1`);
       const { runLearningBacktest, describeLearningBacktest, learningJson } = await import('./learnBacktest.js');
-      const learned = runLearningBacktest({ config, engine, series, markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
+      const learned = runLearningBacktest({ config, engine, series: series.map((s) => ({ pair: s.pair, candles: candlesFromColumns(s.columns) })), markets, startingQuote, exitFill, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) }, config.learning, retrainDays);
       if (opts.json) io.out(JSON.stringify({ summary: learned.unfiltered.summary, trades: learned.unfiltered.trades, fills: learned.unfiltered.fills, learning: learningJson(learned) }, null, 2));
       else for (const line of describeLearningBacktest(learned)) io.out(line);
       return 0;
     }
 
     const shorts = opts.shorts
-      ? runShortBacktest({ config, series, markets, startingQuote, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) })
+      ? runShortBacktest({ config, series: series.map((s) => ({ pair: s.pair, candles: candlesFromColumns(s.columns) })), markets, startingQuote, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) })
       : undefined;
     // The summary first: a report that cannot be written must not cost the result.
     if (opts.json) io.out(JSON.stringify({ summary: result.summary, trades: result.trades, fills: result.fills, ...(shorts ? { shorts } : {}) }, null, 2));
@@ -146,7 +145,7 @@ export async function runBacktestCli(
     }
     if (opts.report) {
       try {
-        writeReportFile(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, replayed(s.candles, fromMs)]))));
+        writeReportFile(opts.report, renderHtmlReport(result, Object.fromEntries(series.map((s) => [s.pair, candlesFromColumns(replayedColumns(s.columns, fromMs))]))));
       } catch (err) {
         io.err(`kbot backtest: the report could not be written to ${opts.report} (${(err as Error).message}); the summary above is complete`);
         return 1;
@@ -159,6 +158,71 @@ export async function runBacktestCli(
     io.err(`kbot backtest: ${(err as Error).message}`);
     return 1;
   }
+}
+
+/** `--compare a.json b.json`: each configuration on the same candles, one table, one JSON document, one report. */
+async function runComparison(
+  opts: BacktestCliOptions,
+  inputs: { pair: Pair; file: string }[],
+  io: BacktestCliIo,
+  makeEngine: (config: BotConfig) => DecisionEngine,
+): Promise<number> {
+  const files = opts.compare ?? [];
+  if (files.length < 2) throw new UsageError('--compare needs at least two configuration files');
+  if (opts.config) throw new UsageError('--compare replaces --config: give the configurations to --compare');
+  if (opts.learn) throw new UsageError('--compare and --learn do not go together');
+  const pairs = inputs.map((d) => d.pair);
+  const configs = await Promise.all(files.map((f) => loadConfigFile(f, { pairs })));
+  const engines = configs.map((c) => makeEngine(c));
+  const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
+  const toMs = opts.to !== undefined ? parseIsoTime(opts.to, '--to') : undefined;
+  if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) throw new UsageError('--to must be after --from');
+  const exitFill = opts.exitFill ?? 'level';
+  if (exitFill !== 'level' && exitFill !== 'next-open') throw new UsageError(`--exit-fill ${exitFill}: expected level or next-open`);
+  const warmup = Math.max(...engines.map((e) => e.warmupCandles));
+  const keepFromMs = fromMs !== undefined ? fromMs - (warmup + 1) * FIVE_MINUTES_MS - ONE_DAY_MS : undefined;
+  const series = loadSeries(inputs, keepFromMs, toMs);
+  const { describeComparison, renderComparisonHtml } = await import('../backtest/compareReport.js');
+  const runs = configs.map((config, k) => {
+    const quote = quoteCurrency(config);
+    const result = runBacktest({
+      config,
+      engine: engines[k]!,
+      series: series.map((s) => ({ pair: s.pair, columns: s.columns })),
+      markets: loadMarkets(opts.markets, pairs, config.paper.takerFeeRate),
+      startingQuote: startingBalance(opts.balance, config, quote),
+      exitFill,
+      ...(fromMs !== undefined ? { fromMs } : {}),
+      ...(toMs !== undefined ? { toMs } : {}),
+    });
+    return { label: files[k]!, result };
+  });
+  // The summary first: a report that cannot be written must not cost the result.
+  if (opts.json) io.out(JSON.stringify({ compare: runs.map((r) => ({ config: r.label, summary: r.result.summary, trades: r.result.trades })) }, null, 2));
+  else for (const line of describeComparison(runs)) io.out(line);
+  if (opts.report) {
+    const candles = Object.fromEntries(series.map((s) => [s.pair, candlesFromColumns(replayedColumns(s.columns, fromMs))]));
+    try {
+      writeReportFile(opts.report, renderComparisonHtml(runs, runs.map((r) => renderHtmlReport(r.result, candles, r.label))));
+    } catch (err) {
+      io.err(`kbot backtest: the report could not be written to ${opts.report} (${(err as Error).message}); the summary above is complete`);
+      return 1;
+    }
+    io.err(`Report written to ${opts.report}`);
+  }
+  return 0;
+}
+
+/**
+ * Each pair's candles in [keepFromMs, toMs), through the columnar cache (.kbot/cache/candles,
+ * keyed by the file's SHA-256): a file read before is not parsed again.
+ */
+function loadSeries(inputs: readonly { pair: Pair; file: string }[], keepFromMs: number | undefined, toMs: number | undefined): { pair: Pair; columns: CandleColumns }[] {
+  return inputs.map((d) => {
+    const { columns } = loadCandleColumns(d.file, { range: { ...(keepFromMs !== undefined ? { fromMs: keepFromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) } });
+    if (columns.length === 0) throw new UsageError(`${d.file}: no candles in the requested range`);
+    return { pair: d.pair, columns };
+  });
 }
 
 /** The human-readable summary. */
@@ -290,6 +354,7 @@ function loadMarkets(file: string | undefined, pairs: Pair[], feeRate: number): 
   return Object.fromEntries(pairs.map((p) => [p, all[p]!]));
 }
 
-function replayed(candles: readonly Candle[], fromMs: number | undefined): readonly Candle[] {
-  return fromMs === undefined ? candles : candles.filter((c) => c.openTimeMs >= fromMs);
+/** The columns from `fromMs` on (views, no copy). */
+function replayedColumns(columns: CandleColumns, fromMs: number | undefined): CandleColumns {
+  return fromMs === undefined ? columns : cutColumns(columns, { fromMs });
 }

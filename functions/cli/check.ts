@@ -4,12 +4,13 @@
 import { Command } from 'commander';
 import { ConfigError, parseConfig, type BotConfig } from '../core/config.js';
 import { candlesFromColumns } from '../core/engine/candleColumns.js';
-import { strategyNameSchema } from '../core/engine/config.js';
+import { BUILT_IN_STRATEGIES } from '../core/engine/strategies/builtins.js';
+import { strategyRegistry } from '../core/engine/strategies/registry.js';
 import { createDecisionEngine } from '../core/engine/index.js';
 import type { DecisionEngine } from '../core/engine/types.js';
 import { checkLookahead, checkRecursive, DEFAULT_RECURSIVE_TOLERANCE, type LookaheadResult, type RecursiveResult } from '../research/biasChecks.js';
 import { dataPairs, loadMarkets, loadResearchSeries, parseRange, UsageError } from '../research/researchInputs.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 
 /** Options of both checks. */
 export interface CheckCliOptions {
@@ -30,7 +31,7 @@ export interface CheckCliIo {
   err(text: string): void;
 }
 
-const BUILT_IN = strategyNameSchema.options;
+const BUILT_IN = BUILT_IN_STRATEGIES.map((d) => d.name);
 
 /** `kbot check` with its two checks. */
 export function checkCommand(makeEngine: (config: BotConfig) => DecisionEngine = createDecisionEngine): Command {
@@ -42,7 +43,7 @@ export function checkCommand(makeEngine: (config: BotConfig) => DecisionEngine =
     c
       .option('--data <PAIR=FILE>', 'candles for one pair; repeat per pair (each is checked on its own)', collect, [])
       .option('--config <file>', 'bot configuration (JSON): exits, risk and strategy parameters')
-      .option('--strategy <names>', `strategies to check, comma-separated (default: every built-in one: ${BUILT_IN.join(', ')})`)
+      .option('--strategy <names>', `strategies to check, comma-separated (default: every built-in one, or user strategies by name: ${BUILT_IN.join(', ')})`)
       .option('--from <ISO>', 'ignore candles opening before this time')
       .option('--to <ISO>', 'ignore candles opening at or after this time')
       .option('--markets <file>', 'a saved Kraken AssetPairs reply for minimums and precision')
@@ -80,7 +81,7 @@ export async function runCheckCli(
     const pairs = inputs.map((d) => d.pair);
     const base = await loadConfigFile(opts.config, { pairs });
     const names = opts.strategy ? opts.strategy.split(',').map((s) => s.trim()) : [...BUILT_IN];
-    for (const n of names) if (!(BUILT_IN as readonly string[]).includes(n)) throw new UsageError(`--strategy ${n}: not a built-in strategy (${BUILT_IN.join(', ')})`);
+    for (const n of names) if (!strategyRegistry.has(n)) throw new UsageError(strategyRegistry.unknownName(n, '--strategy'));
     const series = loadResearchSeries(inputs, parseRange(opts.from, opts.to));
     const markets = loadMarkets(opts.markets, pairs, base.paper.takerFeeRate);
     const results: (LookaheadResult | RecursiveResult)[] = [];

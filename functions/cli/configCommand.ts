@@ -7,7 +7,7 @@ import { quoteCurrency, validateConfig, type BotConfig } from '../core/config.js
 import { formatIssue, issueField, type ConfigIssue } from '../core/configIssues.js';
 import { DeployConfigError, type DeployConfig } from '../../lib/deployConfig.js';
 import { loadDeployConfig } from '../../lib/loadDeployConfig.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 
 /** Where the config commands write: results on `out`, notes on `err`. */
 export interface ConfigCliIo {

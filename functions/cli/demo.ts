@@ -49,7 +49,7 @@ export interface DemoOptions {
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   const startMs = Date.parse(opts.startIso);
-  if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--start must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
+  if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--from must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
   refuseUnlistedSandboxPairs(opts.pairs);
   const quote = opts.pairs[0]!.split('/')[1]!;
   // Without a config file the demo uses the default engine with the regime orchestrator's looser
@@ -164,19 +164,25 @@ export function demoCommand(): Command {
     .addOption(new Option('--hours <n>', 'simulated hours').default('24').argParser(positiveNumber('--hours')))
     .addOption(new Option('--seed <n>', 'seed of the generated market data').default('7').argParser(positiveNumber('--seed')))
     .option('--pairs <list>', 'comma-separated pairs', 'BTC/USD,ETH/USD,SOL/USD')
-    .option('--start <iso>', 'simulated start (5-minute boundary)', '2026-03-02T00:00:00Z')
-    .addOption(new Option('--balance <n>', 'starting quote balance').default('10000').argParser(positiveNumber('--balance')))
+    .option('--from <iso>', 'simulated start (5-minute boundary)', '2026-03-02T00:00:00Z')
+    // The option's name before the CLI settled on --from/--to for every time range.
+    .addOption(new Option('--start <iso>').hideHelp())
+    .addOption(new Option('--balance <[ASSET=]AMOUNT>', 'starting balance in the pairs\' quote currency, e.g. USD=10000 (or 10000)').default('10000').argParser(quoteAmount('--balance')))
     .option('--config <file>', 'bot configuration (JSON); mode is forced to live against the sandbox')
     .option('--behaviour <file.json>', 'arm sandbox misbehaviours at start (a POST /_sandbox/behaviour body; see docs/sandbox.md)')
     .option('--json', 'print only the summary, as JSON')
     .option('--model <file>', 'with the learned trade filter: a model file from kbot learn, promoted before the first tick (see docs/learning.md)')
-    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; start: string; balance: number | string; config?: string; behaviour?: string; json?: boolean; model?: string }) => {
+    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; from: string; start?: string; balance: QuoteAmount | string; config?: string; behaviour?: string; json?: boolean; model?: string }) => {
+      const pairs = opts.pairs.split(',').map((p) => p.trim()).filter(Boolean);
+      const balance = typeof opts.balance === 'string' ? quoteAmount('--balance')(opts.balance) : opts.balance;
+      const quote = pairs[0]?.split('/')[1];
+      if (balance.asset !== undefined && quote !== undefined && balance.asset !== quote.toUpperCase()) throw new Error(`--balance ${balance.asset}=…: the demo's pairs are quoted in ${quote}`);
       const summary = await runDemo({
         hours: Number(opts.hours),
         seed: Number(opts.seed),
-        pairs: opts.pairs.split(',').map((p) => p.trim()).filter(Boolean),
-        startIso: opts.start,
-        balanceQuote: Number(opts.balance),
+        pairs,
+        startIso: opts.start ?? opts.from,
+        balanceQuote: balance.amount,
         ...(opts.config ? { configFile: opts.config } : {}),
         ...(opts.behaviour ? { behaviourFile: opts.behaviour } : {}),
         ...(opts.model ? { modelFile: opts.model } : {}),
@@ -197,6 +203,21 @@ export function demoCommand(): Command {
       const f = s.learnedFilter;
       if (f) console.log(`  learned filter ${f.model.slice(0, 19)}: ${f.status} (${f.detail}); ${f.passed} entries let through, ${f.refused} refused, active in ${f.ticksActive} ticks`);
     });
+}
+
+/** A `--balance` value: `USD=500` or `500` (then in the quote currency). */
+interface QuoteAmount {
+  asset?: string;
+  amount: number;
+}
+
+function quoteAmount(flag: string) {
+  return (value: string): QuoteAmount => {
+    const eq = value.indexOf('=');
+    const asset = eq >= 0 ? value.slice(0, eq).trim().toUpperCase() : undefined;
+    const amount = positiveNumber(flag)(eq >= 0 ? value.slice(eq + 1) : value);
+    return asset ? { asset, amount } : { amount };
+  };
 }
 
 function positiveNumber(flag: string) {

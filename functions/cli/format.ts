@@ -20,3 +20,56 @@ export function describeTick(r: TickResult): string[] {
   if (r.halt.reasons.length) lines.push(`${when}  halted: ${r.halt.reasons.join('; ')}`);
   return lines;
 }
+
+/** A value of an explanation, short (prices and ratios to 6 significant digits). */
+function short(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  return v === null ? '-' : String(v);
+}
+
+/** The candle price a decision names, when it names one. */
+function priceIn(explanation: Record<string, unknown> | undefined): number | undefined {
+  for (const key of ['close', 'price', 'referencePrice']) {
+    const v = explanation?.[key];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+/**
+ * One line per pair: price, decision, and for a refusal the rule that said no with its values
+ * (`BTC/USD  42123.5  no entry  regime.unclear: ADX is between ... (adx=22.1 trendAdxMin=25)`).
+ */
+export function describePairs(r: TickResult): string[] {
+  if (r.status === 'skipped') return [];
+  const when = r.candleCloseIso.slice(0, 16).replace('T', ' ');
+  const values = (e: Record<string, unknown>) => {
+    const parts = Object.entries(e).filter(([, v]) => typeof v !== 'object' || v === null).slice(0, 6).map(([k, v]) => `${k}=${short(v)}`);
+    return parts.length ? ` (${parts.join(' ')})` : '';
+  };
+  return r.pairs.map((p) => {
+    const head = `${when}  ${p.pair.padEnd(10)}`;
+    if (!p.data.ok) return `${head} ${''.padStart(12)}  no data: ${p.data.reason}${p.data.detail ? ` (${p.data.detail})` : ''}`;
+    const entry = p.entry;
+    const exit = p.exit;
+    let price: number | undefined = p.data.lastClose;
+    let what: string;
+    if (exit) {
+      const e = 'explanation' in exit ? exit.explanation : undefined;
+      price = exit.decision === 'sell' ? exit.triggerPrice : (priceIn(e) ?? price);
+      if (exit.decision === 'hold') what = `hold${exit.blocked ? ` BLOCKED: ${exit.blocked}` : ''}${values(exit.explanation)}`;
+      else if (exit.decision === 'sell') what = `SELL ${exit.reason}${values(exit.explanation)}`;
+      else if (exit.decision === 'skipped') what = `exit skipped: ${exit.reason}`;
+      else what = `closed as dust (${short(exit.amountBase)})`;
+    } else if (entry?.decision === 'buy') {
+      price = entry.referencePrice;
+      what = `BUY ${entry.costQuote.toFixed(2)} (${entry.signal.strategy}, confidence ${short(entry.signal.confidence)})`;
+    } else if (entry) {
+      price ??= priceIn(entry.explanation) ?? priceIn(entry.signal?.explanation);
+      what = `no entry  ${entry.rule}: ${entry.reason}${values(entry.explanation)}`;
+    } else {
+      what = 'no decision';
+    }
+    return `${head} ${(price === undefined ? '' : short(price)).padStart(12)}  ${what}`;
+  });
+}

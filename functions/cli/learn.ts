@@ -14,7 +14,7 @@ import { randomForestRuntime } from '../learning/randomForest.js';
 import { backtestFileTrades, ledgerTrades } from '../learning/tradeSources.js';
 import { learnFromTrades, type LearnResult } from '../learning/trainModel.js';
 import type { WalkForwardReport } from '../learning/walkForward.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 import type { OpsIo } from './ops/opsIo.js';
 
 /** `kbot learn` options. */

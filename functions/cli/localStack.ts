@@ -1,36 +1,14 @@
 // CLI support: the local stand-in for the AWS side (dynalite as DynamoDB, console alerts) so the
 // real Lambda handler runs on a laptop with no AWS account.
-import { readFile } from 'node:fs/promises';
 import { createDynamoClient, ensureTable, startLocalDynamo } from '../adapters/dynamo/localDynamo.js';
-import { ConfigError, parseConfig, type BotConfig } from '../core/config.js';
-import { notAnObject } from '../core/configIssues.js';
+import type { BotConfig } from '../core/config.js';
 import { createTickHandler, type TickHandler, type TickRuntimeOverrides } from '../tick/runtime.js';
 
 export const LOCAL_TABLE = 'kbot-local';
 
-/** Reads a JSON config file (or none) and validates it; the error names the file and fields. */
-export async function loadConfigFile(path: string | undefined, overrides: Record<string, unknown> = {}): Promise<BotConfig> {
-  let raw: Record<string, unknown> = {};
-  if (path) {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`Cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(`Invalid config file ${path}: not valid JSON (${(err as Error).message})`);
-    }
-    // `null` or `[]` would otherwise spread into nothing and run on the defaults.
-    const notObject = notAnObject(parsed);
-    if (notObject) throw ConfigError.fromIssues(`config file ${path}`, [{ path: [], message: notObject }]);
-    raw = parsed as Record<string, unknown>;
-  }
-  return parseConfig({ ...raw, ...overrides }, path ? `config file ${path}` : 'config');
-}
+// Re-exported: the commands that only read a configuration import it from ./configFile.js, which
+// does not load the tick runtime (the AWS SDK, ccxt, dynalite).
+export { loadConfigFile } from './configFile.js';
 
 export interface LocalStack {
   handler: TickHandler;

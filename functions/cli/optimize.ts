@@ -14,7 +14,7 @@ import { dataPairs, loadMarkets, loadResearchSeries, parseExitFill, parseRange, 
 import { checkedSpace, formatValue, parseParamArgs, parseSearchSpace, resolvePath, SearchSpaceError, type ParamSpec } from '../research/searchSpace.js';
 import { SweepPool, type SweepRunner } from '../research/sweepPool.js';
 import { parseDuration } from '../research/walkForward.js';
-import { loadConfigFile } from './localStack.js';
+import { loadConfigFile } from './configFile.js';
 
 /** Parsed `kbot optimize` options. */
 export interface OptimizeCliOptions {

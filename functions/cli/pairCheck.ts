@@ -1,6 +1,5 @@
 // CLI support: refuse, before anything starts, a pair the venue does not list, naming the nearest
 // listed symbol (`DOGE/USDD is not listed by Kraken; did you mean DOGE/USD?`). Used by paper, demo and backtest.
-import { KrakenExchangeAdapter } from '../adapters/kraken/krakenExchange.js';
 import { pairFromKrakenName } from '../backtest/krakenPairs.js';
 import { builtInMarketBases } from '../backtest/marketTable.js';
 import { ConfigError } from '../core/config.js';
@@ -50,6 +49,8 @@ export function refuseUnlistedPairs(pairs: readonly Pair[], listed: Iterable<Pai
  * when it is not listed at all, the AssetPairs reply supplies the nearest symbol.
  */
 export async function refuseUnlistedKrakenPairs(pairs: readonly Pair[], baseUrl: string): Promise<void> {
+  // Loaded here: ccxt costs a few hundred ms to import, and only kbot paper asks Kraken.
+  const { KrakenExchangeAdapter } = await import('../adapters/kraken/krakenExchange.js');
   const adapter = new KrakenExchangeAdapter({ baseUrl, enableRateLimit: false });
   const markets = await adapter.loadMarkets(pairs);
   const missing = pairs.filter((pair) => !markets[pair]);

@@ -1,12 +1,13 @@
 // CLI: `kbot paper` (and `npm start`): paper trading on the laptop with real Kraken public data,
 // the real tick handler, and embedded dynalite persisted under .kbot/.
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { lastClosedCandleCloseMs } from '../core/candles.js';
 import { systemClock } from '../core/ports.js';
 import { FIVE_MINUTES_MS } from '../core/types.js';
 import { createSerializer, localBackend, type LocalBackendOptions, type LocalSchedule } from '../dashboard/localBackend.js';
-import { describeTick } from './format.js';
+import { describePairs, describeTick } from './format.js';
 import { loadConfigFile, scheduledEvent, startLocalStack } from './localStack.js';
 import { refuseUnlistedKrakenPairs } from './pairCheck.js';
 
@@ -30,14 +31,15 @@ export function paperCommand(): Command {
   return new Command('paper')
     .description('paper trade on live Kraken public data (no keys, no AWS): one tick every 5 minutes')
     .option('--once', 'run one tick now and exit')
-    .option('--json', 'print each TickResult as JSON')
+    .option('--json', 'print each TickResult as JSON: with --once one document, else one document per line per tick')
+    .option('--log <file>', 'also append the readable lines of each tick to this file (default: <data-dir>/paper.log; none with --memory)')
     .option('--config <file>', 'bot configuration (JSON)')
     .option('--exchange-url <url>', 'Kraken REST base URL (e.g. a local `kbot sandbox`)', KRAKEN_PUBLIC_URL)
     .addOption(new Option('--data-dir <dir>', 'where the local DynamoDB (dynalite) keeps its data').default('.kbot'))
     .option('--memory', 'keep state in memory only (nothing written under .kbot/)')
     .option('--dashboard', 'serve the local web dashboard from this process (127.0.0.1, URL with a session token)')
     .option('--dashboard-port <n>', 'with --dashboard: port on 127.0.0.1 (default: a free one)', (v) => Number.parseInt(v, 10))
-    .action(async (opts: { once?: boolean; json?: boolean; config?: string; exchangeUrl: string; dataDir: string; memory?: boolean; dashboard?: boolean; dashboardPort?: number }) => {
+    .action(async (opts: { once?: boolean; json?: boolean; log?: string; config?: string; exchangeUrl: string; dataDir: string; memory?: boolean; dashboard?: boolean; dashboardPort?: number }) => {
       const config = await loadConfigFile(opts.config, { mode: 'paper' });
       const problem = await probeExchange(opts.exchangeUrl);
       if (problem) {
@@ -51,8 +53,11 @@ export function paperCommand(): Command {
         config,
         exchangeUrl: opts.exchangeUrl,
         ...(opts.memory ? {} : { dataDir: join(opts.dataDir, 'dynamo') }),
-        overrides: opts.json ? { logger: quietLogger } : {},
+        // No CloudWatch here: the tick's metrics would print as EMF lines on stdout.
+        overrides: { metrics: { add() {} }, logger: opts.json ? quietLogger : readableLogger },
       });
+      const logFile = opts.log ?? (opts.memory ? undefined : join(opts.dataDir, 'paper.log'));
+      if (logFile) mkdirSync(dirname(logFile), { recursive: true });
       // The dashboard's flatten and force-exit run the handler too: one invocation at a time, as in Lambda.
       const serialize = createSerializer();
       const schedule: LocalSchedule = { paused: false };
@@ -63,19 +68,22 @@ export function paperCommand(): Command {
           return;
         }
         const result = await serialize(() => stack.handler(scheduledEvent(timeMs)));
-        if (opts.json) console.log(JSON.stringify(result, null, 2));
-        else for (const line of describeTick(result).concat(`${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${config.pairs[0]!.split('/')[1]}`)) console.log(line);
+        const lines = [...describeTick(result), ...describePairs(result), `${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${config.pairs[0]!.split('/')[1]}`];
+        if (logFile) appendFileSync(logFile, `${lines.join('\n')}\n`);
+        if (opts.json) console.log(opts.once ? JSON.stringify(result, null, 2) : JSON.stringify(result));
+        else for (const line of lines) console.log(line);
       };
       try {
         if (opts.once) {
           await runOne(systemClock.nowMs());
           return;
         }
-        console.log(`Paper trading ${config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}. Ctrl-C to stop.`);
+        // On stderr with --json, so stdout holds only the documents.
+        (opts.json ? console.error : console.log)(`Paper trading ${config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}${logFile ? `, log in ${logFile}` : ''}. Ctrl-C to stop.`);
         let stop = false;
         process.once('SIGINT', () => {
           stop = true;
-          console.log('\nstopping after the current tick');
+          console.error('\nstopping after the current tick');
         });
         await runOne(systemClock.nowMs());
         while (!stop) {
@@ -102,5 +110,13 @@ async function startLocalDashboard(o: Omit<LocalBackendOptions, 'nowMs'> & { por
     },
   };
 }
+
+/** Text mode: the per-pair lines say what info logs would; warnings and errors go to stderr, readable. */
+const readableLogger = {
+  debug() {},
+  info() {},
+  warn: (m: string, f?: Record<string, unknown>) => console.error(`warning: ${m}${f && Object.keys(f).length ? ` ${JSON.stringify(f)}` : ''}`),
+  error: (m: string, f?: Record<string, unknown>) => console.error(`error: ${m}${f && Object.keys(f).length ? ` ${JSON.stringify(f)}` : ''}`),
+};
 
 const quietLogger = { debug() {}, info() {}, warn() {}, error: (m: string, f?: Record<string, unknown>) => console.error(m, f ?? '') };

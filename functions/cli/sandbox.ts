@@ -2,7 +2,7 @@
 // data, fake keys, fault injection, Kraken's misbehaviours from a behaviour file) and prints where
 // it listens, until Ctrl-C.
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { Candle } from '../core/types.js';
 import { behaviourSchema, type BehaviourInput, type BehaviourSnapshot } from '../sandbox/sandboxBehaviour.js';
 import { loadCandlesCsv } from '../sandbox/candlesCsv.js';
@@ -20,6 +20,8 @@ export interface SandboxFlags {
   apiSecret?: string;
   balances?: string;
   balance: string[];
+  from?: string;
+  /** The old name of --from. */
   start?: string;
   speed?: string;
   seed: string;
@@ -101,9 +103,10 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxOptions {
     options.margin = { enabled: flags.margin !== false, ...(rate !== undefined ? { rolloverRatePer4h: rate } : {}) };
   }
 
-  if (flags.start !== undefined) {
-    const startMs = Date.parse(flags.start);
-    if (!Number.isFinite(startMs)) throw new Error(`--start must be an ISO date/time, got ${flags.start}`);
+  const from = flags.from ?? flags.start;
+  if (from !== undefined) {
+    const startMs = Date.parse(from);
+    if (!Number.isFinite(startMs)) throw new Error(`--from must be an ISO date/time, got ${from}`);
     options.startTimeMs = startMs;
   }
   const speed = flags.speed === undefined ? 1 : Number(flags.speed);
@@ -162,7 +165,9 @@ export function sandboxCommand(): Command {
     .option('--api-secret <base64>', 'API secret the sandbox accepts (default: the built-in fake secret)')
     .option('--balances <file.json>', 'starting balances from a JSON file, e.g. {"USD": 1000}')
     .option('--balance <asset=amount>', 'starting balance of one asset, e.g. USD=1000; repeatable', collect, [])
-    .option('--start <iso>', 'sandbox time to start at (default: now, or the start of replayed data)')
+    .option('--from <iso>', 'sandbox time to start at (default: now, or the start of replayed data)')
+    // The option's name before the CLI settled on --from/--to for every time range.
+    .addOption(new Option('--start <iso>').hideHelp())
     .option('--speed <x>', 'clock speed: 1 = real time, 60 = one minute per second, 0 = frozen')
     .option('--seed <n>', 'seed of the generated market data', '42')
     .option('--pairs <list>', 'pairs to list, comma-separated (default BTC/USD,ETH/USD,SOL/USD)')

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { formatIssues, issuesFromZod, notAnObject, type ConfigIssue } from './configIssues.js';
 import { engineConfigShape } from './engine/config.js';
+import { strategySelectionIssues } from './engine/strategies/selection.js';
 import { learningConfigSchema } from './learning/learningConfig.js';
 import { shortsConfigSchema } from './shorts/shortsConfig.js';
 
@@ -109,7 +110,11 @@ export function validateConfig(input: unknown): ConfigValidation {
   const notObject = notAnObject(input);
   if (notObject) return { ok: false, issues: [{ path: [], message: notObject }] };
   const result = botConfigSchema.safeParse(input);
-  if (result.success) return { ok: true, config: result.data };
+  if (result.success) {
+    // Strategy names and user strategies' sections are checked against the registry.
+    const issues = strategySelectionIssues(result.data.strategies);
+    return issues.length ? { ok: false, issues } : { ok: true, config: result.data };
+  }
   return { ok: false, issues: issuesFromZod(result.error.issues, botConfigSchema, input) };
 }
 

@@ -747,6 +747,7 @@ async function loadPair(
   d.result.data = {
     ok: true,
     lastCandleOpenIso: iso(closed[closed.length - 1]!.openTimeMs),
+    lastClose: closed[closed.length - 1]!.close,
     closedCandles: closed.length,
     droppedForming: raw.length - closedCandles(raw, candleCloseMs).length,
   };

@@ -37,7 +37,7 @@ export interface PairResult {
   pair: Pair;
   /** Market data verdict: usable, or why this pair was skipped. */
   data:
-    | { ok: true; lastCandleOpenIso: string; closedCandles: number; droppedForming: number }
+    | { ok: true; lastCandleOpenIso: string; /** Close of the decision candle. */ lastClose?: number; closedCandles: number; droppedForming: number }
     | { ok: false; reason: 'stale' | 'gap' | 'malformed' | 'empty' | 'fetch-failed' | 'market-inactive' | 'warming-up'; detail: string };
   /** Set when the pair had an open position. */
   exit?:

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../projectRoot.js';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
@@ -26,7 +26,8 @@ import {
   tradesData,
 } from './dashboardData.js';
 
-const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+// From the project root, so the compiled CLI (which runs from node_modules/.cache) finds it too.
+const STATIC_DIR = join(PROJECT_ROOT, 'functions', 'dashboard', 'static');
 
 /** The page, its script and style, read once; lightweight-charts' standalone build from node_modules. */
 function staticFiles(): Record<string, { body: string; type: string }> {

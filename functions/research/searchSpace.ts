@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { botConfigSchema } from '../core/config.js';
 import { strategiesConfigSchema } from '../core/engine/config.js';
+import { strategyRegistry } from '../core/engine/strategies/registry.js';
 
 /** One value of a parameter: what goes into the configuration at its path. */
 export type ParamValue = number | string | boolean | string[];
@@ -30,6 +31,11 @@ export const MAX_GRID_POINTS = 10_000_000;
 const MAX_RANGE_VALUES = 10_000;
 
 const STRATEGY_SECTIONS = new Set(Object.keys(strategiesConfigSchema.shape).filter((k) => k !== 'use' && k !== 'pairs'));
+
+/** A strategy section: a built-in one, or a registered user strategy's. */
+function isStrategySection(name: string): boolean {
+  return STRATEGY_SECTIONS.has(name) || strategyRegistry.has(name);
+}
 
 /**
  * Parses a space file: one `path = spec` per line; `#` starts a comment; blank lines are ignored.
@@ -88,7 +94,7 @@ export function parseParam(line: string, where: string): ParamSpec {
 export function resolvePath(path: string): string {
   if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/.test(path)) throw new SearchSpaceError(`"${path}" is not a configuration path (dot-separated names)`);
   const first = path.split('.')[0]!;
-  return STRATEGY_SECTIONS.has(first) ? `strategies.${path}` : path;
+  return isStrategySection(first) ? `strategies.${path}` : path;
 }
 
 interface Leaf {
@@ -105,7 +111,9 @@ function leafSchema(path: string, where: string): Leaf {
   const parts = path.split('.');
   for (let k = 0; k < parts.length; k++) {
     if (!(node instanceof z.ZodObject)) throw new SearchSpaceError(`${where}: ${parts.slice(0, k).join('.')} has no fields to set`);
-    const next = (node.shape as Record<string, z.ZodType>)[parts[k]!];
+    // A user strategy's section is its own schema (not in the configuration's).
+    const user = k === 1 && parts[0] === 'strategies' && !STRATEGY_SECTIONS.has(parts[1]!) ? strategyRegistry.get(parts[1]!) : undefined;
+    const next = user ? (user.parameters as unknown as z.ZodType) : (node.shape as Record<string, z.ZodType>)[parts[k]!];
     if (!next) {
       const known = Object.keys(node.shape).join(', ');
       throw new SearchSpaceError(`${where}: ${parts.slice(0, k + 1).join('.')} is not a configuration field (${parts.slice(0, k).join('.') || 'the top level'} has ${known})`);
@@ -122,7 +130,7 @@ function leafSchema(path: string, where: string): Leaf {
 }
 
 function strategyNames(): string[] {
-  return [...STRATEGY_SECTIONS];
+  return strategyRegistry.names();
 }
 
 function unwrap(node: z.ZodType): z.ZodType {

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { loadedUserStrategies } from '../strategies/userStrategies.js';
 import type { CandleColumns } from '../core/engine/candleColumns.js';
 import type { SweepItem, SweepPlan, SweepResult } from './sweepPlan.js';
 import type { SweepWorkerAnswer, SweepWorkerMessage } from './sweepWorker.js';
@@ -38,7 +39,7 @@ export class SweepPool implements SweepRunner {
    * in shared memory are read in place; others are copied once per worker.
    */
   static async start(plan: SweepPlan, data: ReadonlyMap<string, CandleColumns>, size = availableParallelism()): Promise<SweepPool> {
-    const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(workerEntry()));
+    const workers = Array.from({ length: Math.max(1, size) }, () => new Worker(workerEntry(), { workerData: { userStrategies: loadedUserStrategies() } }));
     try {
       await Promise.all(
         workers.map((w) => {

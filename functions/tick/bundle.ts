@@ -5,6 +5,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { BUILT_IN_STRATEGIES } from '../core/engine/strategies/builtins.js';
+import { StrategyRegistry } from '../core/engine/strategies/registry.js';
+import { FORBIDDEN_IMPORTS, loadUserStrategies, userStrategiesDir, userStrategyFiles } from '../strategies/userStrategies.js';
 
 const TICK_DIR = dirname(fileURLToPath(import.meta.url));
 const SHIMS_DIR = join(TICK_DIR, 'bundleShims');
@@ -44,7 +47,7 @@ export interface TickBundle {
  * `--enable-source-maps` cheap at cold start). Every dependency is bundled, the AWS SDK included,
  * so the versions the tests ran against are the versions that run in Lambda.
  */
-export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): BuildOptions {
+export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY, strategyFiles: readonly string[] = []): BuildOptions {
   return {
     entryPoints: [entry],
     outfile: join(outdir, TICK_BUNDLE_FILE),
@@ -73,7 +76,42 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): Bu
       ws: join(SHIMS_DIR, 'ws.js'),
       fflate: join(SHIMS_DIR, 'fflate.js'),
     },
-    plugins: [unusedExchangeCodePlugin(), zodNamespacePlugin()],
+    // User strategy files outside the project still find its packages.
+    nodePaths: [join(PROJECT_ROOT, 'node_modules')],
+    plugins: [userStrategiesPlugin(strategyFiles), unusedExchangeCodePlugin(), zodNamespacePlugin()],
+  };
+}
+
+/** The module that registers the bundled user strategies (see functions/tick/userStrategies.ts). */
+export const USER_STRATEGIES_MODULE = join(TICK_DIR, 'userStrategies.ts');
+
+/**
+ * Replaces functions/tick/userStrategies.ts with one import and registration per strategy file,
+ * and refuses, naming the file, what a strategy may not import.
+ */
+function userStrategiesPlugin(files: readonly string[]): Plugin {
+  const registry = join(TICK_DIR, '..', 'core', 'engine', 'strategies', 'registry.ts');
+  const sources = new Set(files.map((f) => resolve(f)));
+  return {
+    name: 'kbot-user-strategies',
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /[\\/]tick[\\/]userStrategies\.ts$/ }, (args) => {
+        if (resolve(args.path) !== USER_STRATEGIES_MODULE) return undefined;
+        const names = files.map((f) => relative(PROJECT_ROOT, f).split(sep).join('/'));
+        const lines = [
+          `import { strategyRegistry } from ${JSON.stringify(registry)};`,
+          ...files.map((f, k) => `import s${k} from ${JSON.stringify(resolve(f))};`),
+          ...files.map((_, k) => `strategyRegistry.register(s${k}, ${JSON.stringify(names[k])});`),
+          `export const bundledUserStrategies = ${JSON.stringify(names)};`,
+        ];
+        return { contents: lines.join('\n'), loader: 'ts', resolveDir: TICK_DIR };
+      });
+      pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (!sources.has(resolve(args.importer))) return undefined;
+        const forbidden = FORBIDDEN_IMPORTS.find((f) => f.pattern.test(args.path));
+        return forbidden ? { errors: [{ text: `${relative(PROJECT_ROOT, args.importer)}: ${forbidden.reason} (imports "${args.path}")` }] } : undefined;
+      });
+    },
   };
 }
 
@@ -82,10 +120,13 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): Bu
  * Throws with esbuild's messages when the build fails (e.g. a missing entry or an import the
  * Kraken-only shim does not provide).
  */
-export async function buildTickBundle(outdir: string, options: { entry?: string } = {}): Promise<TickBundle> {
+export async function buildTickBundle(outdir: string, options: { entry?: string; strategiesDir?: string } = {}): Promise<TickBundle> {
   const entry = options.entry ?? TICK_ENTRY;
   if (!existsSync(entry)) throw new Error(`tick bundle: entry ${entry} does not exist`);
-  const buildOptions = tickBuildOptions(resolve(outdir), entry);
+  // User strategies are tried here first, so a bad one fails the build (and synth) naming its file.
+  const strategiesDir = userStrategiesDir(options.strategiesDir, process.env, PROJECT_ROOT);
+  await loadUserStrategies({ dir: strategiesDir, registry: new StrategyRegistry(BUILT_IN_STRATEGIES) });
+  const buildOptions = tickBuildOptions(resolve(outdir), entry, userStrategyFiles(strategiesDir));
   const result = await build(buildOptions);
   const bundlePath = buildOptions.outfile!;
   const sourceMapPath = `${bundlePath}.map`;

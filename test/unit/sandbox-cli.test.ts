@@ -35,14 +35,14 @@ describe('Function: sandboxOptionsFromFlags', () => {
     expect(() => sandboxOptionsFromFlags({ ...base, rollover: '0.5' })).toThrow(/--rollover/);
   });
 
-  it('loads --data CSV files per pair and parses --start, --speed, --pairs and the keys', () => {
+  it('loads --data CSV files per pair and parses --from, --speed, --pairs and the keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kbot-sandbox-'));
     const csv = join(dir, 'btc.csv');
     writeFileSync(csv, 'timestamp_ms,open,high,low,close,volume\n1767225600000,1,2,0.5,1.5,3\n1767225900000,1.5,2,1,1.8,4\n');
     const options = sandboxOptionsFromFlags({
       ...base,
       data: [`btc/usd=${csv}`],
-      start: '2026-01-01T01:00:00Z',
+      from: '2026-01-01T01:00:00Z',
       speed: '60',
       pairs: 'btc/usd, eth/usd',
       apiKey: 'my-key',
@@ -59,7 +59,10 @@ describe('Function: sandboxOptionsFromFlags', () => {
     expect(() => sandboxOptionsFromFlags({ ...base, port: '70000' })).toThrow(/--port/);
     expect(() => sandboxOptionsFromFlags({ ...base, balance: ['USD'] })).toThrow(/--balance expects NAME=VALUE/);
     expect(() => sandboxOptionsFromFlags({ ...base, balance: ['USD=-5'] })).toThrow(/--balance USD/);
-    expect(() => sandboxOptionsFromFlags({ ...base, start: 'yesterday' })).toThrow(/--start/);
+    expect(() => sandboxOptionsFromFlags({ ...base, from: 'yesterday' })).toThrow(/--from/);
+    // The old name still works, reported under the new one.
+    expect(() => sandboxOptionsFromFlags({ ...base, start: 'yesterday' })).toThrow(/--from/);
+    expect(sandboxOptionsFromFlags({ ...base, start: '2026-01-01T00:00:00Z' }).startTimeMs).toBe(Date.UTC(2026, 0, 1));
     expect(() => sandboxOptionsFromFlags({ ...base, speed: '-1' })).toThrow(/--speed/);
     expect(() => sandboxOptionsFromFlags({ ...base, historyDays: '1' })).toThrow(/--history-days/);
   });
@@ -100,7 +103,7 @@ describe('Option: --behaviour <file.json>', () => {
 describe('Function: sandboxCommand', () => {
   it('declares the documented flags', () => {
     const flags = sandboxCommand().options.map((o) => o.long);
-    expect(flags).toEqual(expect.arrayContaining(['--port', '--data', '--api-key', '--api-secret', '--balances', '--balance', '--start', '--speed', '--seed', '--pairs']));
+    expect(flags).toEqual(expect.arrayContaining(['--port', '--data', '--api-key', '--api-secret', '--balances', '--balance', '--from', '--start', '--speed', '--seed', '--pairs']));
   });
 
   it('prints the URL, the clock and the fake credentials', async () => {

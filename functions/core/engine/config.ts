@@ -7,8 +7,12 @@ const fraction = (max = 1) => z.number().min(0).max(max);
 const minutes = () => z.number().int().min(0).max(60 * 24 * 30);
 const period = (min = 2, max = 500) => z.number().int().min(min).max(max);
 
-/** The strategies a pair can use. `regime` routes to `momentum` or `meanReversion`/`scalping` by market regime. */
-export const strategyNameSchema = z.enum(['regime', 'momentum', 'meanReversion', 'scalping']);
+/**
+ * A strategy's name: a built-in one (`regime`, which routes to `momentum` or
+ * `meanReversion`/`scalping` by market regime, or one of those three) or a user strategy's. The
+ * names are checked against the strategy registry after parsing (see strategies/selection.ts).
+ */
+export const strategyNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must be a strategy name (letters, digits, - or _)');
 export type StrategyName = z.output<typeof strategyNameSchema>;
 
 /** Candle length an indicator is computed on (15m and 1h are resampled from 5m). */
@@ -256,17 +260,23 @@ export const pairStrategyConfigSchema = z.strictObject({
   allocationFraction: fraction(1).optional(),
 });
 
-/** Strategy selection and parameters. */
-export const strategiesConfigSchema = z.strictObject({
-  /** Strategies for every pair not listed in `pairs`. */
-  use: z.array(strategyNameSchema).min(1).default(['regime']),
-  /** Per-pair selection and allocation, e.g. `{ "BTC/USD": { "use": ["momentum"], "allocationFraction": 0.5 } }`. */
-  pairs: z.record(z.string(), pairStrategyConfigSchema).default({}),
-  momentum: momentumConfigSchema.prefault({}),
-  meanReversion: meanReversionConfigSchema.prefault({}),
-  scalping: scalpingConfigSchema.prefault({}),
-  regime: regimeConfigSchema.prefault({}),
-});
+/**
+ * Strategy selection and parameters. A user strategy's parameters go in a section of its own name
+ * (`strategies.myDip`); those sections are checked against the strategy's own schema after
+ * parsing, and any other unknown key is refused there, with the nearest valid one.
+ */
+export const strategiesConfigSchema = z
+  .object({
+    /** Strategies for every pair not listed in `pairs`. */
+    use: z.array(strategyNameSchema).min(1).default(['regime']),
+    /** Per-pair selection and allocation, e.g. `{ "BTC/USD": { "use": ["momentum"], "allocationFraction": 0.5 } }`. */
+    pairs: z.record(z.string(), pairStrategyConfigSchema).default({}),
+    momentum: momentumConfigSchema.prefault({}),
+    meanReversion: meanReversionConfigSchema.prefault({}),
+    scalping: scalpingConfigSchema.prefault({}),
+    regime: regimeConfigSchema.prefault({}),
+  })
+  .catchall(z.unknown());
 export type StrategiesConfig = z.output<typeof strategiesConfigSchema>;
 
 /** Position sizing and portfolio caps (all must pass before an entry). */

@@ -17,11 +17,10 @@ import { checkFeeEdge, expectedEdge } from './risk/feeEdgeGate.js';
 import { effectiveTakerFeeRate } from './risk/feeRate.js';
 import type { RuleCheck } from './risk/ruleCheck.js';
 import { sizeEntry } from './risk/sizing.js';
-import { MeanReversionStrategy } from './strategies/meanReversion.js';
-import { MomentumStrategy } from './strategies/momentum.js';
-import { RegimeStrategy } from './strategies/regime.js';
-import { ScalpingStrategy } from './strategies/scalping.js';
-import type { PositionStrategyName, SignalExit, Strategy, StrategyRefusal, StrategySignal } from './strategies/strategy.js';
+import type { StrategyContext } from './strategies/definition.js';
+import { strategyRegistry, type StrategyRegistry } from './strategies/registry.js';
+import { parseStrategyParameters } from './strategies/selection.js';
+import type { SignalExit, Strategy, StrategyRefusal, StrategySignal } from './strategies/strategy.js';
 import type { DecisionEngine, EntryDecision, EntryScreen, ExitDecision, Explanation, PortfolioView, PreparedSeries, Signal } from './types.js';
 
 /** Kraken serves at most 720 OHLC rows and the last is still forming. */
@@ -41,8 +40,15 @@ const DAY_BLOCK_SCREENS: Record<DayBlockRule, EntryScreen> = {
   'pair-trade-cap': Object.freeze({ stage: 'risk', rule: 'pair-trade-cap' }),
 };
 
+/** A strategy instance as the engine runs it: its name, and a `signals` that is always there. */
+interface RunningStrategy {
+  name: string;
+  entry: Strategy['entry'];
+  signals: NonNullable<Strategy['signals']>;
+}
+
 interface PairSetup {
-  strategies: Strategy[];
+  strategies: RunningStrategy[];
   allocationFraction: number;
 }
 
@@ -58,10 +64,8 @@ interface ExitSetup {
 export class StrategyRiskEngine implements DecisionEngine {
   readonly warmupCandles: number;
   private readonly plan = new IndicatorPlan();
-  private readonly momentum: MomentumStrategy;
-  private readonly meanReversion: MeanReversionStrategy;
-  private readonly scalping: ScalpingStrategy;
-  private readonly regime: RegimeStrategy;
+  /** The instances of the strategies some pair uses (and those they route to), by name. */
+  private readonly running = new Map<string, RunningStrategy>();
   /** By position strategy name (a Map: stored names must not reach Object.prototype). */
   private readonly exitSetups: Map<string, ExitSetup>;
   private readonly pairSetups = new Map<Pair, PairSetup>();
@@ -71,27 +75,57 @@ export class StrategyRiskEngine implements DecisionEngine {
   /** What entry signals depend on besides the candles: series screened by another engine with the same key can be reused. */
   private readonly entrySignalsKey: string;
 
-  constructor(private readonly config: BotConfig) {
+  /**
+   * @param registry where strategies are looked up by the names the configuration selects (the
+   *   built-ins and the user strategies the loader registered)
+   */
+  constructor(
+    private readonly config: BotConfig,
+    registry: StrategyRegistry = strategyRegistry,
+  ) {
     const problems = engineConfigProblems(config);
     if (problems.length) throw new Error(`Invalid engine configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     const s = config.strategies;
     const plan = this.plan;
-    // Only strategies some pair uses register indicators (and count toward the warm-up); the
-    // others get a throwaway plan and never run: no entries, and no signal exit for positions
-    // they may have opened under an earlier configuration.
-    const used = usedStrategies(config);
-    const planFor = (name: PositionStrategyName | 'regime'): IndicatorPlan => (used.has(name) ? plan : new IndicatorPlan());
-    this.momentum = new MomentumStrategy(s.momentum, planFor('momentum'));
-    this.meanReversion = new MeanReversionStrategy(s.meanReversion, planFor('meanReversion'));
-    this.scalping = new ScalpingStrategy(s.scalping, planFor('scalping'));
-    const rangeStrategy = s.regime.rangeStrategy === 'meanReversion' ? this.meanReversion : s.regime.rangeStrategy === 'scalping' ? this.scalping : undefined;
-    this.regime = new RegimeStrategy(s.regime, planFor('regime'), this.momentum, rangeStrategy);
-    this.exitSetups = new Map<string, ExitSetup>([
-      ['momentum', this.exitSetup(resolveExits(config.exits, s.momentum.exits), used.has('momentum'), s.momentum.exitOnReversal ? this.momentum : undefined)],
-      ['meanReversion', this.exitSetup(resolveExits(config.exits, s.meanReversion.exits), used.has('meanReversion'), s.meanReversion.exitOnReversal ? this.meanReversion : undefined)],
-      ['scalping', this.exitSetup(resolveExits(config.exits, s.scalping.exits), used.has('scalping'), undefined)],
-      [FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined)],
-    ]);
+    // Only strategies some pair uses (and the ones they route to) are built: only they register
+    // indicators and count toward the warm-up. The others never run: no entries, and no signal
+    // exit for positions they may have opened under an earlier configuration.
+    const built = new Map<string, Strategy>();
+    const building = new Set<string>();
+    const instance = (name: string, field: string): Strategy => {
+      const existing = built.get(name);
+      if (existing) return existing;
+      const definition = registry.get(name);
+      if (!definition) throw new Error(`Invalid engine configuration: ${registry.unknownName(name, field)}`);
+      if (building.has(name)) throw new Error(`Invalid engine configuration: strategy "${name}" routes to itself`);
+      const parsed = parseStrategyParameters(definition.parameters, s[name]);
+      if (!parsed.ok) throw new Error(`Invalid engine configuration: strategies.${name}: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      building.add(name);
+      const strategy = definition.create(parsed.params, context);
+      building.delete(name);
+      if (typeof strategy?.entry !== 'function') throw new Error(`Invalid engine configuration: strategy "${name}": create() must return an object with entry(series, i)`);
+      const own = parsed.exits as Strategy['exits'];
+      built.set(name, own !== undefined && strategy.exits === undefined ? Object.assign(strategy, { exits: own }) : strategy);
+      return strategy;
+    };
+    const context: StrategyContext = { plan, strategy: (name) => instance(name, `a strategy's route to "${name}"`) };
+    for (const [name, field] of usedStrategies(config)) instance(name, field);
+    for (const [name, strategy] of built) this.running.set(name, runningStrategy(name, strategy));
+    // Exit settings for every registered strategy, so positions of one no longer used keep their exits.
+    this.exitSetups = new Map<string, ExitSetup>();
+    for (const name of registry.names()) {
+      const strategy = built.get(name);
+      // An orchestrator owns no position: exit settings for it would only add an ATR to prepare.
+      if (strategy?.routesOnly) continue;
+      let exits = strategy?.exits;
+      if (!strategy) {
+        const parsed = parseStrategyParameters(registry.get(name)!.parameters, s[name]);
+        const params = parsed.ok ? (parsed.params as { exits?: unknown }) : undefined;
+        exits = (parsed.ok ? (parsed.exits ?? (typeof params === 'object' && params !== null ? params.exits : undefined)) : undefined) as Strategy['exits'];
+      }
+      this.exitSetups.set(name, this.exitSetup(resolveExits(config.exits, exits), strategy !== undefined, strategy?.signalExit));
+    }
+    this.exitSetups.set(FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined));
     this.features = new EntryFeatureSlots(config, plan);
     this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
     this.warmupCandles = plan.warmupCandles();
@@ -127,9 +161,11 @@ export class StrategyRiskEngine implements DecisionEngine {
     let best: StrategySignal | undefined;
     let refusal: StrategyRefusal | undefined;
     for (let k = 0; k < strategies.length; k++) {
-      const verdict = strategies[k]!.entry(s, i);
+      const strategy = strategies[k]!;
+      const verdict = strategy.entry(s, i);
       if (verdict.ok) {
-        if (!best || verdict.signal.confidence > best.confidence) best = verdict.signal;
+        const signal = this.exitSetups.has(verdict.signal.strategy ?? '') ? verdict.signal : { ...verdict.signal, strategy: strategy.name };
+        if (!best || signal.confidence > best.confidence) best = signal;
       } else if (!refusal) {
         refusal = verdict;
       }
@@ -147,7 +183,7 @@ export class StrategyRiskEngine implements DecisionEngine {
     if (!(i >= 0 && i < s.length)) throw new RangeError(`checkForcedEntry: index ${i} outside the series (${s.length} candles)`);
     const dayBlock = this.dayBlock(pair, portfolio);
     if (dayBlock) return { action: 'none', pair, stage: 'risk', rule: dayBlock.rule, reason: dayBlock.reason, explanation: dayBlock.explanation };
-    const signal: StrategySignal = { strategy: FORCED_ENTRY_STRATEGY as PositionStrategyName, confidence: 1, explanation: { forced: true } };
+    const signal: StrategySignal = { strategy: FORCED_ENTRY_STRATEGY, confidence: 1, explanation: { forced: true } };
     return this.riskCheck(s, i, portfolio, signal, costQuote ?? Number.NaN);
   }
 
@@ -266,9 +302,10 @@ export class StrategyRiskEngine implements DecisionEngine {
     }
 
     const referencePrice = s.close[i]!;
-    const exitSetup = this.exitSetups.get(signal.strategy)!;
+    const owner = signal.strategy ?? FORCED_ENTRY_STRATEGY;
+    const exitSetup = this.exitSetups.get(owner)!;
     const atrValue = this.atrAt(s, i, exitSetup);
-    const planned = buildEntryPlan(signal.strategy, exitSetup.exits, referencePrice, atrValue);
+    const planned = buildEntryPlan(owner, exitSetup.exits, referencePrice, atrValue);
     if (!planned.ok) return refusal(pair, { ok: false, rule: 'exit-levels', reason: planned.reason, explanation: { mode: exitSetup.exits.mode, atr: atrValue } }, signal);
     const plan = planned.plan;
     checks.push({
@@ -443,9 +480,8 @@ export class StrategyRiskEngine implements DecisionEngine {
     if (!setup) {
       const own = this.config.strategies.pairs[pair];
       const names = own?.use ?? this.config.strategies.use;
-      const byName: Record<string, Strategy> = { regime: this.regime, momentum: this.momentum, meanReversion: this.meanReversion, scalping: this.scalping };
       setup = {
-        strategies: [...new Set(names)].map((n) => byName[n]!),
+        strategies: [...new Set(names)].map((n) => this.running.get(n)!),
         allocationFraction: own?.allocationFraction ?? this.config.risk.pairAllocationFraction,
       };
       this.pairSetups.set(pair, setup);
@@ -465,23 +501,27 @@ function refusal(pair: Pair, c: RuleCheck & { ok: false }, signal: StrategySigna
 }
 
 function publicSignal(signal: StrategySignal, edge: number): Signal {
-  return { strategy: signal.strategy, confidence: signal.confidence, expectedEdge: edge, explanation: signal.explanation };
+  return { strategy: signal.strategy ?? FORCED_ENTRY_STRATEGY, confidence: signal.confidence, expectedEdge: edge, explanation: signal.explanation };
 }
 
 function passed(checks: { rule: string; explanation: Explanation }[], c: RuleCheck): void {
   checks.push({ rule: c.rule, explanation: c.explanation });
 }
 
-/** Strategies that run for some pair, the regime's routes included. */
-function usedStrategies(config: BotConfig): Set<PositionStrategyName | 'regime'> {
+/** Strategies some pair selects, each with the first field that selects it (routes are built on demand). */
+function usedStrategies(config: BotConfig): Map<string, string> {
   const s = config.strategies;
-  const used = new Set<PositionStrategyName | 'regime'>(s.use);
-  for (const p of Object.values(s.pairs)) for (const name of p.use ?? []) used.add(name);
-  if (used.has('regime')) {
-    if (s.regime.trendStrategy === 'momentum') used.add('momentum');
-    if (s.regime.rangeStrategy !== 'none') used.add(s.regime.rangeStrategy);
-  }
+  const used = new Map<string, string>();
+  s.use.forEach((name, k) => used.has(name) || used.set(name, `strategies.use.${k}`));
+  for (const [pair, p] of Object.entries(s.pairs)) (p.use ?? []).forEach((name, k) => used.has(name) || used.set(name, `strategies.pairs.${pair}.use.${k}`));
   return used;
+}
+
+/** How the engine runs `strategy`: bound methods, and `entry` standing in for a missing `signals`. */
+function runningStrategy(name: string, strategy: Strategy): RunningStrategy {
+  const entry = strategy.entry.bind(strategy);
+  const signals = strategy.signals ? strategy.signals.bind(strategy) : (s: PreparedPairSeries, i: number) => entry(s, i).ok;
+  return { name, entry, signals };
 }
 
 /**

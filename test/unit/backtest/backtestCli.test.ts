@@ -165,3 +165,54 @@ describe('kbot data (runDownloadCli, runCheckCli)', () => {
     }
   });
 });
+
+describe('kbot backtest --compare', () => {
+  let dir: string;
+  let ethFile: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kbot-bt-compare-'));
+    ethFile = join(dir, 'eth.csv');
+    writeFileSync(ethFile, formatCandleCsv(generate(2, 2_000, 3_000)));
+    writeFileSync(join(dir, 'momentum.json'), JSON.stringify({ strategies: { use: ['momentum'] }, risk: { minQuoteVolume24h: 0 } }));
+    writeFileSync(join(dir, 'reversion.json'), JSON.stringify({ strategies: { use: ['meanReversion'] }, risk: { minQuoteVolume24h: 0 } }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replays each configuration on the same candles: one JSON document, one report naming both', async () => {
+    // Prepare
+    const { io, out, err } = capture();
+    const files = [join(dir, 'momentum.json'), join(dir, 'reversion.json')];
+    const report = join(dir, 'compare.html');
+    // Act
+    const code = await runBacktestCli({ data: [`ETH/USD=${ethFile}`], balance: 'USD=1000', json: true, compare: files, report }, io);
+    // Assess
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out.join('\n')) as { compare: { config: string; summary: BacktestSummary }[] };
+    expect(parsed.compare.map((r) => [r.config, r.summary.strategies])).toEqual([
+      [files[0], ['momentum']],
+      [files[1], ['meanReversion']],
+    ]);
+    expect(parsed.compare[0]!.summary.candlesProcessed).toBe(parsed.compare[1]!.summary.candlesProcessed);
+    expect(parsed.compare[0]!.summary.configHash).not.toBe(parsed.compare[1]!.summary.configHash);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toContain(`config ${parsed.compare[0]!.summary.configHash}`);
+    expect(html).toContain(`config ${parsed.compare[1]!.summary.configHash}`);
+    expect(err.at(-1)).toBe(`Report written to ${report}`);
+  });
+
+  it('prints one column per configuration', async () => {
+    // Prepare
+    const { io, out } = capture();
+    // Act
+    const code = await runBacktestCli({ data: [`ETH/USD=${ethFile}`], balance: 'USD=1000', compare: [join(dir, 'momentum.json'), join(dir, 'reversion.json')] }, io);
+    // Assess
+    expect(code).toBe(0);
+    expect(out.find((l) => l.startsWith('strategies'))).toMatch(/^strategies\s+momentum\s+meanReversion$/);
+  });
+
+  it('refuses a single configuration', async () => {
+    const { io, err } = capture();
+    expect(await runBacktestCli({ data: [`ETH/USD=${ethFile}`], compare: [join(dir, 'momentum.json')] }, io)).toBe(1);
+    expect(err.join('\n')).toMatch(/at least two configuration files/);
+  });
+});

@@ -26,7 +26,7 @@ describe('runTick', () => {
     expect(result.status).toBe('completed');
     expect(result.candleCloseIso).toBe(CLOSE_ISO);
     expect(result.pairs.map((p) => p.pair)).toEqual(['BTC/USD', 'ETH/USD']);
-    expect(result.pairs[0]!.data).toEqual({ ok: true, lastCandleOpenIso: new Date(CLOSE - FIVE_MINUTES_MS).toISOString(), closedCandles: 100, droppedForming: 1 });
+    expect(result.pairs[0]!.data).toEqual({ ok: true, lastCandleOpenIso: new Date(CLOSE - FIVE_MINUTES_MS).toISOString(), lastClose: 100, closedCandles: 100, droppedForming: 1 });
     expect(result.pairs[0]!.entry).toMatchObject({ decision: 'none', stage: 'signal', rule: 'scripted' });
     expect(t.metrics.total('TickCompleted')).toBe(1);
     expect((await t.store.getLastTick('paper'))?.candleCloseIso).toBe(CLOSE_ISO);

@@ -51,7 +51,7 @@ describe('strategies: signals() decides exactly like entry().ok', () => {
     slow1h: near(99, 100),
   });
 
-  const setups: [string, (plan: IndicatorPlan) => Strategy][] = [];
+  const setups: [string, (plan: IndicatorPlan) => Strategy & { signals: NonNullable<Strategy['signals']> }][] = [];
   for (const [label, regimeInput] of [
     ['regime (default)', {}],
     ['regime (aggressive)', { aggressive: true }],

@@ -1,6 +1,8 @@
 // The search space: values expand from ranges, lists and `*`, and every value is checked against
 // the configuration schema's own types and bounds.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { strategyRegistry } from '../../../functions/core/engine/strategies/registry.js';
 import { gridSize, parseParamArgs, parseSearchSpace } from '../../../functions/research/searchSpace.js';
 import { applySet, gridPoint, pickGridPoints, setConfig } from '../../../functions/research/paramSets.js';
 import { momentumBase } from './researchFixtures.js';
@@ -70,5 +72,29 @@ describe('Parameter sets', () => {
     expect(ok.ok && ok.config.strategies.momentum.slowSma).toBe(60);
     const bad = setConfig(base, space, [20, 10]);
     expect(bad).toEqual({ ok: false, reason: expect.stringMatching(/fastSma must be shorter than slowSma/) });
+  });
+});
+
+describe('Search space: user strategies', () => {
+  it("sweeps a registered user strategy's parameters, by full path or by its section name", () => {
+    // Prepare
+    strategyRegistry.register(
+      {
+        name: 'sweepDip',
+        description: 'test strategy',
+        parameters: z.strictObject({ period: z.number().int().min(2).max(50).default(10), fast: z.boolean().default(false) }),
+        create: () => ({ entry: () => ({ ok: false, rule: 'none', reason: 'none', explanation: {} }) }),
+      },
+      'test',
+    );
+    // Act
+    const space = parseParamArgs(['strategies.sweepDip.period=5..15:5', 'sweepDip.fast=true,false', 'strategies.use=sweepDip,momentum']);
+    // Assess
+    expect(space.map((p) => [p.path, p.kind, p.values])).toEqual([
+      ['strategies.sweepDip.period', 'integer', [5, 10, 15]],
+      ['strategies.sweepDip.fast', 'boolean', [true, false]],
+      ['strategies.use', 'strategies', [['sweepDip'], ['momentum']]],
+    ]);
+    expect(() => parseParamArgs(['strategies.sweepDip.period=1,5'])).toThrow();
   });
 });

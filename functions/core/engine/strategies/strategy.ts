@@ -1,16 +1,20 @@
 // Core domain: the strategy seam. A strategy reads a prepared series at one index and returns
-// advice (a signal or the rule that said no); it never sizes, never places orders.
-import type { StrategyName } from '../config.js';
+// advice (a signal or the rule that said no); it never sizes, never places orders. Built-in and
+// user strategies implement the same interface (see ./definition.ts for how one is declared).
+import type { ExitsOverride } from '../config.js';
 import type { PreparedPairSeries } from '../preparedPairSeries.js';
 import type { Explanation } from '../types.js';
 
-/** Strategies that own positions (the regime orchestrator routes to one of them). */
-export type PositionStrategyName = Exclude<StrategyName, 'regime'>;
+/** The name of a strategy that owns positions (the regime orchestrator routes to one of them). */
+export type PositionStrategyName = string;
 
 /** A strategy's buy advice, before risk. */
 export interface StrategySignal {
-  /** The strategy that owns the position (decides its exit overrides and signal exit). */
-  strategy: PositionStrategyName;
+  /**
+   * The strategy that owns the position (decides its exit overrides and signal exit). Omitted: the
+   * strategy that gave the signal (an orchestrator such as the regime names the one it routed to).
+   */
+  strategy?: PositionStrategyName;
   /** 0..1 */
   confidence: number;
   /** Where the strategy's own exit sits (mean reversion: the mean or upper band); the edge gate uses it when nearer than the take-profit. */
@@ -28,17 +32,22 @@ export interface StrategyRefusal {
 
 export type StrategyVerdict = { ok: true; signal: StrategySignal } | StrategyRefusal;
 
-/** An entry strategy. */
+/** An entry strategy: what a strategy definition's `create` returns. */
 export interface Strategy {
-  readonly name: StrategyName;
   /** Advice at candle i, with the values behind it. */
   entry(series: PreparedPairSeries, i: number): StrategyVerdict;
   /**
    * Whether `entry(series, i)` advises a buy, without building the answer (nothing allocated): a
-   * backtest asks at every candle, and almost always the answer is no. Both read one decision
-   * function, so they cannot disagree.
+   * backtest asks at every candle, and almost always the answer is no. Both should read one
+   * decision function, so they cannot disagree. Optional: without it the engine asks `entry`.
    */
-  signals(series: PreparedPairSeries, i: number): boolean;
+  signals?(series: PreparedPairSeries, i: number): boolean;
+  /** The signal exit for positions this strategy opens; omit for none (stops, targets and time limits still apply). */
+  readonly signalExit?: SignalExit | undefined;
+  /** Exit overrides (any field of the `exits` section) for positions this strategy opens. */
+  readonly exits?: ExitsOverride | undefined;
+  /** An orchestrator that only routes (its signals name the strategy that owns the position): it needs no exit settings of its own. */
+  readonly routesOnly?: boolean;
 }
 
 /** A position strategy's signal exit. */
