@@ -188,6 +188,12 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
       logger.info('reconciled order intent', { ...outcome });
     }
     await repairReservations(deps, dayAtStart, unresolvedAtStart);
+    // A crash in the day's last minutes leaves its reservation on yesterday's counters, which
+    // today's ticks never read otherwise: look at them through the first hour of the day.
+    const dayStartMs = Math.floor(clock.nowMs() / ONE_DAY_MS) * ONE_DAY_MS;
+    if (clock.nowMs() - dayStartMs < ONE_HOUR_MS) {
+      await repairReservations(deps, await store.getDay(mode, utcDay(dayStartMs - 1)), unresolvedAtStart);
+    }
   }
   const changed = result.reconciled.some((r) => r.result !== 'still-pending' && !(r.result === 'written-off' && r.detail === 'next re-check later'));
   const [markets, positionsNow, unresolved] = await Promise.all([

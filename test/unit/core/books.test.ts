@@ -555,3 +555,22 @@ describe('reconcile (the operator resolves a mismatch)', () => {
   });
 });
 
+
+describe('reservations a crash left behind', () => {
+  it('an entry reservation orphaned in the day\'s last minutes is released by the next day\'s first ticks', async () => {
+    const lateClose = Date.UTC(2026, 0, 5, 23, 55, 0);
+    const t = tickFixture(lateClose, {});
+    // The tick of 23:55 reserved an entry and crashed before writing its intent.
+    const id = 'f'.repeat(32);
+    expect(await t.store.reserveEntry('paper', '2026-01-05', 'BTC/USD', { maxTradesPerDay: 4, maxTradesPerPairPerDay: 2 }, id, lateClose + 1_000)).toEqual({ reserved: true });
+    for (const k of [1, 2, 3]) {
+      const close = lateClose + k * FIVE_MINUTES_MS;
+      for (const pair of t.config.pairs) t.exchange.candles.set(pair, makeSeries(close, 101, () => 100));
+      t.clock.now = close + 1_000;
+      await runTick(t.deps, { scheduledTimeMs: close, invocationId: `inv-${k}` });
+    }
+    const yesterday = await t.store.getDay('paper', '2026-01-05');
+    expect(yesterday.reservations[id]).toMatchObject({ state: 'released' });
+    expect(yesterday.trades).toBe(0);
+  });
+});
