@@ -21,8 +21,12 @@ export const botConfigSchema = z
     pairs: z.array(pairSymbol).min(1).max(50).default(['BTC/USD', 'ETH/USD']),
     tick: z
       .strictObject({
-        /** Wait until this long after the candle boundary so the exchange has closed the candle. */
-        closeDelayMs: z.number().int().min(0).max(60_000).default(2_000),
+        /**
+         * An extra wait after the candle boundary before the tick reads anything. 0 by default: the
+         * tick does not sleep, it reads the candles and checks that Kraken has committed the one it
+         * decides on (a forming candle after it), re-reading a few times when it has not.
+         */
+        closeDelayMs: z.number().int().min(0).max(60_000).default(0),
         /** How long a tick claim is held before another invocation may take over a crashed tick. */
         leaseMs: z.number().int().min(10_000).max(900_000).default(240_000),
         /** No gaps allowed within this many latest candles. */

@@ -120,7 +120,8 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     errors: [],
   };
 
-  // Give the exchange a moment after the boundary so the candle we decide on has closed there too.
+  // No fixed sleep by default: fetchCommittedCandles checks that Kraken has committed the candle.
+  // An operator may still ask for an extra delay (tick.closeDelayMs).
   const waitMs = candleCloseMs + config.tick.closeDelayMs - clock.nowMs();
   if (waitMs > 0 && !input.command) await clock.sleep(waitMs);
 
