@@ -1,6 +1,8 @@
 // Core domain: the ports. Adapters (ccxt, paper, DynamoDB, memory, SNS, console) implement them;
 // the tick depends only on these shapes.
 import type { JournalEntry } from './journal.js';
+import type { UniverseSource } from './universe/selectUniverse.js';
+import type { UniverseRecord } from './universe/universeRecord.js';
 import type {
   AuditRecord,
   Balances,
@@ -78,6 +80,11 @@ export interface ExchangePort {
   findOrderByClientId(pair: Pair, clientOrderId: string, sinceMs: number): Promise<ExchangeOrder | undefined>;
   /** The account's taker fee rate for a pair, when the exchange can tell (else undefined). */
   fetchTakerFeeRate?(pair: Pair): Promise<number | undefined>;
+  /**
+   * Every pair the exchange lists and the tickers of those of `quote`, from one Ticker call (the
+   * universe refresh). Throws `ExchangeError` when either read fails.
+   */
+  fetchUniverseSource?(quote: string): Promise<UniverseSource>;
 }
 
 /** The intent fields a status transition may change. */
@@ -215,6 +222,11 @@ export interface StorePort {
    * first), at most `limit` of them.
    */
   listJournal(mode: Mode, fromMs: number, toMs: number, options?: { limit?: number; newestFirst?: boolean }): Promise<JournalEntry[]>;
+
+  /** The stored universe of a universe configuration, if one was built. */
+  getUniverse?(mode: Mode): Promise<UniverseRecord | undefined>;
+  /** Replaces the stored universe. */
+  putUniverse?(record: UniverseRecord): Promise<void>;
 
   /** Stores a learned filter's model file (idempotent per content hash: a repeat changes nothing). */
   putModel(model: StoredModel): Promise<void>;

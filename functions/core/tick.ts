@@ -24,6 +24,7 @@ import { runReconcile } from './reconcileCommand.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
+import { tickUniverse, type TickUniverse } from './universe/tickUniverse.js';
 import type { HoldingsCheck, OrderOutcome, PairResult, TickResult } from './tickResult.js';
 import {
   FIVE_MINUTES_MS,
@@ -150,13 +151,14 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
 
   // 2. Halt checks, and everything the bot remembers (read together).
   const today = utcDay(clock.nowMs());
-  const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick] = await Promise.all([
+  const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick, storedUniverse] = await Promise.all([
     store.getControl(mode),
     store.getDay(mode, today),
     store.listUnresolvedIntents(mode, clock.nowMs()),
     store.listPositions(mode),
     store.listHoldings(mode),
     input.command ? Promise.resolve(undefined) : store.getLastTick(mode),
+    config.universe && store.getUniverse ? store.getUniverse(mode) : Promise.resolve(undefined),
   ]);
   const gate = liveGateProblem(config, deps.hasKeys);
   if (control.halted) result.halt.reasons.push(`manual halt${control.reason ? `: ${control.reason}` : ''}`);
@@ -165,9 +167,18 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   result.halt.entries = control.halted || dayAtStart.killSwitchTripped || gate !== undefined;
   result.halt.exits = (control.halted && control.haltExits) || gate !== undefined;
 
+  // The pairs to trade: the list, or the universe (rebuilt when older than its refreshHours). Pairs
+  // held but no longer traded are read too: their positions keep their exits.
+  let universe: TickUniverse | undefined;
+  if (config.universe) {
+    universe = await tickUniverse(deps, config.universe, storedUniverse, clock.nowMs());
+    result.universe = universe.status;
+  }
+  const tradePairs = new Set(universe ? universe.pairs : config.pairs);
+
   // 3. Markets load while the unresolved intents are reconciled (a crashed or timed-out tick's
   // orders, orders that were still open, written-off ones being re-checked).
-  const pairs = unique([...config.pairs, ...positionsAtStart.map((p) => p.pair)]);
+  const pairs = unique([...tradePairs, ...positionsAtStart.map((p) => p.pair)]);
   const marketsRead = read(() => deps.exchange.loadMarkets(pairs));
   // Public market data (candles, tickers) does not depend on the private reads below: it loads
   // meanwhile (Kraken limits the two separately), per pair, every ticker from one call.
@@ -287,6 +298,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
 
   const portfolio = buildPortfolio(config, clock.nowMs(), balances ?? {}, positions, dayAtStart, marketMap, data, feeRates, pairs, unresolved);
   portfolio.recentTrades = recentTrades.filter((t) => t.realizedPnlQuote !== undefined);
+  if (universe) portfolio.universeTiers = universe.tiers;
   for (const d of data) portfolio.freeBase[assetOf(d.pair)] = ownFree(d.pair) ?? 0;
   const tradingReadable = markets.ok && balancesKnown;
   // The learned filter (docs/learning.md): the promoted model, or a pass-through that says why not.
@@ -338,6 +350,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     for (const d of data) {
       if (positions.some((p) => p.pair === d.pair) || d.result.orders.length > 0) continue;
       if (!d.entriesAllowed || !d.series || !d.market) continue;
+      if (!tradePairs.has(d.pair)) {
+        d.result.entry = { decision: 'none', stage: 'lock', rule: 'not-traded', reason: universe ? 'no longer in the universe: only its exit ran' : 'no longer a configured pair: only its exit ran', explanation: {} };
+        continue;
+      }
       if (result.halt.entries) {
         d.result.entry = { decision: 'none', stage: 'halt', rule: 'halt', reason: result.halt.reasons.join('; '), explanation: {} };
         continue;
@@ -636,6 +652,8 @@ async function loadPair(
   if (t) {
     d.ticker = t;
     d.spreadFraction = (t.ask - t.bid) / ((t.ask + t.bid) / 2);
+  } else {
+    deps.logger.warn('the ticker could not be read or does not make sense: spread unknown', { pair });
   }
   if (!market) return d;
   const closed = closedCandles(raw, candleCloseMs).slice(-MAX_CANDLES);

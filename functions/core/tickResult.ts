@@ -1,5 +1,6 @@
 // Core domain: the value a tick returns. It says, per pair, what was checked, decided, refused
 // (which rule, which values) and traded, so logs, the CLI and tests read one shape.
+import type { TickUniverseStatus } from './universe/tickUniverse.js';
 import type { Explanation, Signal } from './engine/types.js';
 import type { ReconcileReport } from './reconcileCommand.js';
 import type { ExitReason, Mode, OrderReason, Pair, Side } from './types.js';
@@ -108,6 +109,8 @@ export interface TickResult {
    * model gates entries as the `learned-filter` rule; otherwise why the bot trades without it.
    */
   learning?: LearningStatus;
+  /** With a universe configuration: the universe this tick traded and whether it was rebuilt. */
+  universe?: TickUniverseStatus;
 }
 
 /** Whether the learned filter applied this tick, and why not. */

@@ -15,6 +15,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import type { JournalEntry, JournalRecord } from '../../core/journal.js';
+import type { UniverseRecord } from '../../core/universe/universeRecord.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import {
   ONE_DAY_MS,
@@ -647,6 +648,19 @@ export class DynamoStore implements StorePort {
     const item = out.Item;
     if (!item?.br?.B) return undefined;
     return { mode, contentHash, storedAtMs: Number(item.at?.N ?? 0), body: brotliDecompressSync(item.br.B).toString('utf8') };
+  }
+
+  async getUniverse(mode: Mode): Promise<UniverseRecord | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(dynamoKeys.universe(mode)), ConsistentRead: true }));
+    const body = out.Item?.br?.B;
+    return body ? ({ ...JSON.parse(brotliDecompressSync(body).toString('utf8')), mode } as UniverseRecord) : undefined;
+  }
+
+  /** One PutItem, the record Brotli-compressed (the first-seen times of every listed pair make it a few kB). */
+  async putUniverse(record: UniverseRecord): Promise<void> {
+    const key = dynamoKeys.universe(record.mode);
+    const br = brotliCompressSync(JSON.stringify(record), JOURNAL_BROTLI);
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { pk: { S: key.pk }, sk: { S: key.sk }, at: { N: String(record.refreshedAtMs) }, br: { B: br } } }));
   }
 
   async getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined> {

@@ -2,6 +2,7 @@
 // the DynamoDB store's conditional-write semantics (claims, versions, caps) exactly; every method
 // does its check-and-set synchronously, so concurrent async callers interleave only between calls.
 import type { JournalEntry } from '../../core/journal.js';
+import type { UniverseRecord } from '../../core/universe/universeRecord.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import type {
   AuditRecord,
@@ -71,6 +72,8 @@ interface ModeState {
   /** Learned filter models by content hash, and the promoted one. */
   models: Map<string, StoredModel>;
   promotedModel?: ModelPromotion;
+  /** The universe of a universe configuration. */
+  universe?: UniverseRecord;
 }
 
 /**
@@ -379,6 +382,15 @@ export class MemoryStore implements StorePort {
   async getModel(mode: Mode, contentHash: string): Promise<StoredModel | undefined> {
     const found = this.state(mode).models.get(contentHash);
     return found ? copyPlain(found) : undefined;
+  }
+
+  async getUniverse(mode: Mode): Promise<UniverseRecord | undefined> {
+    const found = this.state(mode).universe;
+    return found ? copyPlain(found) : undefined;
+  }
+
+  async putUniverse(record: UniverseRecord): Promise<void> {
+    this.state(record.mode).universe = copyPlain(record);
   }
 
   async getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined> {

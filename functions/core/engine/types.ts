@@ -11,6 +11,7 @@ import type {
   TradeRecord,
 } from '../types.js';
 import type { EntryFilter } from '../learning/tradeFilter.js';
+import type { UniverseTierTerms } from '../universe/selectUniverse.js';
 import type { CandleColumns } from './candleColumns.js';
 import type { PrepareCache, PreparedParts } from './preparedPairSeries.js';
 
@@ -52,6 +53,12 @@ export interface PortfolioView {
   quoteVolume24h: Record<Pair, number | undefined>;
   /** Bid/ask spread as a fraction of the mid price per pair, when the tick read a ticker (else the spread rule is not checked). */
   spreadFraction?: Record<Pair, number | undefined>;
+  /**
+   * With a universe configuration: each universe pair's price-tier terms (docs/configuration.md).
+   * They replace the liquidity floor, the spread ceiling (an unknown spread then refuses) and the
+   * edge buffer, and scale the size by the tier's risk multiplier.
+   */
+  universeTiers?: Record<Pair, UniverseTierTerms>;
   /**
    * The learned trade filter, when `learning.enabled` (docs/learning.md): asked last, with the
    * entry's features, as the `learned-filter` rule. Operator force-entries skip it.
