@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { lastClosedCandleCloseMs } from '../core/candles.js';
+import { quoteCurrency } from '../core/config.js';
 import { systemClock } from '../core/ports.js';
 import { FIVE_MINUTES_MS } from '../core/types.js';
 import { createSerializer, localBackend, type LocalBackendOptions, type LocalSchedule } from '../dashboard/localBackend.js';
@@ -64,14 +65,14 @@ export function paperCommand(): Command {
         }
         const result = await serialize(() => stack.handler(scheduledEvent(timeMs)));
         if (opts.json) console.log(JSON.stringify(result, null, 2));
-        else for (const line of describeTick(result).concat(`${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${config.pairs[0]!.split('/')[1]}`)) console.log(line);
+        else for (const line of describeTick(result).concat(`${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${quoteCurrency(config)}`)) console.log(line);
       };
       try {
         if (opts.once) {
           await runOne(systemClock.nowMs());
           return;
         }
-        console.log(`Paper trading ${config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}. Ctrl-C to stop.`);
+        console.log(`Paper trading ${config.universe ? `a universe of up to ${config.universe.topN} ${config.universe.quote} pairs` : config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}. Ctrl-C to stop.`);
         let stop = false;
         process.once('SIGINT', () => {
           stop = true;

@@ -16,6 +16,7 @@ import { cloudRunnerFactory, labCommand } from './lab.js';
 import { optimizeCommand } from './optimize.js';
 import { paperCommand } from './paper.js';
 import { sandboxCommand } from './sandbox.js';
+import { universeCommand } from './universe.js';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(optimizeCommand(cloudRunnerFactory()));
   program.addCommand(labCommand());
   program.addCommand(checkCommand());
+  program.addCommand(universeCommand());
   for (const command of opsCommands()) program.addCommand(command);
   program.addCommand(askCommand());
   program.addCommand(telegramCommand());
