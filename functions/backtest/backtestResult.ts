@@ -99,6 +99,8 @@ export interface BacktestSummary {
   refusals: Record<string, number>;
   /** Buy-and-hold, the market's change, CAGR, Sortino, Calmar, profit factor, expectancy, durations, breakdowns. */
   performance: Performance;
+  /** With a universe configuration: how often it was rebuilt and every pair it held at some point. */
+  universe?: { rebuilds: number; pairsHeld: Pair[] };
   /** The strategies the configuration runs, and the effective configuration (every default filled in) with its hash. */
   strategies: string[];
   configHash: string;

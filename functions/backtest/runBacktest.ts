@@ -18,6 +18,8 @@ import { emptyDay, lossLimitReached, reserveRefusal } from '../adapters/store/st
 import type { BacktestExitReason, BacktestFill, BacktestResult, BacktestTrade, PairSummary } from './backtestResult.js';
 import { dailySharpe, SHARPE_METHOD } from './dailySharpe.js';
 import { gapReportOfTimes } from './gapReport.js';
+import { selectUniverse, type UniverseListing } from '../core/universe/selectUniverse.js';
+import type { UniverseConfig } from '../core/universe/universeConfig.js';
 
 /** Quote amounts are kept as integers of 1e-8 quote so sums reconcile exactly. */
 const QUOTE_UNITS = 1e8;
@@ -148,6 +150,12 @@ class Replay {
   private readonly learn: BacktestInput['learn'];
   private nextRetrainMs = -Infinity;
   private readonly totalCandleSteps: number;
+  /** A universe configuration: the pairs entries may take now, rebuilt every `refreshHours`. */
+  private readonly universe: UniverseConfig | undefined;
+  private universePairs: Set<Pair> | undefined;
+  private nextUniverseMs = -Infinity;
+  private universeRebuilds = 0;
+  private readonly universeHeld = new Set<Pair>();
 
   private quoteUnits: number;
   private readonly startUnits: number;
@@ -211,6 +219,7 @@ class Replay {
     this.onProgress = input.onProgress;
     this.learn = input.learn;
     this.totalCandleSteps = this.runs.reduce((sum, r) => sum + (r.n - r.firstIdx), 0);
+    this.universe = config.universe;
 
     this.startingQuote = input.startingQuote;
     this.quoteUnits = toUnits(input.startingQuote);
@@ -300,6 +309,7 @@ class Replay {
     this.stepRecentEnd = closedTrades.length;
     this.stepEquity = this.equityNow();
     this.view.freeQuote = this.quoteUnits / QUOTE_UNITS;
+    if (this.universe && nowMs >= this.nextUniverseMs) this.rebuildUniverse(this.universe, nowMs);
 
     if (this.openCount > 0) this.exits(nowMs);
     this.entries(nowMs);
@@ -358,6 +368,32 @@ class Replay {
     }
   }
 
+  /**
+   * The universe from the candles, as the tick builds it from AssetPairs and the tickers: a pair is
+   * listed while its data runs (it is delisted when its data ends), priced at its last close, its 24h
+   * volume summed from the candles, and first seen at its first candle. Candles carry no spread, so
+   * the spread rules are not checked here.
+   */
+  private rebuildUniverse(def: UniverseConfig, nowMs: number): void {
+    const listings: UniverseListing[] = [];
+    const tickers: Record<Pair, { pair: Pair; bid: number; ask: number; last: number; quoteVolume24h?: number; timestampMs: number }> = {};
+    const firstSeenMs: Record<Pair, number> = {};
+    for (const r of this.runs) {
+      if (r.n === 0 || r.openTimes[0]! >= nowMs || r.ptr >= r.n) continue;
+      listings.push({ pair: r.pair, base: r.base, quote: r.market.quote, active: true });
+      firstSeenMs[r.pair] = r.openTimes[0]!;
+      if (!r.hasPrice) continue;
+      const volume = r.lastQuoteVolume24h;
+      tickers[r.pair] = { pair: r.pair, bid: r.lastClose, ask: r.lastClose, last: r.lastClose, ...(volume === volume ? { quoteVolume24h: volume } : {}), timestampMs: nowMs };
+    }
+    const selection = selectUniverse(def, { listings, tickers }, nowMs, firstSeenMs);
+    this.universePairs = new Set(selection.pairs);
+    for (const pair of selection.pairs) this.universeHeld.add(pair);
+    this.view.universeTiers = selection.tiers;
+    this.universeRebuilds++;
+    this.nextUniverseMs = nowMs + def.refreshHours * 3_600_000;
+  }
+
   /** Exits first, for every open position on the candle that just closed. */
   private exits(nowMs: number): void {
     const runs = this.runs;
@@ -398,6 +434,8 @@ class Replay {
     for (let k = 0; k < runs.length; k++) {
       const r = runs[k]!;
       if (!r.active || r.position || r.soldThisStep) continue;
+      // Out of the universe: no entry (a position keeps its exits above).
+      if (this.universePairs && !this.universePairs.has(r.pair)) continue;
       const i = r.ptr;
       if (i + 1 < warmup || r.lastGapIdx[i]! > Math.max(0, i + 1 - gapWindow)) continue;
       const day = this.day;
@@ -653,6 +691,7 @@ class Replay {
       exposureFraction: steps ? this.stepsExposed / steps : 0,
       pairs,
       refusals: this.refusals,
+      ...(this.universe ? { universe: { rebuilds: this.universeRebuilds, pairsHeld: [...this.universeHeld].sort() } } : {}),
       performance: performanceOf({
         startEquityQuote: startUnits / QUOTE_UNITS,
         endEquityQuote: this.quoteUnits / QUOTE_UNITS,

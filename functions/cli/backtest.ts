@@ -81,7 +81,9 @@ export async function runBacktestCli(
     const pairs = inputs.map((d) => d.pair);
     if (new Set(pairs).size !== pairs.length) throw new UsageError(`a pair is given twice in --data: ${pairs.join(', ')}`);
     refuseUnknownDataPairs(inputs, opts.markets);
-    const config = await loadConfigFile(opts.config, { pairs });
+    // A universe configuration chooses among the --data pairs; a list is replaced by them.
+    const own = opts.config ? await loadConfigFile(opts.config) : undefined;
+    const config = own?.universe ? own : await loadConfigFile(opts.config, { pairs });
     const quote = quoteCurrency(config);
     const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
     const toMs = opts.to !== undefined ? parseIsoTime(opts.to, '--to') : undefined;
