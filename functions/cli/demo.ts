@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { noMetrics, type Alert, type LoggerPort } from '../core/ports.js';
 import { quoteCurrency, type BotConfig } from '../core/config.js';
+import { recordsSnapshots } from '../core/market/recorder.js';
 import type { TickResult } from '../core/tickResult.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, ONE_HOUR_MS } from '../core/types.js';
 import { SANDBOX_MARKETS } from '../sandbox/sandboxMarkets.js';
@@ -84,6 +85,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     startTimeMs: startMs,
     speed: 0,
     historyMs: 3 * ONE_DAY_MS,
+    // The microstructure strategy reads the book: let it move with the candles.
+    bookDynamics: recordsSnapshots(config),
     balances: { [quote]: opts.balanceQuote },
     ...(behaviour !== undefined ? { behaviour } : {}),
   });
@@ -96,7 +99,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     error: (message, fields) => print(`  error: ${message} ${fields ? JSON.stringify(fields) : ''}`),
   };
   const stack = await startLocalStack({
-    config,
+    // The sandbox is the reference exchange too (its bookTicker follows its own prices).
+    config: config.market.reference.enabled && !config.market.reference.url ? { ...config, market: { ...config.market, reference: { ...config.market.reference, url: sandbox.url } } } : config,
     exchangeUrl: sandbox.url,
     extraEnv: { KBOT_KEYS_PARAMETER: '/kbot/demo/sandbox-keys' },
     overrides: {

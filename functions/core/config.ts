@@ -81,6 +81,9 @@ export const botConfigSchema = z
     }
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.strategies.microstructure.filters.premium && !cfg.market.reference.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['strategies', 'microstructure', 'filters', 'premium'], message: 'the premium gap needs a reference exchange: set market.reference.enabled' });
+    }
     if (cfg.validateOnly && cfg.mode !== 'live') {
       ctx.addIssue({ code: 'custom', path: ['validateOnly'], message: 'validateOnly only applies to mode "live"' });
     }

@@ -22,9 +22,11 @@ import type { TradeFilterLoader } from './learning/liveFilter.js';
 import { OrderExecutor, limitText } from './orders.js';
 import { runReconcile } from './reconcileCommand.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
-import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
+import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type ReferencePricePort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
 import { tickUniverse, type TickUniverse } from './universe/tickUniverse.js';
+import { topLevels, type BookLevel, type MarketSnapshot } from './market/marketSnapshot.js';
+import { attachSnapshots, recordsSnapshots, snapshotLookbackMs } from './market/recorder.js';
 import type { HoldingsCheck, OrderOutcome, PairResult, TickResult } from './tickResult.js';
 import {
   FIVE_MINUTES_MS,
@@ -54,6 +56,8 @@ export interface TickDeps {
   metrics: MetricsPort;
   /** Whether API keys are configured (the third live-trading gate). */
   hasKeys: boolean;
+  /** The reference exchange of the premium gap, when `market.reference.enabled`. */
+  reference?: ReferencePricePort;
   /** The learned trade filter's loader when `learning.enabled` (built once per process: it caches the model). */
   tradeFilter?: TradeFilterLoader;
   /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace, deadline). */
@@ -188,6 +192,32 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     const tickers = deps.exchange.fetchTickers ? deps.exchange.fetchTickers(pairs).catch(() => undefined) : Promise.resolve(undefined);
     return Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], m.ok, held.has(pair), candleCloseMs, tickers)));
   });
+  // The market recorder (when a strategy needs snapshots, or market.record is always): the book's
+  // top levels per pair and the reference exchange's prices, read beside the candles, and the
+  // snapshots recorded by the last ticks (the spread compression's history).
+  const recording = recordsSnapshots(config) && !input.command && deps.exchange.fetchOrderBook !== undefined;
+  const bookLevels = Math.max(config.market.bookLevels, config.strategies.microstructure.bookLevels);
+  const booksRead: Promise<({ bids: readonly BookLevel[]; asks: readonly BookLevel[] } | undefined)[]> = recording
+    ? marketsRead.then(() =>
+        Promise.all(
+          pairs.map((pair) =>
+            deps.exchange.fetchOrderBook!(pair, bookLevels).catch((err: Error) => {
+              logger.warn('no market snapshot for pair: the order book could not be read', { pair, error: err.message });
+              return undefined;
+            }),
+          ),
+        ),
+      )
+    : Promise.resolve([]);
+  const referenceRead: Promise<Record<Pair, number>> =
+    recording && deps.reference
+      ? deps.reference.fetchMidPrices(pairs).catch((err: Error) => {
+          logger.warn('the reference exchange could not be read: no premium gap this tick', { exchange: deps.reference!.name, error: err.message });
+          return {};
+        })
+      : Promise.resolve({});
+  const recentSnapshotsRead: Promise<MarketSnapshot[]> =
+    recording && store.listSnapshots ? store.listSnapshots(mode, candleCloseMs - snapshotLookbackMs(config), candleCloseMs - 1).catch(() => []) : Promise.resolve([]);
   if (!gate) {
     for (const intent of unresolvedAtStart) {
       const outcome = await orders.reconcile(intent);
@@ -220,8 +250,25 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const balancesKnown = balances !== undefined && balancesLookSane(balances);
 
   // 5. Market data per pair (loading since step 3).
-  const [data, recentTrades] = await Promise.all([dataRead, store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs())]);
+  const [data, recentTrades, books, referencePrices, recentSnapshots] = await Promise.all([
+    dataRead,
+    store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs()),
+    booksRead,
+    referenceRead,
+    recentSnapshotsRead,
+  ]);
   result.pairs = data.map((d) => d.result);
+  const snapshots: MarketSnapshot[] = [];
+  pairs.forEach((pair, k) => {
+    const book = books[k];
+    if (!book) return;
+    const reference = referencePrices[pair];
+    snapshots.push({ pair, closeMs: candleCloseMs, ...topLevels(book, bookLevels), ...(reference !== undefined && reference > 0 ? { referencePrice: reference } : {}) });
+  });
+  if (recording) {
+    for (const d of data) if (d.series && d.candles) attachSnapshots(d.series, d.candles, d.pair, [...recentSnapshots, ...snapshots]);
+    result.market = { snapshots: snapshots.length, referencePrices: snapshots.filter((x) => x.referencePrice !== undefined).length, ...(deps.reference ? { reference: deps.reference.name } : {}) };
+  }
 
   // 6. The books: pairs with an order in flight, written-off buys being re-checked, and Kraken's
   // holdings against the positions.
@@ -405,6 +452,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
   // The decision journal: one record per scheduled tick, after it is complete (a failure is only logged).
   if (!input.command) await writeJournal(deps, result, portfolio.lastPrice);
+  // The market recorder: this tick's snapshots, kept market.snapshotTtlDays (a failure is only logged).
+  if (snapshots.length && store.putSnapshots) {
+    await store.putSnapshots(mode, candleCloseMs, snapshots, clock.nowMs() + config.market.snapshotTtlDays * ONE_DAY_MS).catch((err: Error) => logger.warn('market snapshots not recorded', { error: err.message }));
+  }
   logger.info(input.command ? 'command completed' : 'tick completed', { candleCloseIso, orders: outcomes.length, halt: result.halt, locks: result.locks.length });
   return result;
 }

@@ -109,6 +109,8 @@ export interface TickResult {
    * model gates entries as the `learned-filter` rule; otherwise why the bot trades without it.
    */
   learning?: LearningStatus;
+  /** With the market recorder on: how many snapshots this tick recorded, how many with a reference price. */
+  market?: { snapshots: number; referencePrices: number; reference?: string };
   /** With a universe configuration: the universe this tick traded and whether it was rebuilt. */
   universe?: TickUniverseStatus;
 }

@@ -3,6 +3,7 @@
 // does its check-and-set synchronously, so concurrent async callers interleave only between calls.
 import type { JournalEntry } from '../../core/journal.js';
 import type { UniverseRecord } from '../../core/universe/universeRecord.js';
+import type { MarketSnapshot } from '../../core/market/marketSnapshot.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import type {
   AuditRecord,
@@ -74,6 +75,8 @@ interface ModeState {
   promotedModel?: ModelPromotion;
   /** The universe of a universe configuration. */
   universe?: UniverseRecord;
+  /** Market snapshots by candle close (ms). */
+  snapshots: Map<number, { expiresAtMs: number; snapshots: MarketSnapshot[] }>;
 }
 
 /**
@@ -384,6 +387,15 @@ export class MemoryStore implements StorePort {
     return found ? copyPlain(found) : undefined;
   }
 
+  async putSnapshots(mode: Mode, closeMs: number, snapshots: readonly MarketSnapshot[], expiresAtMs: number): Promise<void> {
+    this.state(mode).snapshots.set(closeMs, { expiresAtMs, snapshots: copyPlain([...snapshots]) });
+  }
+
+  async listSnapshots(mode: Mode, fromMs: number, toMs: number): Promise<MarketSnapshot[]> {
+    const found = [...this.state(mode).snapshots.entries()].filter(([closeMs]) => closeMs >= fromMs && closeMs <= toMs).sort((a, b) => a[0] - b[0]);
+    return found.flatMap(([, v]) => copyPlain(v.snapshots));
+  }
+
   async getUniverse(mode: Mode): Promise<UniverseRecord | undefined> {
     const found = this.state(mode).universe;
     return found ? copyPlain(found) : undefined;
@@ -420,6 +432,7 @@ export class MemoryStore implements StorePort {
         once: new Map(),
         audit: new Map(),
         journal: new Map(),
+        snapshots: new Map(),
         models: new Map(),
       };
       this.modes.set(mode, state);

@@ -59,6 +59,12 @@ export class PaperExchange implements ExchangePort {
     return this.options.source.loadMarkets(pairs);
   }
 
+  /** The source's order book (the market recorder reads it; fills read it themselves). */
+  async fetchOrderBook(pair: Pair, depth?: number): Promise<{ bids: PaperBookSide; asks: PaperBookSide }> {
+    if (!this.options.source.fetchOrderBook) throw new ExchangeError('unavailable', 'the paper market source has no order book');
+    return this.options.source.fetchOrderBook(pair, depth);
+  }
+
   fetchUniverseSource(quote: string): Promise<UniverseSource> {
     const source = this.options.source;
     if (!source.fetchUniverseSource) return Promise.reject(new ExchangeError('unavailable', 'the paper market source cannot list every pair'));

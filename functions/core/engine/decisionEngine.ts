@@ -18,6 +18,7 @@ import { effectiveTakerFeeRate } from './risk/feeRate.js';
 import type { RuleCheck } from './risk/ruleCheck.js';
 import { sizeEntry } from './risk/sizing.js';
 import { MeanReversionStrategy } from './strategies/meanReversion.js';
+import { MicrostructureStrategy } from './strategies/microstructure.js';
 import { MomentumStrategy } from './strategies/momentum.js';
 import { RegimeStrategy } from './strategies/regime.js';
 import { ScalpingStrategy } from './strategies/scalping.js';
@@ -61,6 +62,7 @@ export class StrategyRiskEngine implements DecisionEngine {
   private readonly momentum: MomentumStrategy;
   private readonly meanReversion: MeanReversionStrategy;
   private readonly scalping: ScalpingStrategy;
+  private readonly microstructure: MicrostructureStrategy;
   private readonly regime: RegimeStrategy;
   /** By position strategy name (a Map: stored names must not reach Object.prototype). */
   private readonly exitSetups: Map<string, ExitSetup>;
@@ -84,12 +86,14 @@ export class StrategyRiskEngine implements DecisionEngine {
     this.momentum = new MomentumStrategy(s.momentum, planFor('momentum'));
     this.meanReversion = new MeanReversionStrategy(s.meanReversion, planFor('meanReversion'));
     this.scalping = new ScalpingStrategy(s.scalping, planFor('scalping'));
-    const rangeStrategy = s.regime.rangeStrategy === 'meanReversion' ? this.meanReversion : s.regime.rangeStrategy === 'scalping' ? this.scalping : undefined;
+    this.microstructure = new MicrostructureStrategy(s.microstructure);
+    const rangeStrategy = { meanReversion: this.meanReversion, scalping: this.scalping, microstructure: this.microstructure, none: undefined }[s.regime.rangeStrategy];
     this.regime = new RegimeStrategy(s.regime, planFor('regime'), this.momentum, rangeStrategy);
     this.exitSetups = new Map<string, ExitSetup>([
       ['momentum', this.exitSetup(resolveExits(config.exits, s.momentum.exits), used.has('momentum'), s.momentum.exitOnReversal ? this.momentum : undefined)],
       ['meanReversion', this.exitSetup(resolveExits(config.exits, s.meanReversion.exits), used.has('meanReversion'), s.meanReversion.exitOnReversal ? this.meanReversion : undefined)],
       ['scalping', this.exitSetup(resolveExits(config.exits, s.scalping.exits), used.has('scalping'), undefined)],
+      ['microstructure', this.exitSetup(resolveExits(config.exits, s.microstructure.exits), used.has('microstructure'), undefined)],
       [FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined)],
     ]);
     this.features = new EntryFeatureSlots(config, plan);
@@ -458,7 +462,7 @@ export class StrategyRiskEngine implements DecisionEngine {
     if (!setup) {
       const own = this.config.strategies.pairs[pair];
       const names = own?.use ?? this.config.strategies.use;
-      const byName: Record<string, Strategy> = { regime: this.regime, momentum: this.momentum, meanReversion: this.meanReversion, scalping: this.scalping };
+      const byName: Record<string, Strategy> = { regime: this.regime, momentum: this.momentum, meanReversion: this.meanReversion, scalping: this.scalping, microstructure: this.microstructure };
       setup = {
         strategies: [...new Set(names)].map((n) => byName[n]!),
         allocationFraction: own?.allocationFraction ?? this.config.risk.pairAllocationFraction,

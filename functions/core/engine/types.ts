@@ -12,6 +12,7 @@ import type {
 } from '../types.js';
 import type { EntryFilter } from '../learning/tradeFilter.js';
 import type { UniverseTierTerms } from '../universe/selectUniverse.js';
+import type { SnapshotColumn } from '../market/marketSnapshot.js';
 import type { CandleColumns } from './candleColumns.js';
 import type { PrepareCache, PreparedParts } from './preparedPairSeries.js';
 
@@ -26,6 +27,12 @@ export type Explanation = Record<string, number | string | boolean | null>;
 export interface PreparedSeries {
   pair: Pair;
   candles: readonly Candle[];
+  /**
+   * Recorded market snapshots (order book top levels, reference price) by candle index, for the
+   * microstructure strategy: the live tick attaches its own and the recent recorded ones, the
+   * backtest the recorded ones (functions/core/market/marketSnapshot.ts).
+   */
+  snapshots?: SnapshotColumn | undefined;
 }
 
 /** What the engine knows about the account when it decides on an entry. */
