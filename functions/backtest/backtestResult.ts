@@ -101,6 +101,8 @@ export interface BacktestSummary {
   performance: Performance;
   /** With a universe configuration: how often it was rebuilt and every pair it held at some point. */
   universe?: { rebuilds: number; pairsHeld: Pair[] };
+  /** With recorded market snapshots: how many candles had one (the others gave the microstructure strategy no book). */
+  snapshots?: { candlesWithSnapshot: number };
   /** The strategies the configuration runs, and the effective configuration (every default filled in) with its hash. */
   strategies: string[];
   configHash: string;

@@ -20,6 +20,8 @@ import { dailySharpe, SHARPE_METHOD } from './dailySharpe.js';
 import { gapReportOfTimes } from './gapReport.js';
 import { selectUniverse, type UniverseListing } from '../core/universe/selectUniverse.js';
 import type { UniverseConfig } from '../core/universe/universeConfig.js';
+import { snapshotColumn, type MarketSnapshot } from '../core/market/marketSnapshot.js';
+import { strategiesNeedSnapshots } from '../core/market/recorder.js';
 
 /** Quote amounts are kept as integers of 1e-8 quote so sums reconcile exactly. */
 const QUOTE_UNITS = 1e8;
@@ -62,6 +64,17 @@ export interface BacktestInput {
    * trades closed before `dayStartMs` only; the replay calls it before any decision of that day.
    */
   learn?: { retrainEveryDays: number; retrain(dayStartMs: number): EntryFilter | undefined };
+  /**
+   * Market snapshots the tick recorded (`kbot data export-snapshots`), replayed beside the candles:
+   * the one taken at a candle's close is what the engine sees at that candle. A strategy that reads
+   * them (microstructure) refuses to run without them.
+   */
+  snapshots?: readonly MarketSnapshot[];
+}
+
+/** A backtest that cannot be run as asked (a strategy needs data it was not given). */
+export class BacktestInputError extends Error {
+  override readonly name = 'BacktestInputError';
 }
 
 /** One pair's candles for `runBacktest`. */
@@ -156,6 +169,8 @@ class Replay {
   private nextUniverseMs = -Infinity;
   private universeRebuilds = 0;
   private readonly universeHeld = new Set<Pair>();
+  /** Candles that had a recorded market snapshot. */
+  private snapshotsReplayed = 0;
 
   private quoteUnits: number;
   private readonly startUnits: number;
@@ -214,6 +229,7 @@ class Replay {
     const fromMs = input.fromMs ?? -Infinity;
     const toMs = input.toMs ?? Infinity;
     this.runs = input.series.map((s) => makeRun(s, markets, engine, fromMs, toMs));
+    this.attachSnapshots(input.snapshots ?? []);
     this.screensEntries = typeof engine.screenEntry === 'function';
     this.screensExits = typeof engine.screenExit === 'function';
     this.onProgress = input.onProgress;
@@ -253,6 +269,35 @@ class Replay {
     const capacity = this.runs.reduce((most, r) => Math.max(most, r.n - r.firstIdx), 1);
     this.curveTimes = new Float64Array(capacity);
     this.curveEquity = new Float64Array(capacity);
+  }
+
+  /**
+   * Lines the recorded snapshots up with each pair's candles. A configuration whose strategies read
+   * snapshots refuses when a pair has none at all: candles cannot stand in for an order book.
+   */
+  private attachSnapshots(snapshots: readonly MarketSnapshot[]): void {
+    const needed = strategiesNeedSnapshots(this.config);
+    const byPair = new Map<Pair, MarketSnapshot[]>();
+    for (const s of snapshots) {
+      const list = byPair.get(s.pair);
+      if (list) list.push(s);
+      else byPair.set(s.pair, [s]);
+    }
+    const missing = this.runs.filter((r) => !byPair.has(r.pair)).map((r) => r.pair);
+    if (needed && missing.length) {
+      throw new BacktestInputError(
+        `the microstructure strategy reads market snapshots (order book, spread, reference price) that candles cannot supply, and none were given for ${missing.join(', ')}: ` +
+          'record them with a tick (market.record), export them with kbot data export-snapshots, and pass the file with --snapshots',
+      );
+    }
+    for (const r of this.runs) {
+      const own = byPair.get(r.pair);
+      if (!own) continue;
+      r.series.snapshots = snapshotColumn(r.openTimes, FIVE_MINUTES_MS, own);
+      // Entry signals screened before the snapshots were attached read none: work them out again.
+      if (r.series instanceof PreparedPairSeries) r.series.entrySignalsKey = undefined;
+      this.snapshotsReplayed += r.series.snapshots.reduce((n, x) => (x ? n + 1 : n), 0);
+    }
   }
 
   run(): BacktestResult {
@@ -692,6 +737,7 @@ class Replay {
       pairs,
       refusals: this.refusals,
       ...(this.universe ? { universe: { rebuilds: this.universeRebuilds, pairsHeld: [...this.universeHeld].sort() } } : {}),
+      ...(this.snapshotsReplayed ? { snapshots: { candlesWithSnapshot: this.snapshotsReplayed } } : {}),
       performance: performanceOf({
         startEquityQuote: startUnits / QUOTE_UNITS,
         endEquityQuote: this.quoteUnits / QUOTE_UNITS,

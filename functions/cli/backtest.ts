@@ -1,5 +1,6 @@
 // CLI: `kbot backtest`. Loads candle files, replays them through the live decision engine with a
 // simulated exchange (functions/backtest), prints a reconciled summary or JSON, writes the report.
+import { readSnapshotFile } from './snapshotFile.js';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -32,6 +33,8 @@ export interface BacktestCliOptions {
   /** Walk-forward learning inside the replay (functions/learning): retrain the filter every `retrainDays`. */
   learn?: boolean;
   retrainDays?: string;
+  /** Recorded market snapshots (`kbot data export-snapshots`) replayed beside the candles. */
+  snapshots?: string;
 }
 
 /** Where the command writes; `progress` is true when a progress bar may be drawn. */
@@ -56,6 +59,7 @@ export function backtestCommand(): Command {
     .option('--report <out.html>', 'write a self-contained HTML report')
     .option('--learn', 'also replay with the learned trade filter retrained walk-forward inside the backtest (on past trades only), reported beside the plain run')
     .option('--retrain-days <n>', 'with --learn: retrain every this many days', '7')
+    .option('--snapshots <file>', 'market snapshots the ticks recorded (kbot data export-snapshots), replayed beside the candles; the microstructure strategy needs them')
     .action(async (opts: BacktestCliOptions) => {
       const io: BacktestCliIo = {
         out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -109,6 +113,7 @@ export async function runBacktestCli(
     const bar = io.progress ? new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candle-steps | eta {eta}s', hideCursor: true }) : undefined;
     bar?.start(total, 0);
     const startedMs = performance.now();
+    const snapshots = opts.snapshots ? readSnapshotFile(opts.snapshots) : undefined;
     const result = runBacktest({
       config,
       engine,
@@ -116,6 +121,7 @@ export async function runBacktestCli(
       markets,
       startingQuote,
       exitFill,
+      ...(snapshots ? { snapshots } : {}),
       ...(fromMs !== undefined ? { fromMs } : {}),
       ...(toMs !== undefined ? { toMs } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),

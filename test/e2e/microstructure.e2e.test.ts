@@ -2,7 +2,14 @@
 // Kraken as the sandbox through ccxt (books that move with its candles), the sandbox's bookTicker as
 // the reference exchange through ccxt's Binance.US class. Each tick records its snapshots; the
 // strategy's spread compression reads the recorded ones back.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtInMarkets } from '../../functions/backtest/marketTable.js';
+import { BacktestInputError, runBacktest } from '../../functions/backtest/runBacktest.js';
+import { exportSnapshots, readSnapshotFile } from '../../functions/cli/snapshotFile.js';
+import { createDecisionEngine } from '../../functions/core/engine/index.js';
 import { DynamoStore } from '../../functions/adapters/dynamo/dynamoStore.js';
 import { createDynamoClient, ensureTable, startLocalDynamo, type LocalDynamo } from '../../functions/adapters/dynamo/localDynamo.js';
 import { scheduledEvent } from '../../functions/cli/localStack.js';
@@ -21,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('the microstructure strategy end to end', () => {
-  it('reads the book, the spread history and the reference price, buys within minimums and sells only what it bought', async () => {
+  it('reads the book, the spread history and the reference price, buys within minimums, sells only what it bought, and backtests on the recorded snapshots', async () => {
     const start = Date.UTC(2026, 2, 2);
     const sandbox = await startSandbox({ pairs: ['BTC/USD', 'ETH/USD'], seed: 11, startTimeMs: start, speed: 0, historyMs: 3 * ONE_DAY_MS, balances: { USD: 5_000 }, bookDynamics: true });
     const table = 'kbot-micro-1';
@@ -83,6 +90,28 @@ describe('the microstructure strategy end to end', () => {
         const sold = orders.filter((o) => o.pair === pair && o.side === 'sell').reduce((x, o) => x + (o.amountBase ?? 0), 0);
         expect(sold).toBeLessThanOrEqual(bought + 1e-9);
       }
+
+      // The recorder's snapshots, exported to a file, replay beside the sandbox's candles in a backtest.
+      const file = join(mkdtempSync(join(tmpdir(), 'kbot-snapshots-')), 'snapshots.jsonl');
+      expect(await exportSnapshots(store, 'live', start, start + 96 * FIVE_MINUTES_MS, file)).toBe(192);
+      const snapshots = readSnapshotFile(file);
+      expect(snapshots).toEqual(recorded);
+      const input = {
+        config,
+        engine: createDecisionEngine(config),
+        series: config.pairs.map((pair) => ({ pair, candles: sandbox.candles(pair) })),
+        markets: builtInMarkets(config.pairs, 0.004),
+        startingQuote: 5_000,
+        fromMs: start,
+      };
+      const replay = runBacktest({ ...input, snapshots });
+      expect(replay.summary.snapshots).toEqual({ candlesWithSnapshot: 192 });
+      expect(replay.summary.trades).toBeGreaterThan(0);
+      expect(replay.trades.every((t) => t.entryTimeMs > start)).toBe(true);
+      // Without them it refuses, and says what is missing and where to get it.
+      expect(() => runBacktest(input)).toThrow(BacktestInputError);
+      expect(() => runBacktest(input)).toThrow(/reads market snapshots .* none were given for BTC\/USD, ETH\/USD: .*kbot data export-snapshots/);
+      expect(() => runBacktest({ ...input, snapshots: snapshots.filter((x) => x.pair === 'BTC/USD') })).toThrow(/none were given for ETH\/USD:/);
     } finally {
       aws.sns.restore();
       aws.ssm.restore();
