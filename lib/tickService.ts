@@ -121,7 +121,7 @@ export class TickService extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       functionName: `${config.prefix}-tick`,
       description: `Kraken bot tick (${config.bot.mode}): exits, then entries, on closed 5m candles`,
-      code: props.code ?? tickBundleCode(),
+      code: props.code ?? tickBundleCode(undefined, { referenceExchange: config.bot.market.reference.enabled }),
       handler: TICK_HANDLER,
       runtime: TICK_RUNTIME,
       architecture: Architecture.ARM_64,

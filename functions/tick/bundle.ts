@@ -44,7 +44,7 @@ export interface TickBundle {
  * `--enable-source-maps` cheap at cold start). Every dependency is bundled, the AWS SDK included,
  * so the versions the tests ran against are the versions that run in Lambda.
  */
-export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): BuildOptions {
+export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY, options: { referenceExchange?: boolean } = {}): BuildOptions {
   return {
     entryPoints: [entry],
     outfile: join(outdir, TICK_BUNDLE_FILE),
@@ -73,7 +73,21 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): Bu
       ws: join(SHIMS_DIR, 'ws.js'),
       fflate: join(SHIMS_DIR, 'fflate.js'),
     },
-    plugins: [unusedExchangeCodePlugin(), zodNamespacePlugin()],
+    plugins: [unusedExchangeCodePlugin(), zodNamespacePlugin(), ...(options.referenceExchange ? [] : [noReferenceExchangePlugin()])],
+  };
+}
+
+/**
+ * ccxt's Binance classes (about 400 kB) serve only the premium gap's reference exchange
+ * (`market.reference.enabled`): a deployment without it gets a stub that refuses, so its bundle and
+ * cold start stay Kraken-only. The CDK stack builds with them when the bot config enables it.
+ */
+function noReferenceExchangePlugin(): Plugin {
+  return {
+    name: 'kbot-no-reference-exchange',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /ccxt[\\/]js[\\/]src[\\/]binance(us)?\.js$/ }, () => ({ path: join(SHIMS_DIR, 'noReferenceExchange.js') }));
+    },
   };
 }
 
@@ -82,10 +96,10 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY): Bu
  * Throws with esbuild's messages when the build fails (e.g. a missing entry or an import the
  * Kraken-only shim does not provide).
  */
-export async function buildTickBundle(outdir: string, options: { entry?: string } = {}): Promise<TickBundle> {
+export async function buildTickBundle(outdir: string, options: { entry?: string; referenceExchange?: boolean } = {}): Promise<TickBundle> {
   const entry = options.entry ?? TICK_ENTRY;
   if (!existsSync(entry)) throw new Error(`tick bundle: entry ${entry} does not exist`);
-  const buildOptions = tickBuildOptions(resolve(outdir), entry);
+  const buildOptions = tickBuildOptions(resolve(outdir), entry, { referenceExchange: options.referenceExchange ?? false });
   const result = await build(buildOptions);
   const bundlePath = buildOptions.outfile!;
   const sourceMapPath = `${bundlePath}.map`;
