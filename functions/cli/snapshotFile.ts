@@ -83,7 +83,17 @@ export function exportSnapshotsCommand(io: { out(t: string): void; err(t: string
     });
 }
 
-async function openLocal(dataDir: string): Promise<{ label: string; store: StorePort; mode?: Mode; close(): Promise<void> }> {
+/** The bot's state table: the local state of kbot paper, or a deployed stack's table. */
+export interface StateTarget {
+  label: string;
+  store: StorePort;
+  /** The stack's mode, when it is a deployed stack. */
+  mode?: Mode;
+  close(): Promise<void>;
+}
+
+/** Opens the local state under `dataDir` (kbot paper must not be running). */
+export async function openLocal(dataDir: string): Promise<StateTarget> {
   const { startLocalDynamo, createDynamoClient, ensureTable } = await import('../adapters/dynamo/localDynamo.js');
   const { DynamoStore } = await import('../adapters/dynamo/dynamoStore.js');
   const { LOCAL_TABLE } = await import('./localStack.js');
@@ -105,7 +115,8 @@ async function openLocal(dataDir: string): Promise<{ label: string; store: Store
   };
 }
 
-async function openDeployed(opts: ExportOptions): Promise<{ label: string; store: StorePort; mode?: Mode; close(): Promise<void> }> {
+/** Opens a deployed stack's table with the operator's AWS credentials. */
+export async function openDeployed(opts: { stack?: string; region?: string; profile?: string; mode?: string }): Promise<StateTarget> {
   const { createAwsClients } = await import('./ops/awsClients.js');
   const { openDynamoStore } = await import('./ops/openDynamoStore.js');
   const { createOpsContext } = await import('./ops/opsContext.js');
@@ -113,5 +124,5 @@ async function openDeployed(opts: ExportOptions): Promise<{ label: string; store
   const clients = createAwsClients({ ...(opts.region ? { region: opts.region } : {}), ...(opts.profile ? { profile: opts.profile } : {}) });
   const ctx = createOpsContext({ clients, io: { out: () => undefined, err: () => undefined, prompt: async () => undefined, interactive: false }, stackName: opts.stack!, openStore: openDynamoStore });
   const outputs = await ctx.outputs();
-  return { label: `stack ${opts.stack}`, mode: resolveMode(outputs, opts.mode), store: ctx.openStore(clients, requireOutput(outputs, 'TableName')), close: async () => undefined };
+  return { label: `stack ${opts.stack}`, mode: resolveMode(outputs, opts.mode), close: async () => undefined, store: ctx.openStore(clients, requireOutput(outputs, 'TableName')) };
 }

@@ -13,8 +13,18 @@ import { SANDBOX_MARKETS } from '../sandbox/sandboxMarkets.js';
 import { startSandbox } from '../sandbox/sandboxServer.js';
 import { ASSET_PAIRS_SNAPSHOT_FILE, AssetPairsError } from './assetPairsSnapshot.js';
 import { loadConfigFile } from './localStack.js';
+import { openDeployed, openLocal } from './snapshotFile.js';
+import type { StorePort } from '../core/ports.js';
+import type { Mode } from '../core/types.js';
 
 interface UniverseCliOptions {
+  /** Mark the stored universe stale instead of previewing: the next tick rebuilds it. */
+  refresh?: boolean;
+  mode?: string;
+  dataDir?: string;
+  stack?: string;
+  region?: string;
+  profile?: string;
   config?: string;
   exchangeUrl?: string;
   assetPairs?: string;
@@ -48,9 +58,39 @@ export function universeCommand(io: UniverseCliIo = processIo): Command {
     .option('--asset-pairs <file>', `a saved AssetPairs reply whose listings replace the source's (default ${ASSET_PAIRS_SNAPSHOT_FILE} when it exists, offline only)`)
     .option('--at <iso>', 'sandbox time of the preview (default now)')
     .option('--json', 'print one JSON document')
+    .option('--refresh', "on demand: mark the stored universe stale, so the next tick rebuilds it from Kraken (the local state, or --stack's table)")
+    .option('--mode <mode>', 'with --refresh: paper or live (default: the stack\'s mode, else paper)')
+    .option('--data-dir <dir>', 'with --refresh: the local state of kbot paper', '.kbot')
+    .option('--stack <name>', "with --refresh: the deployed stack's table")
+    .option('--region <region>', 'with --stack: AWS region')
+    .option('--profile <profile>', 'with --stack: AWS profile')
     .action(async (opts: UniverseCliOptions) => {
+      if (opts.refresh) {
+        const target = opts.stack ? await openDeployed(opts) : await openLocal(opts.dataDir ?? '.kbot');
+        try {
+          const mode: Mode = target.mode ?? (opts.mode === 'live' ? 'live' : 'paper');
+          const line = await markUniverseStale(target.store, mode);
+          if (opts.json) io.out(JSON.stringify({ refresh: line.stale, mode, where: target.label, ...(line.refreshedAtIso ? { refreshedAtIso: line.refreshedAtIso } : {}) }));
+          else io.out(`${target.label}, ${mode}: ${line.text}`);
+        } finally {
+          await target.close();
+        }
+        return;
+      }
       await runUniverseCli(opts, io);
     });
+}
+
+/**
+ * On-demand refresh: the stored universe is marked stale (built at time 0) and keeps its pairs, so
+ * the next tick rebuilds it, and keeps trading these pairs if the rebuild fails.
+ */
+export async function markUniverseStale(store: Pick<StorePort, 'getUniverse' | 'putUniverse'>, mode: Mode): Promise<{ stale: boolean; text: string; refreshedAtIso?: string }> {
+  const record = await store.getUniverse?.(mode);
+  if (!record) return { stale: false, text: 'no universe stored yet: the next tick of a universe configuration builds one' };
+  const refreshedAtIso = new Date(record.refreshedAtMs).toISOString();
+  await store.putUniverse!({ ...record, refreshedAtMs: 0 });
+  return { stale: true, refreshedAtIso, text: `the universe built ${refreshedAtIso} (${record.pairs.length} pairs) is marked stale: the next tick rebuilds it` };
 }
 
 /** Runs the preview; throws `ConfigError` for a configuration without a universe. */

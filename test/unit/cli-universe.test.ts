@@ -4,7 +4,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runUniverseCli } from '../../functions/cli/universe.js';
+import { markUniverseStale, runUniverseCli } from '../../functions/cli/universe.js';
+import { MemoryStore } from '../../functions/adapters/memory/memoryStore.js';
+import { universeIsFresh } from '../../functions/core/universe/tickUniverse.js';
+import { universeKey } from '../../functions/core/universe/selectUniverse.js';
+import { universeSchema } from '../../functions/core/universe/universeConfig.js';
 import { ConfigError } from '../../functions/core/config.js';
 
 const AT = '2026-06-01T12:00:00.000Z';
@@ -48,6 +52,20 @@ describe('kbot universe', () => {
     expect(report.selection.pairs).toEqual(['BTC/USD']);
     expect(Object.fromEntries(report.selection.verdicts.map((v) => [v.pair, v.rule]))).toEqual({ 'BTC/USD': 'selected', 'WIF/USD': 'no-ticker', 'DOGE/USD': 'inactive' });
     expect(c.out.join('\n')).toMatch(/WIF\/USD +no .*no ticker for the pair/);
+  });
+
+  it('--refresh marks the stored universe stale, keeping its pairs, so the next tick rebuilds it', async () => {
+    const store = new MemoryStore();
+    const def = universeSchema.parse({});
+    expect((await markUniverseStale(store, 'paper')).stale).toBe(false);
+    const now = Date.parse(AT);
+    await store.putUniverse({ mode: 'paper', key: universeKey(def), refreshedAtMs: now - 3_600_000, pairs: ['BTC/USD'], tiers: {}, firstSeenMs: {}, outByRule: {} });
+    expect(universeIsFresh(def, await store.getUniverse('paper'), now)).toBe(true);
+    const marked = await markUniverseStale(store, 'paper');
+    expect(marked).toMatchObject({ stale: true, refreshedAtIso: '2026-06-01T11:00:00.000Z' });
+    const stored = await store.getUniverse('paper');
+    expect(stored?.pairs).toEqual(['BTC/USD']);
+    expect(universeIsFresh(def, stored, now)).toBe(false);
   });
 
   it('refuses a configuration whose pairs is a list', async () => {
