@@ -1,6 +1,7 @@
 // Deployment: how long a tick of N pairs takes, from `npm run bench:tick` (docs/operations.md,
 // "How long a tick takes"), so a deploy can refuse a pair count the function's timeout cannot hold.
 import type { BotConfig } from '../functions/core/config.js';
+import { recordsSnapshots } from '../functions/core/market/recorder.js';
 
 /**
  * Measured 2026-12-02 with Kraken's limits on (ccxt's public throttle, an Intermediate key's private
@@ -18,18 +19,23 @@ export function tickPairCount(bot: Pick<BotConfig, 'pairs' | 'universe' | 'risk'
   return bot.universe ? bot.universe.topN + bot.risk.maxOpenPositions : bot.pairs.length;
 }
 
-/** The estimated wall time of a tick reading `pairs` pairs, in seconds. */
-export function estimatedTickSeconds(pairs: number, closeDelayMs = 0): number {
-  return TICK_SECONDS_BASE + TICK_SECONDS_PER_PAIR * pairs + closeDelayMs / 1000;
+/**
+ * The estimated wall time of a tick reading `pairs` pairs, in seconds. With the market recorder each
+ * pair costs a second public call (Depth) at the same spacing: an estimate, not measured.
+ */
+export function estimatedTickSeconds(pairs: number, closeDelayMs = 0, publicCallsPerPair = 1): number {
+  return TICK_SECONDS_BASE + TICK_SECONDS_PER_PAIR * publicCallsPerPair * pairs + closeDelayMs / 1000;
 }
 
 /** Why this pair count cannot fit `timeoutSeconds`, or undefined when it fits. */
-export function tickBudgetProblem(bot: Pick<BotConfig, 'pairs' | 'universe' | 'risk' | 'tick'>, timeoutSeconds: number): string | undefined {
+export function tickBudgetProblem(bot: Pick<BotConfig, 'pairs' | 'universe' | 'risk' | 'tick' | 'strategies' | 'market'>, timeoutSeconds: number): string | undefined {
   const pairs = tickPairCount(bot);
-  const seconds = estimatedTickSeconds(pairs, bot.tick.closeDelayMs);
+  const calls = recordsSnapshots(bot) ? 2 : 1;
+  const seconds = estimatedTickSeconds(pairs, bot.tick.closeDelayMs, calls);
   const budget = timeoutSeconds * TICK_TIMEOUT_SHARE;
   if (seconds <= budget) return undefined;
-  const fits = Math.max(0, Math.floor((budget - TICK_SECONDS_BASE - bot.tick.closeDelayMs / 1000) / TICK_SECONDS_PER_PAIR));
+  const fits = Math.max(0, Math.floor((budget - TICK_SECONDS_BASE - bot.tick.closeDelayMs / 1000) / (TICK_SECONDS_PER_PAIR * calls)));
   const what = bot.universe ? `topN ${bot.universe.topN} plus up to ${bot.risk.maxOpenPositions} held pairs outside the universe` : `${pairs} pairs`;
-  return `${what}: a tick would take about ${seconds.toFixed(0)} s (${TICK_SECONDS_PER_PAIR} s per pair, measured by npm run bench:tick), more than ${Math.round(TICK_TIMEOUT_SHARE * 100)}% of the ${timeoutSeconds} s timeout; at most ${fits} pairs fit, or raise timeoutSeconds`;
+  const perPair = calls === 1 ? `${TICK_SECONDS_PER_PAIR} s per pair, measured by npm run bench:tick` : `${(TICK_SECONDS_PER_PAIR * calls).toFixed(2)} s per pair: OHLC as measured by npm run bench:tick, plus Depth for the market recorder`;
+  return `${what}: a tick would take about ${seconds.toFixed(0)} s (${perPair}), more than ${Math.round(TICK_TIMEOUT_SHARE * 100)}% of the ${timeoutSeconds} s timeout; at most ${fits} pairs fit, or raise timeoutSeconds`;
 }
