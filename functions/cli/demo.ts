@@ -47,8 +47,8 @@ export interface DemoOptions {
   print?: (line: string) => void;
   /** A model file from `kbot learn`: promoted before the first tick, with learning.enabled (docs/learning.md). */
   modelFile?: string;
-  /** Trade the demo universe (`DEMO_UNIVERSE`) instead of `pairs`; a config file with a universe trades its own. */
-  universe?: boolean;
+  /** Trade the demo universe (`DEMO_UNIVERSE`, or this definition) instead of `pairs`; a config file with a universe trades its own. */
+  universe?: boolean | Record<string, unknown>;
 }
 
 /**
@@ -67,15 +67,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   // thresholds, so a simulated day shows some trades.
   const base = { mode: 'live', allowLiveTrading: true, ...(opts.configFile ? {} : { strategies: { use: ['regime'], regime: { aggressive: true } } }) };
   const fromFile = opts.configFile ? await loadConfigFile(opts.configFile, base) : undefined;
+  // A list is checked against the sandbox before it is parsed (a typo is named with the nearest pair).
+  if (!opts.universe && !fromFile?.universe) refuseUnlistedSandboxPairs(opts.pairs);
   const loaded: BotConfig = opts.universe
-    ? await loadConfigFile(opts.configFile, { ...base, pairs: fromFile?.universe ?? DEMO_UNIVERSE })
+    ? await loadConfigFile(opts.configFile, { ...base, pairs: fromFile?.universe ?? (typeof opts.universe === 'object' ? opts.universe : DEMO_UNIVERSE) })
     : fromFile?.universe
       ? fromFile
       : await loadConfigFile(opts.configFile, { ...base, pairs: opts.pairs });
   const universe = loaded.universe;
   // A universe chooses among every pair the sandbox can list; a list is checked against it.
   const sandboxPairs = universe ? SANDBOX_MARKETS.map((m) => m.symbol).filter((p) => p.endsWith(`/${universe.quote}`)) : opts.pairs;
-  refuseUnlistedSandboxPairs(sandboxPairs);
   const quote = quoteCurrency(loaded);
   const config = opts.modelFile ? withLearningEnabled(loaded) : loaded;
   const behaviour = opts.behaviourFile === undefined ? undefined : readBehaviourFile(opts.behaviourFile);
