@@ -11,6 +11,11 @@ import { recordsSnapshots } from '../functions/core/market/recorder.js';
  */
 export const TICK_SECONDS_BASE = 1.1;
 export const TICK_SECONDS_PER_PAIR = 1.22;
+/**
+ * With the market recorder (`--record`: a Depth call per pair as well), measured the same day: 11.0 s
+ * for 4 pairs and 52.5 s for 20, about 2.6 s per pair.
+ */
+export const TICK_SECONDS_PER_PAIR_RECORDING = 2.6;
 /** A tick must fit this share of the timeout: the rest is for fills, retries and a slow Kraken. */
 export const TICK_TIMEOUT_SHARE = 0.8;
 
@@ -19,23 +24,21 @@ export function tickPairCount(bot: Pick<BotConfig, 'pairs' | 'universe' | 'risk'
   return bot.universe ? bot.universe.topN + bot.risk.maxOpenPositions : bot.pairs.length;
 }
 
-/**
- * The estimated wall time of a tick reading `pairs` pairs, in seconds. With the market recorder each
- * pair costs a second public call (Depth) at the same spacing: an estimate, not measured.
- */
-export function estimatedTickSeconds(pairs: number, closeDelayMs = 0, publicCallsPerPair = 1): number {
-  return TICK_SECONDS_BASE + TICK_SECONDS_PER_PAIR * publicCallsPerPair * pairs + closeDelayMs / 1000;
+/** The estimated wall time of a tick reading `pairs` pairs, in seconds (`recording`: the market recorder reads each pair's book too). */
+export function estimatedTickSeconds(pairs: number, closeDelayMs = 0, recording = false): number {
+  return TICK_SECONDS_BASE + (recording ? TICK_SECONDS_PER_PAIR_RECORDING : TICK_SECONDS_PER_PAIR) * pairs + closeDelayMs / 1000;
 }
 
 /** Why this pair count cannot fit `timeoutSeconds`, or undefined when it fits. */
 export function tickBudgetProblem(bot: Pick<BotConfig, 'pairs' | 'universe' | 'risk' | 'tick' | 'strategies' | 'market'>, timeoutSeconds: number): string | undefined {
   const pairs = tickPairCount(bot);
-  const calls = recordsSnapshots(bot) ? 2 : 1;
-  const seconds = estimatedTickSeconds(pairs, bot.tick.closeDelayMs, calls);
+  const recording = recordsSnapshots(bot);
+  const perPairSeconds = recording ? TICK_SECONDS_PER_PAIR_RECORDING : TICK_SECONDS_PER_PAIR;
+  const seconds = estimatedTickSeconds(pairs, bot.tick.closeDelayMs, recording);
   const budget = timeoutSeconds * TICK_TIMEOUT_SHARE;
   if (seconds <= budget) return undefined;
-  const fits = Math.max(0, Math.floor((budget - TICK_SECONDS_BASE - bot.tick.closeDelayMs / 1000) / (TICK_SECONDS_PER_PAIR * calls)));
+  const fits = Math.max(0, Math.floor((budget - TICK_SECONDS_BASE - bot.tick.closeDelayMs / 1000) / perPairSeconds));
   const what = bot.universe ? `topN ${bot.universe.topN} plus up to ${bot.risk.maxOpenPositions} held pairs outside the universe` : `${pairs} pairs`;
-  const perPair = calls === 1 ? `${TICK_SECONDS_PER_PAIR} s per pair, measured by npm run bench:tick` : `${(TICK_SECONDS_PER_PAIR * calls).toFixed(2)} s per pair: OHLC as measured by npm run bench:tick, plus Depth for the market recorder`;
+  const perPair = `${perPairSeconds} s per pair${recording ? ' with the market recorder' : ''}, measured by npm run bench:tick`;
   return `${what}: a tick would take about ${seconds.toFixed(0)} s (${perPair}), more than ${Math.round(TICK_TIMEOUT_SHARE * 100)}% of the ${timeoutSeconds} s timeout; at most ${fits} pairs fit, or raise timeoutSeconds`;
 }
