@@ -22,6 +22,9 @@ export interface ChaosSummary {
   takeovers: number;
   commands: number;
   exchangeOrders: number;
+  /** Runs of the shorts variant, and the margin orders (short entries and buy-backs) they executed. */
+  shortsRuns: number;
+  marginOrders: number;
   faults: Record<string, number>;
   violations: Record<string, number>;
   /** Seeds of the runs that found a violation, with the first violation of each. */
@@ -36,8 +39,8 @@ export interface ChaosOptions {
   workers?: number;
   /** Runs at a time (default: the cores). */
   parallel?: number;
-  /** Build the worker deliberately broken (`skip-intent`) to see the suite catch it. */
-  broken?: 'skip-intent';
+  /** Build the worker deliberately broken (`skip-intent`, `skip-margin-release`) to see the suite catch it. */
+  broken?: 'skip-intent' | 'skip-margin-release';
   onProgress?: (done: number, report: RunReport) => void;
   /** Every step, invocation and order of each run, for reproducing a seed. */
   log?: (line: string) => void;
@@ -62,6 +65,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     takeovers: 0,
     commands: 0,
     exchangeOrders: 0,
+    shortsRuns: 0,
+    marginOrders: 0,
     faults: {},
     violations: {},
     failing: [],
@@ -82,6 +87,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         summary.takeovers += report.takeovers;
         summary.commands += report.commands;
         summary.exchangeOrders += report.orders;
+        if (report.shorts) summary.shortsRuns++;
+        summary.marginOrders += report.marginOrders;
         for (const [kind, n] of Object.entries(report.faults)) summary.faults[kind] = (summary.faults[kind] ?? 0) + n;
         for (const violation of report.violations) summary.violations[violation.kind] = (summary.violations[violation.kind] ?? 0) + 1;
         if (report.violations.length) summary.failing.push({ seed, kind: report.violations[0]!.kind, detail: report.violations[0]!.detail });
@@ -105,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--seed <s>', 'seed of the first run (run k uses seed + k)', '1')
     .option('--workers <n>', 'worker processes (stand-ins for Lambda instances)')
     .option('--parallel <n>', 'runs at a time')
-    .option('--broken <what>', 'deliberately broken build to check the suite catches it: skip-intent')
+    .option('--broken <what>', 'deliberately broken build to check the suite catches it: skip-intent or skip-margin-release')
     .option('--json', 'print only the summary line (the default prints progress on stderr too)')
     .option('--verbose', 'print every step, invocation and order on stderr (to reproduce a seed: --runs 1 --seed S --verbose)');
   program.parse(argv);
@@ -115,17 +122,17 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${value}`);
     return n;
   };
-  if (o.broken !== undefined && o.broken !== 'skip-intent') throw new Error(`--broken: unknown build ${o.broken}; the one there is: skip-intent`);
+  if (o.broken !== undefined && o.broken !== 'skip-intent' && o.broken !== 'skip-margin-release') throw new Error(`--broken: unknown build ${o.broken}; there are: skip-intent, skip-margin-release`);
   const summary = await runChaos({
     runs: int(o.runs, 'runs'),
     seed: int(o.seed, 'seed'),
     ...(o.workers ? { workers: int(o.workers, 'workers') } : {}),
     ...(o.parallel ? { parallel: int(o.parallel, 'parallel') } : {}),
-    ...(o.broken ? { broken: 'skip-intent' as const } : {}),
+    ...(o.broken ? { broken: o.broken as 'skip-intent' | 'skip-margin-release' } : {}),
     ...(o.verbose ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
     onProgress: o.json
       ? undefined
-      : (done, r) => process.stderr.write(`run ${done}: seed ${r.seed}, ${r.invocations} invocations, ${r.orders} orders, ${r.violations.length ? `${r.violations.length} VIOLATIONS (${r.violations[0]!.kind})` : 'books agree'}\n`),
+      : (done, r) => process.stderr.write(`run ${done}: seed ${r.seed}, ${r.invocations} invocations, ${r.orders} orders${r.shorts ? ` (shorts variant: ${r.marginOrders} margin)` : ''}, ${r.violations.length ? `${r.violations.length} VIOLATIONS (${r.violations[0]!.kind})` : 'books agree'}\n`),
   });
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return summary.failing.length ? 1 : 0;

@@ -8,7 +8,7 @@ import { ensureTable } from '../adapters/dynamo/localDynamo.js';
 import { scheduledEvent } from '../cli/localStack.js';
 import { parseConfig, type BotConfig } from '../core/config.js';
 import { simpleMomentumConfig } from '../core/engine/presets.js';
-import { FIVE_MINUTES_MS, type Pair } from '../core/types.js';
+import { FIVE_MINUTES_MS, type Candle, type Pair } from '../core/types.js';
 import { SeededRandom } from '../sandbox/seededRandom.js';
 import type { BehaviourInput } from '../sandbox/sandboxBehaviour.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
@@ -32,12 +32,35 @@ export interface RunReport {
   commands: number;
   faults: Record<string, number>;
   orders: number;
+  /** The shorts-enabled variant (even seeds): a falling BTC market, the margin short book on. */
+  shorts: boolean;
+  /** Margin orders the sandbox executed (short entries and buy-backs). */
+  marginOrders: number;
   violations: Violation[];
 }
 
+/** Runs with an even seed are the shorts variant (docs/shorts.md). */
+export const isShortsVariant = (seed: number): boolean => seed % 2 === 0;
+
 /** A configuration that trades often on generated data, so a short run exercises every path. */
-export function chaosConfig(): BotConfig {
+export function chaosConfig(shorts = false): BotConfig {
   return parseConfig({
+    // The shorts variant: small levels and short holds so entries and buy-backs happen every few steps.
+    ...(shorts
+      ? {
+          shorts: {
+            enabled: true,
+            leverage: 2,
+            positionFraction: 0.05,
+            maxPositionQuote: 200,
+            maxOpenShorts: 2,
+            stopLossFraction: 0.003,
+            takeProfitFraction: 0.004,
+            trailing: { activationFraction: 0.002, distanceFraction: 0.0015 },
+            maxHoldMinutes: 20,
+          },
+        }
+      : {}),
     mode: 'live',
     allowLiveTrading: true,
     pairs: CHAOS_PAIRS,
@@ -58,10 +81,18 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
   const log = options.log ?? (() => undefined);
   const { seed, pool } = options;
   const rng = new SeededRandom(seed);
-  const config = chaosConfig();
-  const report: RunReport = { seed, steps: 0, invocations: 0, crashes: 0, duplicates: 0, takeovers: 0, commands: 0, faults: {}, orders: 0, violations: [] };
+  const shorts = isShortsVariant(seed);
+  const config = chaosConfig(shorts);
+  const report: RunReport = { seed, steps: 0, invocations: 0, crashes: 0, duplicates: 0, takeovers: 0, commands: 0, faults: {}, orders: 0, shorts, marginOrders: 0, violations: [] };
   const start = Math.floor(Date.UTC(2026, 5, 1) / FIVE_MINUTES_MS) * FIVE_MINUTES_MS + (seed % 1000) * 3 * 3_600_000;
-  const sandbox = await startSandbox({ pairs: CHAOS_PAIRS, seed, startTimeMs: start, speed: 0, balances: { USD: 3_000, ...OWNER_COINS } });
+  const sandbox = await startSandbox({
+    pairs: CHAOS_PAIRS,
+    seed,
+    startTimeMs: start,
+    speed: 0,
+    balances: { USD: 3_000, ...OWNER_COINS },
+    ...(shorts ? { data: { 'BTC/USD': fallingMarket(start, rng) } } : {}),
+  });
   const tableName = `chaos-${seed}`;
   await ensureTable(options.dynamo, tableName);
   const store = new DynamoStore({ client: options.dynamo, tableName });
@@ -163,11 +194,31 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       await invoke(next(), scheduledEvent(close), close + 1_000, `clean-${c}`);
     }
     report.orders = sandbox.orders().length;
+    report.marginOrders = sandbox.orders().filter((o) => o.margin && o.volumeBase > 0).length;
     report.violations.push(...(await checkBooks({ sandbox, store, config, owner: OWNER_COINS })));
     return report;
   } finally {
     await sandbox.close();
   }
+}
+
+/**
+ * BTC falling for days (so the 15m and 1h trends are down) in a sawtooth: a drop of about 0.6% every
+ * few candles and a partial rebound, so shorts open, hit targets, stops and trailing stops within a run.
+ */
+function fallingMarket(startMs: number, rng: SeededRandom): Candle[] {
+  const out: Candle[] = [];
+  let close = 60_000;
+  const first = startMs - 800 * FIVE_MINUTES_MS;
+  for (let i = 0; i < 900; i++) {
+    const open = close;
+    const phase = i % (4 + Math.floor(rng.next() * 3));
+    const move = phase === 0 ? -0.006 : phase === 1 ? 0.002 + rng.next() * 0.003 : -0.0008 + (rng.next() - 0.5) * 0.0016;
+    close = open * (1 + move);
+    const wick = 1 + rng.next() * 0.001;
+    out.push({ openTimeMs: first + i * FIVE_MINUTES_MS, open, high: Math.max(open, close) * wick, low: Math.min(open, close) / wick, close, volume: 4 + rng.next() * 4 });
+  }
+  return out;
 }
 
 function count(map: Record<string, number>, key: string): void {

@@ -39,6 +39,10 @@ export interface WorkerReply {
 if (process.env.KBOT_CHAOS_BREAK === 'skip-intent') {
   DynamoStore.prototype.createIntent = async () => true;
 }
+// Another, for the shorts variant: a closed short never gives its margin exposure back.
+if (process.env.KBOT_CHAOS_BREAK === 'skip-margin-release') {
+  DynamoStore.prototype.releaseMargin = async () => undefined;
+}
 
 const clockAnchor = new AsyncLocalStorage<{ baseMs: number; atWallMs: number }>();
 /** Simulated time for the invocation being served: its start time plus the real time since. */

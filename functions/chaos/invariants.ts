@@ -2,6 +2,7 @@
 // sandbox's own account (what Kraken did) against the table (what the bot recorded).
 import type { BotConfig } from '../core/config.js';
 import type { StorePort } from '../core/ports.js';
+import type { MarginStorePort } from '../core/shorts/marginPorts.js';
 import { utcDay } from '../core/utcDay.js';
 import type { SandboxHandle } from '../sandbox/sandboxServer.js';
 
@@ -19,7 +20,17 @@ export interface Violation {
     | 'reservation-leak'
     | 'holdings-drift'
     | 'oversell'
-    | 'owner-coins-sold';
+    | 'owner-coins-sold'
+    /** Shorts (docs/shorts.md): the recorded shorts and Kraken's margin positions disagree. */
+    | 'short-books-drift'
+    /** A recorded short without a stop above and a target below its entry. */
+    | 'short-unstopped'
+    /** A short bought back more than it sold (a second exit executed). */
+    | 'short-double-exit'
+    /** A margin order whose intent is not a margin intent, or a spot order settled as margin. */
+    | 'margin-confused'
+    /** A margin-exposure reservation held without its open short, or an open short without one. */
+    | 'margin-reservation-leak';
   detail: string;
 }
 
@@ -37,7 +48,7 @@ export function ownerCoinsViolation(sandbox: SandboxHandle, owner: Record<string
 }
 
 /** Every check of the books; empty when they agree with the sandbox. */
-export async function checkBooks(args: { sandbox: SandboxHandle; store: StorePort; config: BotConfig; owner: Record<string, number> }): Promise<Violation[]> {
+export async function checkBooks(args: { sandbox: SandboxHandle; store: StorePort & MarginStorePort; config: BotConfig; owner: Record<string, number> }): Promise<Violation[]> {
   const { sandbox, store, config, owner } = args;
   const mode = config.mode;
   const out: Violation[] = [];
@@ -61,6 +72,7 @@ export async function checkBooks(args: { sandbox: SandboxHandle; store: StorePor
       v('order-without-intent', `${o.side} ${o.volumeBase} ${o.pair} (${id}) has no order intent`);
       continue;
     }
+    if (Boolean(o.margin) !== Boolean(intent.margin)) v('margin-confused', `${o.side} ${o.pair} ${id}: the exchange order is ${o.margin ? 'a margin' : 'a spot'} order, its intent ${intent.margin ? 'a margin' : 'a spot'} one`);
     if (intent.status !== 'FILLED') v('fill-not-settled', `${o.side} ${o.pair} ${id} executed ${o.volumeBase} but its intent is ${intent.status}`);
     const row = rows.get(id);
     if (!row) {
@@ -80,7 +92,8 @@ export async function checkBooks(args: { sandbox: SandboxHandle; store: StorePor
   const entriesByDay = new Map<string, Map<string, number>>();
   for (const [id, orders] of byId) {
     const intent = intents.get(id);
-    if (orders[0]!.side !== 'buy' || !intent || (intent.reason !== 'entry' && intent.reason !== 'force-entry')) continue;
+    // Entries: spot buys, and margin sells (short entries reserve the same daily counters).
+    if (!intent || orders[0]!.side !== (intent.margin ? 'sell' : 'buy') || (intent.reason !== 'entry' && intent.reason !== 'force-entry')) continue;
     const day = intent.reservedDay ?? utcDay(intent.createdAtMs);
     const perPair = entriesByDay.get(day) ?? new Map<string, number>();
     perPair.set(intent.pair, (perPair.get(intent.pair) ?? 0) + 1);
@@ -113,6 +126,8 @@ export async function checkBooks(args: { sandbox: SandboxHandle; store: StorePor
   const flows = new Map<string, { bought: number; sold: number }>();
   for (const t of trades) {
     if (!t.positionId) continue;
+    // Margin rows are shorts: checked below with the sides the other way round.
+    if ((await store.getIntent(mode, t.clientOrderId))?.margin) continue;
     const f = flows.get(t.positionId) ?? { bought: 0, sold: 0 };
     if (t.side === 'buy') f.bought += t.amountBase;
     else if (t.exchangeOrderId !== '') f.sold += t.amountBase;
@@ -121,5 +136,40 @@ export async function checkBooks(args: { sandbox: SandboxHandle; store: StorePor
   for (const [id, f] of flows) if (f.sold > f.bought + 1e-8) v('oversell', `position ${id}: sold ${f.sold}, bought ${f.bought}`);
   const owned = ownerCoinsViolation(sandbox, owner, 'at the end');
   if (owned) out.push(owned);
+  if (config.shorts.enabled) out.push(...(await checkShortBooks(sandbox, store, config)));
+  return out;
+}
+
+/** The shorts' books: recorded shorts against the sandbox's margin positions, stops, exits, reservations. */
+async function checkShortBooks(sandbox: SandboxHandle, store: StorePort & MarginStorePort, config: BotConfig): Promise<Violation[]> {
+  const mode = config.mode;
+  const out: Violation[] = [];
+  const v = (kind: Violation['kind'], detail: string) => out.push({ kind, detail });
+  const shorts = await store.listShorts(mode);
+  const onKraken = sandbox.marginPositions();
+  for (const pair of config.pairs) {
+    const bot = shorts.filter((s) => s.pair === pair).reduce((sum, s) => sum + s.amountBase, 0);
+    const kraken = onKraken.filter((p) => p.pair === pair && p.side === 'sell').reduce((sum, p) => sum + p.volumeBase, 0);
+    if (Math.abs(bot - kraken) > 2e-8) v('short-books-drift', `${pair}: Kraken shows a short of ${kraken}, the bot records ${bot}`);
+  }
+  for (const s of shorts) {
+    if (!(s.stopPrice !== undefined && s.stopPrice > s.entryPrice) || !(s.takeProfitPrice !== undefined && s.takeProfitPrice < s.entryPrice)) {
+      v('short-unstopped', `${s.pair} short ${s.entryClientOrderId}: entry ${s.entryPrice}, stop ${s.stopPrice}, target ${s.takeProfitPrice}`);
+    }
+  }
+  const flows = new Map<string, { sold: number; bought: number }>();
+  for (const t of await store.listTrades(mode, 0, MAX_MS)) {
+    if (!t.positionId || t.exchangeOrderId === '' || !(await store.getIntent(mode, t.clientOrderId))?.margin) continue;
+    const f = flows.get(t.positionId) ?? { sold: 0, bought: 0 };
+    if (t.side === 'sell') f.sold += t.amountBase;
+    else f.bought += t.amountBase;
+    flows.set(t.positionId, f);
+  }
+  for (const [id, f] of flows) if (f.bought > f.sold + 1e-8) v('short-double-exit', `short ${id}: sold ${f.sold}, bought back ${f.bought}`);
+  const exposure = await store.getMarginExposure(mode);
+  const held = Object.entries(exposure.reservations).filter(([, r]) => r.state === 'held').map(([id]) => id);
+  const open = new Set(shorts.map((s) => s.entryClientOrderId));
+  for (const id of held) if (!open.has(id)) v('margin-reservation-leak', `margin reservation ${id} is held but no open short has it`);
+  for (const id of open) if (!held.includes(id)) v('margin-reservation-leak', `short ${id} is open without its margin reservation`);
   return out;
 }

@@ -16,6 +16,7 @@ import { pairFromKrakenName, parseKrakenFileName } from '../backtest/krakenPairs
 import { builtInMarkets, marketsFromAssetPairs } from '../backtest/marketTable.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
 import { runBacktest } from '../backtest/runBacktest.js';
+import { runShortBacktest, type ShortBacktestResult } from '../backtest/shortBacktest.js';
 import { loadConfigFile } from './localStack.js';
 import { builtInSymbols, pairProblems, UnlistedPairError, type PairProblem } from './pairCheck.js';
 
@@ -35,6 +36,8 @@ export interface BacktestCliOptions {
   retrainDays?: string;
   /** Recorded market snapshots (`kbot data export-snapshots`) replayed beside the candles. */
   snapshots?: string;
+  /** Also replay margin shorts (docs/shorts.md), with rollover, in a wallet of their own. */
+  shorts?: boolean;
 }
 
 /** Where the command writes; `progress` is true when a progress bar may be drawn. */
@@ -60,6 +63,7 @@ export function backtestCommand(): Command {
     .option('--learn', 'also replay with the learned trade filter retrained walk-forward inside the backtest (on past trades only), reported beside the plain run')
     .option('--retrain-days <n>', 'with --learn: retrain every this many days', '7')
     .option('--snapshots <file>', 'market snapshots the ticks recorded (kbot data export-snapshots), replayed beside the candles; the microstructure strategy needs them')
+    .option('--shorts', 'also replay margin shorts (the short book, rollover charged) in a wallet of their own, reported beside the spot run')
     .action(async (opts: BacktestCliOptions) => {
       const io: BacktestCliIo = {
         out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -138,10 +142,14 @@ export async function runBacktestCli(
       return 0;
     }
 
+    const shorts = opts.shorts
+      ? runShortBacktest({ config, series, markets, startingQuote, ...(fromMs !== undefined ? { fromMs } : {}), ...(toMs !== undefined ? { toMs } : {}) })
+      : undefined;
     // The summary first: a report that cannot be written must not cost the result.
-    if (opts.json) io.out(JSON.stringify({ summary: result.summary, trades: result.trades, fills: result.fills }, null, 2));
+    if (opts.json) io.out(JSON.stringify({ summary: result.summary, trades: result.trades, fills: result.fills, ...(shorts ? { shorts } : {}) }, null, 2));
     else {
       for (const line of describeBacktest(result)) io.out(line);
+      if (shorts) for (const line of describeShortBacktest(shorts)) io.out(line);
       io.out(`Replayed ${result.summary.candlesProcessed} candle-steps in ${(elapsedMs / 1000).toFixed(2)} s (including indicator preparation).`);
     }
     if (opts.report) {
@@ -199,6 +207,21 @@ export function describeBacktest(r: BacktestResult): string[] {
   const open = r.trades.filter((t) => t.exitReason === 'end-of-data').length;
   if (open) lines.push(`Note      ${open} position(s) still open at the end were sold at the last close (end-of-data).`);
   return lines;
+}
+
+/** The short replay's summary lines. */
+export function describeShortBacktest(r: ShortBacktestResult): string[] {
+  const s = r.summary;
+  const money = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+  const reasons = new Map<string, number>();
+  for (const t of r.trades) reasons.set(t.exitReason, (reasons.get(t.exitReason) ?? 0) + 1);
+  return [
+    '',
+    `Shorts    ${s.trades} (${s.wins} won), own wallet ${s.startEquityQuote.toFixed(2)} -> ${s.endEquityQuote.toFixed(2)} ${r.quote}`,
+    `Short P&L gross ${money(s.grossPnlQuote)} - fees ${s.feesQuote.toFixed(2)} - rollover ${s.rolloverQuote.toFixed(2)} = net ${money(s.netPnlQuote)} ${r.quote}`,
+    `Exits     ${[...reasons].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    ...(Object.keys(s.refused).length ? [`Refused   ${Object.entries(s.refused).map(([k, n]) => `${k} ${n}`).join(', ')}`] : []),
+  ];
 }
 
 class UsageError extends Error {}

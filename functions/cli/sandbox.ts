@@ -27,6 +27,10 @@ export interface SandboxFlags {
   historyDays: string;
   behaviour?: string;
   verbose?: boolean;
+  /** `--no-margin` sets it false: an account without margin (docs/shorts.md). */
+  margin?: boolean;
+  /** Rollover per 4 hours as a fraction of the notional. */
+  rollover?: string;
 }
 
 /**
@@ -91,6 +95,11 @@ export function sandboxOptionsFromFlags(flags: SandboxFlags): SandboxOptions {
   }
   if (Object.keys(balances).length) options.balances = balances;
   if (flags.behaviour !== undefined) options.behaviour = readBehaviourFile(flags.behaviour);
+  if (flags.margin === false || flags.rollover !== undefined) {
+    const rate = flags.rollover === undefined ? undefined : Number(flags.rollover);
+    if (rate !== undefined && !(rate >= 0 && rate <= 0.01)) throw new Error(`--rollover must be a fraction between 0 and 0.01, got ${flags.rollover}`);
+    options.margin = { enabled: flags.margin !== false, ...(rate !== undefined ? { rolloverRatePer4h: rate } : {}) };
+  }
 
   if (flags.start !== undefined) {
     const startMs = Date.parse(flags.start);
@@ -159,6 +168,8 @@ export function sandboxCommand(): Command {
     .option('--pairs <list>', 'pairs to list, comma-separated (default BTC/USD,ETH/USD,SOL/USD)')
     .option('--history-days <n>', 'days of generated history before the start', '7')
     .option('--behaviour <file.json>', 'arm Kraken misbehaviours at start: a POST /_sandbox/behaviour body (see docs/sandbox.md)')
+    .option('--no-margin', 'an account without margin: TradeBalance, OpenPositions and leverage orders are refused (docs/shorts.md)')
+    .option('--rollover <fraction>', 'margin rollover per 4 hours as a fraction of the notional (default 0.0001)')
     .option('--verbose', 'log every API call')
     .action(async (flags: SandboxFlags) => {
       const sandbox = await startSandbox(sandboxOptionsFromFlags(flags));

@@ -145,6 +145,23 @@ export function formatWriteOffAlert(intent: OrderIntent, detail: string, reappea
   };
 }
 
+/** An order nobody can find after its deadline, kept PENDING because the balance says it may have executed. */
+export function formatWriteOffRefusedAlert(intent: OrderIntent, why: string): Alert {
+  const m = intent.mode.toUpperCase();
+  return {
+    severity: 'critical',
+    kind: 'write-off',
+    subject: `[${m}] order NOT FOUND, kept pending: ${intent.side} ${intent.pair} (${intent.reason})`,
+    message: [
+      `Kraken does not list this order after its deadline, but it is not written off: ${why}.`,
+      `client order id ${intent.clientOrderId}, decided on candle ${intent.candleCloseIso}`,
+      `It stays pending and is looked up every tick, so no second ${intent.side === 'sell' ? 'exit' : 'entry'} is sent for ${intent.pair}; once Kraken lists it, its fill is recorded.`,
+      'If it stays like this, compare Kraken\'s trade history with `kbot status` and `kbot reconcile`.',
+    ].join('\n'),
+    sms: `${m} order not found, kept pending ${intent.side} ${intent.pair} ${intent.reason}`.slice(0, 140),
+  };
+}
+
 /** An exit fired but could not be sent, or an exit check could not run. */
 export function formatExitBlockedAlert(mode: Mode, pair: Pair, reason: string): Alert {
   const m = mode.toUpperCase();

@@ -5,6 +5,7 @@ import { formatIssues, issuesFromZod, notAnObject, type ConfigIssue } from './co
 import { engineConfigShape } from './engine/config.js';
 import { learningConfigSchema } from './learning/learningConfig.js';
 import { MAX_TICK_PAIRS, universeSchema, type UniverseConfig } from './universe/universeConfig.js';
+import { shortsConfigSchema } from './shorts/shortsConfig.js';
 
 const pairSymbol = z
   .string()
@@ -69,6 +70,8 @@ export const botConfigSchema = z
     ...engineConfigShape,
     /** The learned trade filter (docs/learning.md); off unless `learning.enabled`. */
     learning: learningConfigSchema.prefault({}),
+    /** Margin shorts (docs/configuration.md#shorts); off unless `shorts.enabled` and the account has margin. */
+    shorts: shortsConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
     if (!Array.isArray(cfg.pairs)) return;

@@ -3,7 +3,7 @@
 // owner's own coins of that asset and the dust the bot left behind. Pure: the tick reads and writes.
 import { expectedFeeBase } from './positionLifecycle.js';
 import type { HoldingsCheck } from './tickResult.js';
-import type { AssetBalance, HoldingsRecord, Position } from './types.js';
+import type { AssetBalance, HoldingsRecord, OrderIntent, Position } from './types.js';
 
 /** What the comparison decided, and what the tick should write. */
 export interface HoldingsVerdict {
@@ -77,6 +77,50 @@ function compareWith(
       ? `Kraken holds ${-diffBase} ${asset} less than the positions record`
       : `Kraken holds ${diffBase} ${asset} more than the positions and the owner's coins`;
   return { check: { ...check, status: 'mismatch', detail } };
+}
+
+/**
+ * Whether Kraken's balance allows writing off an intent nobody can find ("it never executed").
+ * ClosedOrders can lag behind an order that did execute; freeing its slot then would let a second
+ * exit sell the same coins (the owner's, this time) or a second buy double the position. So a
+ * write-off needs the balance to show that nothing moved: for the intent's asset, what Kraken holds
+ * beyond the owner's coins and the dust must still equal the positions (a sell that executed leaves
+ * fewer coins, a buy more). Returns why not, or undefined when the write-off may go ahead.
+ * `positions` are the asset's open positions; `otherInFlight` is true when another unresolved order
+ * on the same asset may be moving the balance too.
+ */
+export function writeOffRefusal(args: {
+  intent: Pick<OrderIntent, 'side' | 'amountBase' | 'costQuote' | 'referencePrice'>;
+  asset: string;
+  balance: AssetBalance | undefined;
+  balancesKnown: boolean;
+  record: Pick<HoldingsRecord, 'externalBase' | 'dustBase'> | undefined;
+  positions: readonly Pick<Position, 'amountBase'>[];
+  otherInFlight: boolean;
+  lotBase: number;
+}): string | undefined {
+  const { intent, asset, record, lotBase } = args;
+  if (!args.balancesKnown) return 'balances could not be read, so nothing shows that it did not execute';
+  if (!record) return `no record of the owner's ${asset} yet, so the balance cannot tell whether it executed`;
+  if (args.otherInFlight) return `another order on ${asset} is not final yet, so the balance cannot tell whether this one executed`;
+  const botBase = args.positions.reduce((sum, p) => sum + p.amountBase, 0);
+  const delta = round((args.balance?.total ?? 0) - record.externalBase - record.dustBase - botBase);
+  const expected =
+    intent.side === 'sell'
+      ? (intent.amountBase ?? 0)
+      : intent.costQuote !== undefined && intent.referencePrice !== undefined && intent.referencePrice > 0
+        ? intent.costQuote / intent.referencePrice
+        : 0;
+  // A fill moves the balance by about `expected`; rounding and a fee in base by a lot step or a few
+  // tenths of a percent. More than that in the fill's direction means it (or part of it) executed.
+  const tolerance = Math.max(2 * lotBase, 0.02 * expected) + 1e-12;
+  if (intent.side === 'sell' && delta < -tolerance) {
+    return `Kraken holds ${-delta} ${asset} fewer than the positions record: the sell looks executed (ClosedOrders can lag)`;
+  }
+  if (intent.side === 'buy' && delta > tolerance) {
+    return `Kraken holds ${delta} ${asset} more than the positions and the owner's coins: the buy looks executed (ClosedOrders can lag)`;
+  }
+  return undefined;
 }
 
 /** The bot's own free amount of an asset: free balance minus the owner's coins and recorded dust. */

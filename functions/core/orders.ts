@@ -9,6 +9,7 @@ import {
   formatRejectionAlert,
   formatReplyInvalidAlert,
   formatWriteOffAlert,
+  formatWriteOffRefusedAlert,
   formatAuthAlert,
 } from './alertText.js';
 import { clientOrderIdFor } from './clientOrderId.js';
@@ -45,6 +46,17 @@ export interface OrderDeps {
   writeOffMarginMs?: number;
   /** A slot whose holder wrote no intent (a crash between the two writes) is freed after this. */
   orphanSlotMs?: number;
+}
+
+/** How `reconcile` may conclude. */
+export interface ReconcileOptions {
+  /** Whether an intent nobody can find after its deadline may be written off (FAILED). */
+  allowFail: boolean;
+  /**
+   * Asked before a write-off: why the account's balance says the order may have executed after all
+   * (undefined: nothing moved, go ahead). Without it a write-off needs no balance evidence.
+   */
+  writeOffCheck?: (intent: OrderIntent) => Promise<string | undefined>;
 }
 
 /** One order to place. */
@@ -270,7 +282,7 @@ export class OrderExecutor {
    * deadline plus a margin (and `allowFail`); otherwise leave it PENDING. FAILED (written off): look
    * again, on a schedule, for a day.
    */
-  async reconcile(intent: OrderIntent, opts: { allowFail: boolean } = { allowFail: true }): Promise<ReconcileOutcome> {
+  async reconcile(intent: OrderIntent, opts: ReconcileOptions = { allowFail: true }): Promise<ReconcileOutcome> {
     if (intent.status === 'FAILED') return this.recheck(intent);
     const base = { clientOrderId: intent.clientOrderId, pair: intent.pair, side: intent.side } as const;
     let found: ExchangeOrder | undefined;
@@ -284,6 +296,8 @@ export class OrderExecutor {
       const lookups = (intent.lookups ?? 0) + 1;
       await this.deps.store.transitionIntent(intent.mode, intent.clientOrderId, 'PENDING', { lookups, updatedAtMs: nowMs });
       if (opts.allowFail && lookups >= WRITE_OFF_LOOKUPS && nowMs >= this.writeOffAfterMs(intent)) {
+        const refused = opts.writeOffCheck ? await opts.writeOffCheck(intent) : undefined;
+        if (refused !== undefined) return this.refuseWriteOff({ ...intent, lookups }, refused);
         await this.writeOff({ ...intent, lookups });
         return { ...base, result: 'written-off', detail: 'not found on the exchange after its deadline; nothing executed (re-checked for 24 h)' };
       }
@@ -296,6 +310,20 @@ export class OrderExecutor {
   /** When a PENDING intent nobody can see may be written off. */
   private writeOffAfterMs(intent: OrderIntent): number {
     return intent.deadlineMs !== undefined ? intent.deadlineMs + this.writeOffMarginMs : intent.createdAtMs + this.pendingGraceMs;
+  }
+
+  /**
+   * A write-off the balance contradicts: the intent stays PENDING (its slot and reservation held,
+   * so no second exit or entry on that side), is looked up again every tick, and the owner is
+   * alerted once.
+   */
+  private async refuseWriteOff(intent: OrderIntent, why: string): Promise<ReconcileOutcome> {
+    const nowMs = this.deps.clock.nowMs();
+    this.deps.logger.error('order not found after its deadline, but not written off', { clientOrderId: intent.clientOrderId, pair: intent.pair, side: intent.side, lookups: intent.lookups, why });
+    if (await this.deps.store.markOnce(intent.mode, `writeoff-refused#${intent.clientOrderId}`, nowMs, ALERT_ONCE_TTL_MS)) {
+      await this.deps.alerts.send(formatWriteOffRefusedAlert(intent, why));
+    }
+    return { clientOrderId: intent.clientOrderId, pair: intent.pair, side: intent.side, result: 'still-pending', detail: `not found on the exchange after its deadline, not written off: ${why}` };
   }
 
   /** FAILED with a day of re-checks: the reservation and the slot are freed, the owner is alerted. */

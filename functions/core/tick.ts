@@ -16,11 +16,13 @@ import { liveGateProblem, quoteCurrency, type BotConfig } from './config.js';
 import { exitAtPrice } from './engine/mentalExit.js';
 import { baseOf } from './engine/risk/exposure.js';
 import type { DecisionEngine, PortfolioView, PreparedSeries } from './engine/types.js';
-import { compareHoldings, mismatchSignature, ownFreeBase } from './holdings.js';
+import { compareHoldings, mismatchSignature, ownFreeBase, writeOffRefusal } from './holdings.js';
 import { writeJournal } from './journal.js';
 import type { TradeFilterLoader } from './learning/liveFilter.js';
 import { OrderExecutor, limitText } from './orders.js';
 import { runReconcile } from './reconcileCommand.js';
+import type { MarginExchangePort, MarginStorePort } from './shorts/marginPorts.js';
+import { flattenShorts, runShortBook } from './shorts/shortBook.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
 import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type ReferencePricePort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
@@ -62,6 +64,8 @@ export interface TickDeps {
   tradeFilter?: TradeFilterLoader;
   /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace, deadline). */
   orderTiming?: { lookupDelayMs?: number; pendingGraceMs?: number; deadlineMs?: number; writeOffMarginMs?: number; orphanSlotMs?: number };
+  /** The margin side for `shorts.enabled` (the signed Kraken adapter and the store); absent, shorts are refused. */
+  shorts?: { margin: MarginExchangePort; store: StorePort & MarginStorePort };
 }
 
 /** What triggered the tick. */
@@ -158,7 +162,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick, storedUniverse] = await Promise.all([
     store.getControl(mode),
     store.getDay(mode, today),
-    store.listUnresolvedIntents(mode, clock.nowMs()),
+    store.listUnresolvedIntents(mode, clock.nowMs()).then(spotIntents),
     store.listPositions(mode),
     store.listHoldings(mode),
     input.command ? Promise.resolve(undefined) : store.getLastTick(mode),
@@ -219,8 +223,9 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const recentSnapshotsRead: Promise<MarketSnapshot[]> =
     recording && store.listSnapshots ? store.listSnapshots(mode, candleCloseMs - snapshotLookbackMs(config), candleCloseMs - 1).catch(() => []) : Promise.resolve([]);
   if (!gate) {
+    const writeOffCheck = (intent: OrderIntent) => writeOffEvidence(deps, marketsRead, intent);
     for (const intent of unresolvedAtStart) {
-      const outcome = await orders.reconcile(intent);
+      const outcome = await orders.reconcile(intent, { allowFail: true, writeOffCheck });
       result.reconciled.push(outcome);
       logger.info('reconciled order intent', { ...outcome });
     }
@@ -230,7 +235,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const [markets, positionsNow, unresolved] = await Promise.all([
     marketsRead,
     changed ? store.listPositions(mode) : positionsAtStart,
-    changed ? store.listUnresolvedIntents(mode, clock.nowMs()) : unresolvedAtStart,
+    changed ? store.listUnresolvedIntents(mode, clock.nowMs()).then(spotIntents) : unresolvedAtStart,
   ]);
   let positions = positionsNow;
 
@@ -276,9 +281,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   // sell no second sell (the position's exit is in flight); stops still run beside a pending buy.
   const inFlight = { buy: new Map<Pair, OrderIntent>(), sell: new Map<Pair, OrderIntent>() };
   const recheckBuys = new Set<Pair>();
+  const recheckSells = new Set<Pair>();
   for (const i of unresolved) {
     if (i.status === 'PENDING') inFlight[i.side].set(i.pair, i);
-    else if (i.side === 'buy') recheckBuys.add(i.pair);
+    else (i.side === 'buy' ? recheckBuys : recheckSells).add(i.pair);
   }
   const holdings = new Map(holdingsRecords.map((h) => [h.asset, h]));
   const mismatched = new Set<string>();
@@ -329,6 +335,15 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
       }
     }
   }
+  // What Kraken holds of a position's asset beyond the owner's coins, the dust and the asset's other
+  // positions: the most a leftover of this position can leave behind as dust (undefined: unknown).
+  const dustRoom = (position: Position): number | undefined => {
+    if (!balancesKnown) return undefined;
+    const asset = assetOf(position.pair);
+    const record = holdings.get(asset);
+    const others = positions.filter((p) => p.pair !== position.pair && assetOf(p.pair) === asset).reduce((sum, p) => sum + p.amountBase, 0);
+    return Math.max(0, (balances![asset]?.total ?? 0) - (record?.externalBase ?? 0) - (record?.dustBase ?? 0) - others);
+  };
   const ownFree = (pair: Pair): number | undefined => (balancesKnown ? ownFreeBase(balances![assetOf(pair)], holdings.get(assetOf(pair))) : undefined);
   for (const d of data) {
     const pending = inFlight.buy.get(d.pair);
@@ -385,7 +400,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         d.result.exit = { decision: 'skipped', reason: `exit in flight: ${pending.reason} ${pending.clientOrderId} is not final yet` };
         continue;
       }
-      const outcome = await exitPosition(deps, orders, d, position, ownFree(d.pair), candleCloseIso, holdings);
+      // A sell written off in the last day may still turn up executed: without the balance to show
+      // the coins are there, selling the recorded amount again could sell the owner's.
+      const blind = !balancesKnown && recheckSells.has(d.pair) ? 'balances could not be read and a written-off sell of this pair is being re-checked' : undefined;
+      const outcome = await exitPosition(deps, orders, d, position, ownFree(d.pair), candleCloseIso, holdings, { blind, dustRoom: dustRoom(position) });
       if (outcome && outcome.status === 'filled' && d.market) applyFillToPortfolio(portfolio, d.market, outcome);
     }
 
@@ -415,6 +433,34 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
         continue;
       }
       await enterIfAdvised(deps, orders, d, portfolio, candleCloseIso, today);
+    }
+
+    // 8b. Margin shorts (docs/shorts.md), on their own slots, intents and positions.
+    if (config.shorts.enabled) {
+      if (deps.shorts && !gate) {
+        result.shorts = await runShortBook(
+          { config, exchange: deps.exchange, margin: deps.shorts.margin, store: deps.shorts.store, alerts: deps.alerts, clock, logger, metrics, ...(deps.orderTiming ? { orderTiming: deps.orderTiming } : {}) },
+          {
+            candleCloseIso,
+            today,
+            haltEntries: result.halt.entries || !tradingReadable,
+            haltExits: result.halt.exits,
+            haltReason: result.halt.reasons.join('; ') || (tradingReadable ? '' : 'markets or balances could not be read'),
+            equityQuote: portfolio.equityQuote,
+            pairs: data.map((d) => ({
+              pair: d.pair,
+              ...(d.market ? { market: d.market } : {}),
+              ...(d.candles && d.exitsAllowed ? { candles: d.candles } : {}),
+              entriesAllowed: d.entriesAllowed && lockOf(d.pair) === undefined,
+              ...(d.ticker ? { tickerAsk: d.ticker.ask } : {}),
+              spotPosition: positions.some((p) => p.pair === d.pair),
+              takerFeeRate: portfolio.takerFeeRate[d.pair] ?? d.market?.takerFeeRate ?? config.fees.takerFeeRate,
+            })),
+          },
+        );
+      } else {
+        result.shorts = { entriesRefused: gate ? `live trading gate: ${gate}` : 'no margin exchange in this mode (shorts trade live on Kraken only)', reconciled: [], books: [], pairs: [] };
+      }
     }
   }
 
@@ -473,14 +519,26 @@ async function exitPosition(
   own: number | undefined,
   candleCloseIso: string,
   holdings: Map<string, HoldingsRecord>,
+  guard: {
+    /** Why the exit may not sell without the balance (undefined: it may). */
+    blind?: string | undefined;
+    /** What the account holds for this position (undefined: balances unknown); see closeAsDust. */
+    dustRoom?: number | undefined;
+  } = {},
 ): Promise<OrderOutcome | undefined> {
+  const { blind } = guard;
   const { clock, store } = deps;
   const nowMs = clock.nowMs();
   const lastClose = d.candles?.[d.candles.length - 1]?.close;
   const price = lastClose ?? d.ticker?.bid;
   const market = d.market;
   if (market && price !== undefined && belowMinimum(position.amountBase, price, market)) {
-    await closeAsDust(deps, orders, d, position, price, holdings);
+    if (guard.dustRoom === undefined) {
+      // The coins left behind are counted as dust only against a balance that shows them.
+      d.result.exit = { decision: 'hold', explanation: {}, blocked: `below Kraken's minimum; closed as dust once balances can be read` };
+      return undefined;
+    }
+    await closeAsDust(deps, orders, d, position, price, holdings, guard.dustRoom);
     return undefined;
   }
   const blocked = async (reason: string, key: string) => {
@@ -531,6 +589,10 @@ async function exitPosition(
       return undefined;
     }
   }
+  if (blind !== undefined && own === undefined) {
+    await blocked(`${sell.reason} fired but ${blind}`, 'blind');
+    return undefined;
+  }
   d.result.exit = { decision: 'sell', reason: sell.reason, triggerPrice: sell.triggerPrice, explanation: sell.explanation as never, priceSource: sell.source };
   const outcome = await orders.place(
     { side: 'sell', pair: d.pair, reason: sell.reason, decidedOn: candleCloseIso, amountBase: sell.amountBase, positionId: position.entryClientOrderId },
@@ -547,11 +609,23 @@ async function exitPosition(
  * it: its cost basis as a realized loss, the coins as dust on the asset's holdings record. Each step
  * is idempotent (one id per position), so a crash in between is repaired by the next tick.
  */
-async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, position: Position, price: number, holdings: Map<string, HoldingsRecord>): Promise<void> {
+async function closeAsDust(
+  deps: TickDeps,
+  orders: OrderExecutor,
+  d: PairData,
+  position: Position,
+  price: number,
+  holdings: Map<string, HoldingsRecord>,
+  /** What the account holds for this position: the dust recorded is no more than that. */
+  room: number,
+): Promise<void> {
   const { store, clock, config } = deps;
   const mode = config.mode;
   const id = bookkeepingIdFor(mode, position.pair, `dust:${position.entryClientOrderId}`);
   const w = dustWriteOff(position);
+  // A leftover can be partly or wholly absent (a fee Kraken took in base that no correction caught):
+  // dust that is not on the account would make the holdings check fail for ever.
+  const leftBase = Math.min(w.amountBase, Math.round(room * 1e12) / 1e12);
   const nowMs = clock.nowMs();
   await store.appendTrade({
     mode,
@@ -568,7 +642,10 @@ async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, p
     timestampMs: nowMs,
     positionId: position.entryClientOrderId,
     closedPositionOrderIds: [...position.appliedOrderIds],
-    note: `below Kraken's minimum (${w.amountBase} at ${price}); the coins stay on the account as dust`,
+    note:
+      leftBase < w.amountBase
+        ? `below Kraken's minimum (${w.amountBase} at ${price}); the account holds ${leftBase} of it, kept as dust`
+        : `below Kraken's minimum (${w.amountBase} at ${price}); the coins stay on the account as dust`,
   });
   await orders.recordPnl(id, nowMs, w.realizedPnlQuote);
   const asset = d.market?.base ?? baseOf(position.pair);
@@ -579,7 +656,7 @@ async function closeAsDust(deps: TickDeps, orders: OrderExecutor, d: PairData, p
       mode,
       asset,
       externalBase: record?.externalBase ?? 0,
-      dustBase: (record?.dustBase ?? 0) + w.amountBase,
+      dustBase: (record?.dustBase ?? 0) + leftBase,
       updatedAtMs: nowMs,
       version: record?.version ?? -1,
       ...(record?.note ? { note: record.note } : {}),
@@ -874,6 +951,12 @@ async function runCommand(
         await orders.place({ side: 'sell', pair: position.pair, reason: 'flatten', decidedOn, amountBase: s.amountBase, positionId: position.entryClientOrderId }, candleCloseIso),
       );
     }
+    // Margin shorts (docs/shorts.md) are bought back too, reduce-only, on their own slots.
+    if (config.shorts.enabled && deps.shorts) {
+      const flat = await flattenShorts({ config, exchange: deps.exchange, margin: deps.shorts.margin, store: deps.shorts.store, alerts: deps.alerts, clock, logger: deps.logger, metrics: deps.metrics, ...(deps.orderTiming ? { orderTiming: deps.orderTiming } : {}) }, decidedOn, candleCloseIso);
+      out.outcome.push(...flat.outcomes);
+      refusals.push(...flat.refused);
+    }
     return refusals.length ? { ...out, refused: refusals.join('; ') } : out;
   }
 
@@ -1036,6 +1119,40 @@ function balancesLookSane(b: Balances): boolean {
   return entries.length > 0 && entries.every((x) => Number.isFinite(x.free) && Number.isFinite(x.total) && x.total >= 0 && x.free >= 0);
 }
 
+/**
+ * The balance evidence a write-off needs (functions/core/holdings.ts `writeOffRefusal`), read fresh:
+ * Kraken's balance, the positions, the owner's-coins record and the other unresolved orders.
+ */
+async function writeOffEvidence(deps: TickDeps, marketsRead: Promise<Read<Record<Pair, MarketInfo>>>, intent: OrderIntent): Promise<string | undefined> {
+  const { store, clock } = deps;
+  const mode = deps.config.mode;
+  const [m, balanceRead, positions, unresolved, records] = await Promise.all([
+    marketsRead,
+    read(() => deps.exchange.fetchBalances()),
+    store.listPositions(mode),
+    store.listUnresolvedIntents(mode, clock.nowMs()),
+    store.listHoldings(mode),
+  ]);
+  const markets: Record<Pair, MarketInfo> = m.ok ? m.value : {};
+  const assetOf = (pair: Pair) => markets[pair]?.base ?? baseOf(pair);
+  const asset = assetOf(intent.pair);
+  const balances = balanceRead.ok && balancesLookSane(balanceRead.value) ? balanceRead.value : undefined;
+  const record = records.find((h) => h.asset === asset);
+  const dust = new Set(record?.dustPositionIds ?? []);
+  const refused = writeOffRefusal({
+    intent,
+    asset,
+    balance: balances?.[asset],
+    balancesKnown: balances !== undefined,
+    record,
+    positions: positions.filter((p) => assetOf(p.pair) === asset && !dust.has(p.entryClientOrderId)),
+    otherInFlight: unresolved.some((i) => i.status === 'PENDING' && i.clientOrderId !== intent.clientOrderId && assetOf(i.pair) === asset),
+    lotBase: 10 ** -(markets[intent.pair]?.amountDecimals ?? 8),
+  });
+  deps.logger.info('write-off evidence', { clientOrderId: intent.clientOrderId, asset, refused: refused ?? null });
+  return refused;
+}
+
 async function read<T>(fn: () => Promise<T>): Promise<Read<T>> {
   try {
     return { ok: true, value: await fn() };
@@ -1062,6 +1179,8 @@ function summarize(r: TickResult): unknown {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const unique = <T>(xs: T[]) => [...new Set(xs)];
+/** The spot protocol's intents: margin (short) intents are the short book's alone (docs/shorts.md). */
+const spotIntents = (intents: OrderIntent[]): OrderIntent[] => intents.filter((i) => i.margin === undefined);
 
 /** Reports an unexpected tick failure as an alert (used by the handler's error path). */
 export { formatErrorAlert };

@@ -3,6 +3,7 @@
 import type { TickUniverseStatus } from './universe/tickUniverse.js';
 import type { Explanation, Signal } from './engine/types.js';
 import type { ReconcileReport } from './reconcileCommand.js';
+import type { ShortBookReport } from './shorts/shortBook.js';
 import type { ExitReason, Mode, OrderReason, Pair, Side } from './types.js';
 
 /** One order's outcome within a tick. */
@@ -113,6 +114,8 @@ export interface TickResult {
   market?: { snapshots: number; referencePrices: number; reference?: string };
   /** With a universe configuration: the universe this tick traded and whether it was rebuilt. */
   universe?: TickUniverseStatus;
+  /** The margin short book (docs/shorts.md), when `shorts.enabled`; `entriesRefused` says why no short could open. */
+  shorts?: ShortBookReport;
 }
 
 /** Whether the learned filter applied this tick, and why not. */

@@ -195,6 +195,34 @@ export interface OrderIntent {
   recheckUntilMs?: number;
   /** Last time a written-off intent was looked up again. */
   recheckedAtMs?: number;
+  /**
+   * Set on margin orders only (docs/shorts.md): a sell opens a short, a reduce-only buy closes one.
+   * The spot order protocol never reconciles or settles an intent that carries it.
+   */
+  margin?: MarginOrderFacts;
+}
+
+/** What a margin (short) order intent carries besides the spot fields. */
+export interface MarginOrderFacts {
+  /** Kraken's AddOrder `leverage` sent with the order. */
+  leverage: number;
+  /** True on a closing buy: it may only reduce the short, never open a long. */
+  reduceOnly: boolean;
+  /** Entries: notional (quote) reserved against the margin-exposure cap, released if nothing executes. */
+  notionalQuote?: number;
+  /** Entries: the short's levels, decided with the signal. */
+  shortPlan?: ShortPlan;
+}
+
+/** A short's levels and metadata decided at entry, fixed with the position (inverted: stop above, target below). */
+export interface ShortPlan {
+  strategy: string;
+  stopPrice?: number;
+  takeProfitPrice?: number;
+  trailing?: { activationPrice: number; distanceFraction: number };
+  maxHoldMs?: number;
+  /** Rollover charged per 4 hours as a fraction of the notional (the rate the edge gate counted). */
+  rolloverRatePer4h: number;
 }
 
 /** Levels and metadata decided at entry time and fixed with the position. */

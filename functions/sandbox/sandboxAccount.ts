@@ -10,6 +10,7 @@ import { invalidArguments, KrakenApiError, ReplyLost } from './krakenApiError.js
 import { decimalsIn, fixed, krakenTime, roundTo, truncate } from './krakenFormat.js';
 import { SandboxBalances } from './sandboxBalances.js';
 import { SandboxBehaviour, type OrderRule } from './sandboxBehaviour.js';
+import { SandboxMargin, type SandboxMarginOptions } from './sandboxMargin.js';
 import type { SandboxClock } from './sandboxClock.js';
 import { parseDeadline } from './sandboxDeadline.js';
 import type { KrakenParams, PairData, SandboxMarketData } from './sandboxMarketData.js';
@@ -56,6 +57,8 @@ export interface SandboxOrder {
   reason?: string;
   /** AddOrder's `deadline`, when it had one. */
   deadlineMs?: number;
+  /** A margin order (AddOrder with `leverage`): its leverage and whether it was reduce-only. */
+  margin?: { leverage: number; reduceOnly: boolean };
 }
 
 /** One private fill (a TradesHistory entry). */
@@ -153,6 +156,8 @@ interface OrderSpec {
   userref?: number;
   deadlineMs?: number;
   rule?: OrderRule;
+  /** A leverage order (docs/shorts.md): fills move the margin position, not the spot balances. */
+  margin?: { leverage: number; reduceOnly: boolean };
 }
 
 /** An order's progress through the engine. */
@@ -180,14 +185,18 @@ export class SandboxAccount {
   private readonly queue: QueueEntry[] = [];
   private tradeSeq = 0;
   private readonly behaviour: SandboxBehaviour;
+  /** Margin positions, rollover and liquidation (sandboxMargin.ts). */
+  readonly margin: SandboxMargin;
 
   constructor(
     private readonly market: SandboxMarketData,
     private readonly clock: SandboxClock,
     balances: Record<string, number>,
     behaviour?: SandboxBehaviour,
+    marginOptions?: SandboxMarginOptions,
   ) {
     this.behaviour = behaviour ?? new SandboxBehaviour({ market: (n) => findSandboxMarket(market.allMarkets, n), asset: findSandboxAsset });
+    this.margin = new SandboxMargin(this.wallet, marginOptions);
     this.setBalances(balances);
   }
 
@@ -273,6 +282,7 @@ export class SandboxAccount {
    */
   settle(): void {
     const now = this.clock.nowMs();
+    this.margin.accrue(now, (id) => this.market.pairAny(id).market, (id) => this.market.priceNow(this.market.pairAny(id)));
     for (;;) {
       const due = this.queue.filter((q) => q.view.outcome === 'queued' && q.view.executeAtMs <= now).sort((a, b) => a.view.executeAtMs - b.view.executeAtMs)[0];
       if (!due) return;
@@ -286,7 +296,8 @@ export class SandboxAccount {
         if (this.behaviour.isDelisted(m.id)) throw new KrakenApiError('EQuery:Unknown asset pair');
         this.checkMode(m);
         const quote = this.quoteFill(due.spec.data, due.spec.side, due.spec.volume, due.spec.viqc, at);
-        this.checkFunds(m, due.spec.side, quote, due.spec.feeInBase);
+        if (!due.spec.margin) this.checkFunds(m, due.spec.side, quote, due.spec.feeInBase);
+        else this.margin.checkOrder(m, due.spec.side, String(due.spec.margin.leverage), due.spec.margin.reduceOnly, quote.volumeBase, quote.costQuote, Number((this.tradeBalance() as { mf: string }).mf));
         this.start(due.spec, due.view.txid, quote, at);
         due.view.outcome = 'executed';
       } catch (err) {
@@ -306,7 +317,10 @@ export class SandboxAccount {
       case 'Balance':
         return this.wallet.balance();
       case 'TradeBalance':
+        this.margin.requireEnabled();
         return this.tradeBalance();
+      case 'OpenPositions':
+        return this.margin.openPositions(params.consolidation === 'market', (id) => this.market.pairAny(id).market, (id) => this.market.priceNow(this.market.pairAny(id)));
       case 'AddOrder':
         return this.addOrder(params);
       case 'OpenOrders':
@@ -341,8 +355,9 @@ export class SandboxAccount {
       const m = this.market.allMarkets.find((x) => x.baseId === asset.id && x.quoteId === 'ZUSD');
       if (m && amount > 0) equity += amount * this.market.priceNow(this.market.pairAny(m.id));
     }
-    const e = fixed(equity, 4);
-    return { eb: e, tb: e, m: '0.0000', n: '0.0000', c: '0.0000', v: '0.0000', e, mf: e, uv: '0.0000' };
+    const { marginUsed, unrealized } = this.margin.totals((id) => this.market.priceNow(this.market.pairAny(id)));
+    const e = fixed(equity + unrealized, 4);
+    return { eb: fixed(equity, 4), tb: fixed(equity, 4), m: fixed(marginUsed, 4), n: fixed(unrealized, 4), c: '0.0000', v: '0.0000', e, mf: fixed(equity + unrealized - marginUsed, 4), uv: '0.0000' };
   }
 
   private addOrder(p: KrakenParams): unknown {
@@ -375,6 +390,16 @@ export class SandboxAccount {
 
     const quote = this.quoteFill(data, side, volume, viqc, now);
     if (quote.volumeBase < Number(m.ordermin) || quote.costQuote < Number(m.costmin)) throw new KrakenApiError('EOrder:Order minimum not met');
+    const leverageText = p.leverage !== undefined && p.leverage !== 'none' ? p.leverage : undefined;
+    const reduceOnly = p.reduce_only === 'true' || p.reduce_only === '1';
+    let marginSpec: OrderSpec['margin'];
+    if (leverageText !== undefined) {
+      if (viqc) throw invalidArguments('viqc');
+      const free = Number((this.tradeBalance() as { mf: string }).mf);
+      marginSpec = { leverage: this.margin.checkOrder(m, side, leverageText, reduceOnly, quote.volumeBase, quote.costQuote, free), reduceOnly };
+    } else if (reduceOnly) {
+      throw invalidArguments('reduce_only');
+    }
     const descr = { order: `${side} ${fixed(volume, m.lotDecimals)} ${m.altname} @ market` };
     if (validateOnly) return { descr };
 
@@ -382,7 +407,7 @@ export class SandboxAccount {
     // Kraken's documented defaults: fee in quote when buying, in base when selling (then selling a
     // whole balance fails for the fee). `fciq` / `fcib` choose explicitly; the `feeInBase`
     // behaviour takes it in base whatever was asked (the preference is not a promise).
-    const feeInBase = flags.includes('fcib') || (side === 'sell' && !flags.includes('fciq')) || this.behaviour.forcesFeeInBase(side);
+    const feeInBase = !marginSpec && (flags.includes('fcib') || (side === 'sell' && !flags.includes('fciq')) || this.behaviour.forcesFeeInBase(side));
     const explicitFee = flags.includes('fcib') || flags.includes('fciq');
     const spec: OrderSpec = {
       data,
@@ -395,6 +420,7 @@ export class SandboxAccount {
       ...(p.cl_ord_id !== undefined ? { clOrdId: p.cl_ord_id } : {}),
       ...(p.userref !== undefined ? { userref: Number(p.userref) } : {}),
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+      ...(marginSpec ? { margin: marginSpec } : {}),
     };
     const rule = this.behaviour.takeOrderRule(m.id, side);
     if (rule) spec.rule = rule;
@@ -419,7 +445,7 @@ export class SandboxAccount {
       if (rule.queue.reply === 'error') throw new KrakenApiError(rule.queue.error);
       return { descr, txid: [txid] };
     }
-    this.checkFunds(m, side, quote, feeInBase);
+    if (!marginSpec) this.checkFunds(m, side, quote, feeInBase);
     this.start(spec, txid, quote, now);
     return { descr, txid: [txid] };
   }
@@ -435,8 +461,9 @@ export class SandboxAccount {
     const m = spec.data.market;
     const rule = spec.rule;
     const feeBase = spec.feeInBase ? feeAsBase(m, quote) : 0;
-    const hold =
-      spec.side === 'buy'
+    const hold = spec.margin
+      ? { assetId: m.quoteId, amount: 0 }
+      : spec.side === 'buy'
         ? { assetId: m.quoteId, amount: quote.costQuote + (spec.feeInBase ? 0 : quote.feeQuote) }
         : { assetId: m.baseId, amount: quote.volumeBase + feeBase };
     const order: SandboxOrder = {
@@ -458,6 +485,7 @@ export class SandboxAccount {
       openedMs: atMs,
       tradeIds: [],
       ...(spec.deadlineMs !== undefined ? { deadlineMs: spec.deadlineMs } : {}),
+      ...(spec.margin ? { margin: { ...spec.margin } } : {}),
     };
     const flow: OrderFlow = { order, spec, done: 0, hold, lookups: 0, lagLeft: 0 };
     this.flows.push(flow);
@@ -510,7 +538,8 @@ export class SandboxAccount {
       quote = precomputed ?? this.quoteFill(spec.data, spec.side, amount, spec.viqc, atMs);
       if (quote.volumeBase <= 0) return;
       // This order's own hold is what pays for it; other orders' holds stay untouched.
-      this.checkFunds(m, spec.side, quote, spec.feeInBase, flow);
+      if (!spec.margin) this.checkFunds(m, spec.side, quote, spec.feeInBase, flow);
+      else this.margin.checkFill(m, spec.side, quote.volumeBase);
     } catch (err) {
       if (!(err instanceof KrakenApiError)) throw err;
       this.endFlow(flow, 'canceled', atMs, err.message.replace(/^E[A-Za-z]+:/, ''));
@@ -518,7 +547,9 @@ export class SandboxAccount {
     }
     const feeBase = spec.feeInBase ? feeAsBase(m, quote) : 0;
     const feeQuote = spec.feeInBase ? 0 : quote.feeQuote;
-    if (spec.side === 'buy') {
+    if (spec.margin) {
+      this.margin.applyFill(m, spec.side, spec.margin.leverage, quote.volumeBase, quote.costQuote, quote.feeQuote, atMs, order.txid);
+    } else if (spec.side === 'buy') {
       this.wallet.debit(m.quoteId, quote.costQuote + feeQuote);
       this.wallet.credit(m.baseId, quote.volumeBase - feeBase);
     } else {

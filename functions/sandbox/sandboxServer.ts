@@ -4,6 +4,7 @@
 // armed faults, maintenance, the lockout, authentication (nonce window), the rate counter, then
 // the market or the account.
 import { referenceBookTicker, wavePremium, type ReferencePremium } from './sandboxReference.js';
+import type { SandboxClosedMargin, SandboxMarginOptions, SandboxMarginPosition } from './sandboxMargin.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, type Candle, type Pair } from '../core/types.js';
@@ -63,6 +64,8 @@ export interface SandboxOptions {
   wallNowMs?: () => number;
   /** Behaviours armed at start (the `POST /_sandbox/behaviour` body); default none. */
   behaviour?: BehaviourInput;
+  /** Margin: whether the account has it (default yes) and its rollover rate (sandboxMargin.ts). */
+  margin?: SandboxMarginOptions;
 }
 
 /** A running sandbox. */
@@ -115,6 +118,11 @@ export interface SandboxHandle {
   takerFeeRate(): number;
   /** How many Kraken API calls arrived, by method (`AddOrder`, `OHLC`, ...). */
   callCounts(): Record<string, number>;
+  /** Turns the account's margin capability on or off (off: TradeBalance, OpenPositions and leverage orders are refused). */
+  setMarginEnabled(enabled: boolean): void;
+  /** Open margin positions, and closed ones (liquidations included). */
+  marginPositions(): SandboxMarginPosition[];
+  closedMarginPositions(): SandboxClosedMargin[];
 }
 
 /** Starts a sandbox and resolves once it listens. */
@@ -157,7 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // The limits clock is explicit: the sandbox clock (stops and speeds up with it) or the wall clock.
   const limits = new SandboxLimits(() => (behaviour.limitsClock === 'wall' ? wallNowMs() : clock.nowMs()));
   const marketData = new SandboxMarketData(pairData, clock, behaviour, options.bookDynamics ?? false);
-  const account = new SandboxAccount(marketData, clock, options.balances ?? { USD: 10_000 }, behaviour);
+  const account = new SandboxAccount(marketData, clock, options.balances ?? { USD: 10_000 }, behaviour, options.margin);
   const faults = new SandboxFaults();
   const snapshotBehaviour = () =>
     behaviour.snapshot(
@@ -337,6 +345,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     priceNow: (pair) => marketData.priceNow(pairOf(pair)),
     takerFeeRate: () => account.takerFeeRate(),
     callCounts: () => ({ ...counts }),
+    setMarginEnabled: (enabled) => {
+      account.margin.enabled = enabled;
+    },
+    marginPositions: () => {
+      account.settle();
+      return account.margin.open();
+    },
+    closedMarginPositions: () => {
+      account.settle();
+      return account.margin.closed();
+    },
   };
   self.handle = handle;
   return handle;

@@ -147,7 +147,7 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
       const keys = config.mode === 'live' && keyProvider ? await keyProvider.get() : undefined;
       const exchange: ExchangePort = config.mode === 'live' ? (keys ? liveExchange(keys) : publicExchange()) : paper!;
       const result = await runTick(
-        { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}), ...(tradeFilter ? { tradeFilter } : {}), ...(reference ? { reference } : {}) },
+        { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}), ...(tradeFilter ? { tradeFilter } : {}), ...(reference ? { reference } : {}), ...(config.shorts.enabled && keys && exchange instanceof KrakenExchangeAdapter ? { shorts: { margin: exchange, store } } : {}) },
         parsed.kind === 'schedule' ? { scheduledTimeMs: parsed.scheduledTimeMs, invocationId } : { invocationId, command: parsed.command },
       );
       if (command) await auditCommand(command, path, invocationId, { result });

@@ -11,6 +11,9 @@ describe('chaos suite (short profile)', () => {
     expect(summary.crashes).toBeGreaterThan(0);
     expect(summary.duplicates).toBeGreaterThan(0);
     expect(summary.exchangeOrders).toBeGreaterThan(0);
+    // Seeds 102 and 104 are the shorts variant: short entries and buy-backs went through the faults too.
+    expect(summary.shortsRuns).toBe(2);
+    expect(summary.marginOrders).toBeGreaterThan(0);
     expect(Object.keys(summary.faults).length).toBeGreaterThan(3);
     expect(summary.failing).toEqual([]);
     expect(summary.violations).toEqual({});
@@ -20,5 +23,10 @@ describe('chaos suite (short profile)', () => {
     const summary = await runChaos({ runs: 3, seed: 1, workers: 4, parallel: 2, broken: 'skip-intent' });
     expect(summary.failing.length).toBeGreaterThan(0);
     expect(summary.violations['order-without-intent']).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('catches a build whose closed shorts never give their margin exposure back', async () => {
+    const summary = await runChaos({ runs: 2, seed: 102, workers: 4, parallel: 2, broken: 'skip-margin-release' });
+    expect(summary.violations['margin-reservation-leak']).toBeGreaterThan(0);
   }, 240_000);
 });

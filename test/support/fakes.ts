@@ -61,8 +61,10 @@ export interface OrderBehaviour {
   partialFraction?: number;
   /** Ends `canceled` with only `partialFraction` filled (market price protection). */
   cancelPartial?: boolean;
-  /** The reply is lost and the order is queued: invisible to this many lookups, then executed. */
+  /** The reply is lost and the order is queued: invisible to this many lookups, then executed (balances move then). */
   invisibleLookups?: number;
+  /** The reply is lost; the order executes at once but ClosedOrders lags: invisible to this many lookups. */
+  laggingLookups?: number;
   /** The reply is lost and the order never executes (queued past its deadline). */
   neverExecutes?: boolean;
   /** What the exchange reports is altered before the bot sees it (every read). */
@@ -76,6 +78,8 @@ interface FakeOrderState {
   behaviour: OrderBehaviour;
   reads: number;
   lookups: number;
+  /** A queued order's balance change, applied when it first becomes visible. */
+  settle?: () => void;
 }
 
 /**
@@ -154,13 +158,18 @@ export class FakeExchange implements ExchangePort {
     const feeBase = behaviour.feeInBase && req.side === 'buy' ? Math.ceil((fee / price) * 1e8) / 1e8 : 0;
     if (req.side === 'buy') {
       if ((this.balances[market.quote] ?? 0) < cost + fee) throw new ExchangeError('rejected', 'insufficient funds', 'EOrder:Insufficient funds');
-      this.balances[market.quote] = (this.balances[market.quote] ?? 0) - cost - (feeBase > 0 ? 0 : fee);
-      this.balances[market.base] = (this.balances[market.base] ?? 0) + executed - feeBase;
-    } else {
-      if ((this.balances[market.base] ?? 0) < amount - 1e-12) throw new ExchangeError('rejected', 'insufficient funds', 'EOrder:Insufficient funds');
-      this.balances[market.base] = (this.balances[market.base] ?? 0) - executed;
-      this.balances[market.quote] = (this.balances[market.quote] ?? 0) + cost - fee;
-    }
+    } else if ((this.balances[market.base] ?? 0) < amount - 1e-12) throw new ExchangeError('rejected', 'insufficient funds', 'EOrder:Insufficient funds');
+    const settle = () => {
+      if (req.side === 'buy') {
+        this.balances[market.quote] = (this.balances[market.quote] ?? 0) - cost - (feeBase > 0 ? 0 : fee);
+        this.balances[market.base] = (this.balances[market.base] ?? 0) + executed - feeBase;
+      } else {
+        this.balances[market.base] = (this.balances[market.base] ?? 0) - executed;
+        this.balances[market.quote] = (this.balances[market.quote] ?? 0) + cost - fee;
+      }
+    };
+    // A queued order moves the balances when it executes, on the lookup that first sees it.
+    if (behaviour.invisibleLookups === undefined) settle();
     const order: ExchangeOrder = {
       exchangeOrderId: `O${++this.seq}`,
       clientOrderId: req.clientOrderId,
@@ -174,8 +183,8 @@ export class FakeExchange implements ExchangePort {
       timestampMs: 0,
     };
     this.orders.push(order);
-    this.states.set(req.clientOrderId, { final: order, behaviour, reads: 0, lookups: 0 });
-    if (fault === 'drop-reply' || behaviour.invisibleLookups !== undefined) throw new ExchangeError('ambiguous', 'socket hang up');
+    this.states.set(req.clientOrderId, { final: order, behaviour, reads: 0, lookups: 0, ...(behaviour.invisibleLookups !== undefined ? { settle } : {}) });
+    if (fault === 'drop-reply' || behaviour.invisibleLookups !== undefined || behaviour.laggingLookups !== undefined) throw new ExchangeError('ambiguous', 'socket hang up');
     return this.view(req.clientOrderId)!;
   }
   async findOrderByClientId(_pair: Pair, clientOrderId: string): Promise<ExchangeOrder | undefined> {
@@ -183,7 +192,11 @@ export class FakeExchange implements ExchangePort {
     const fault = this.findFaults.shift();
     if (fault) throw fault;
     const state = this.states.get(clientOrderId);
-    if (state && state.lookups++ < (state.behaviour.invisibleLookups ?? 0)) return undefined;
+    if (state && state.lookups++ < (state.behaviour.invisibleLookups ?? state.behaviour.laggingLookups ?? 0)) return undefined;
+    if (state?.settle) {
+      state.settle();
+      delete state.settle;
+    }
     return state ? this.view(clientOrderId) : this.orders.find((o) => o.clientOrderId === clientOrderId);
   }
   /** What a read of the order shows now: open (partly filled) for its first reads, then final. */

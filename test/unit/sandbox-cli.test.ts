@@ -28,6 +28,13 @@ describe('Function: sandboxOptionsFromFlags', () => {
     expect(options.startTimeMs).toBeUndefined();
   });
 
+  it('turns margin off with --no-margin and sets the rollover rate', () => {
+    expect(sandboxOptionsFromFlags({ ...base }).margin).toBeUndefined();
+    expect(sandboxOptionsFromFlags({ ...base, margin: false }).margin).toEqual({ enabled: false });
+    expect(sandboxOptionsFromFlags({ ...base, margin: true, rollover: '0.0002' }).margin).toEqual({ enabled: true, rolloverRatePer4h: 0.0002 });
+    expect(() => sandboxOptionsFromFlags({ ...base, rollover: '0.5' })).toThrow(/--rollover/);
+  });
+
   it('loads --data CSV files per pair and parses --start, --speed, --pairs and the keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kbot-sandbox-'));
     const csv = join(dir, 'btc.csv');

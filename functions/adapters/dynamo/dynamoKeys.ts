@@ -52,4 +52,9 @@ export const dynamoKeys = {
   model: (mode: Mode, contentHash: string): TableKey => ({ pk: `MODEL#${mode}`, sk: contentHash }),
   /** Which model the live filter applies (sorts apart from every `sha256:` key). */
   promotedModel: (mode: Mode): TableKey => ({ pk: `MODEL#${mode}`, sk: 'PROMOTED' }),
+  /** An open margin short (docs/shorts.md), one per pair, apart from the spot positions. */
+  short: (mode: Mode, pair: Pair): TableKey => ({ pk: `SHORT#${mode}`, sk: pair }),
+  shortPartition: (mode: Mode): string => `SHORT#${mode}`,
+  /** The margin-exposure counter and its reservations (one item: conditional ADD keeps the cap atomic). */
+  marginExposure: (mode: Mode): TableKey => ({ pk: `MARGIN#${mode}`, sk: 'exposure' }),
 } as const;

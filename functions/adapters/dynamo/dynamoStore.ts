@@ -42,6 +42,8 @@ import {
   lossLimitReached,
   reserveRefusal,
 } from '../store/storeRules.js';
+import type { MarginReserveResult, MarginStorePort } from '../../core/shorts/marginPorts.js';
+import type { ShortPosition } from '../../core/shorts/shortPosition.js';
 import { dynamoKeys, type TableKey } from './dynamoKeys.js';
 
 type Item = Record<string, AttributeValue>;
@@ -60,6 +62,8 @@ const TABLE_ATTRIBUTES = ['pk', 'sk', 'ttl'] as const;
 const PAIR_COUNT_PREFIX = 'pair#';
 /** Reservations are flat map attributes (`res#<clientOrderId>`) for the same reason. */
 const RESERVATION_PREFIX = 'res#';
+/** Float noise allowed over the margin-exposure cap (quote). */
+const MARGIN_EPSILON = 1e-9;
 /** Audit records are kept for a year. */
 const AUDIT_TTL_MS = 366 * ONE_DAY_MS;
 /** Model files outlive any `learning.maxAgeDays` (at most 365), so a promoted model is never deleted while it applies. */
@@ -86,7 +90,7 @@ const DAY = {
  * StorePort on a single DynamoDB table with string keys `pk` + `sk` and TTL attribute `ttl`
  * (see `tableDefinition` and docs/storage.md for the layout).
  */
-export class DynamoStore implements StorePort {
+export class DynamoStore implements StorePort, MarginStorePort {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
 
@@ -708,6 +712,96 @@ export class DynamoStore implements StorePort {
           : { ConditionExpression: '#hash = :expected', ExpressionAttributeNames: { '#hash': 'contentHash' }, ExpressionAttributeValues: values({ ':expected': expectedCurrentHash }) }),
       }),
     );
+  }
+
+  // Margin shorts (docs/shorts.md): short positions, and the exposure counter whose conditional ADD
+  // keeps the cap atomic across concurrent ticks.
+  async getShort(mode: Mode, pair: Pair): Promise<ShortPosition | undefined> {
+    return (await this.getItem(dynamoKeys.short(mode, pair))) as ShortPosition | undefined;
+  }
+
+  async listShorts(mode: Mode): Promise<ShortPosition[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: values({ ':pk': dynamoKeys.shortPartition(mode) }) });
+    return items as unknown as ShortPosition[];
+  }
+
+  async createShort(position: ShortPosition): Promise<boolean> {
+    return this.conditional(
+      new PutItemCommand({ TableName: this.tableName, Item: toItem(dynamoKeys.short(position.mode, position.pair), position), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async updateShort(position: ShortPosition, expectedVersion: number): Promise<boolean> {
+    return this.conditional(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(dynamoKeys.short(position.mode, position.pair), { ...position, version: expectedVersion + 1 }),
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: values({ ':expected': expectedVersion }),
+      }),
+    );
+  }
+
+  async deleteShort(mode: Mode, pair: Pair, expectedVersion: number): Promise<boolean> {
+    return this.conditional(
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(dynamoKeys.short(mode, pair)),
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: values({ ':expected': expectedVersion }),
+      }),
+    );
+  }
+
+  /**
+   * One UpdateItem adds the notional and the reservation under the cap condition
+   * (`exposure <= cap − notional`), so two concurrent entries cannot both pass a cap with room for one.
+   */
+  async reserveMargin(mode: Mode, clientOrderId: string, pair: Pair, notionalQuote: number, capQuote: number, nowMs: number): Promise<MarginReserveResult> {
+    const refused = async (): Promise<MarginReserveResult> => {
+      const now = await this.getMarginExposure(mode);
+      const existing = now.reservations[clientOrderId];
+      if (existing) return existing.state === 'held' ? { reserved: true } : { reserved: false, reason: 'already-decided', exposureQuote: now.exposureQuote };
+      return { reserved: false, reason: 'exposure-cap', exposureQuote: now.exposureQuote };
+    };
+    if (!(notionalQuote > 0) || !(notionalQuote <= capQuote + MARGIN_EPSILON)) return refused();
+    const reserved = await this.conditional(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(dynamoKeys.marginExposure(mode)),
+        UpdateExpression: 'ADD #exp :n SET #res = :res',
+        ConditionExpression: 'attribute_not_exists(#res) AND (attribute_not_exists(#exp) OR #exp <= :room)',
+        ExpressionAttributeNames: { '#exp': 'exposureQuote', '#res': RESERVATION_PREFIX + clientOrderId },
+        ExpressionAttributeValues: values({ ':n': notionalQuote, ':room': capQuote - notionalQuote + MARGIN_EPSILON, ':res': { pair, notionalQuote, atMs: nowMs, state: 'held' } }),
+      }),
+    );
+    return reserved ? { reserved: true } : refused();
+  }
+
+  async releaseMargin(mode: Mode, clientOrderId: string): Promise<void> {
+    const r = (await this.getMarginExposure(mode)).reservations[clientOrderId];
+    if (r?.state !== 'held') return;
+    await this.conditional(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keyOf(dynamoKeys.marginExposure(mode)),
+        UpdateExpression: 'SET #exp = #exp - :n, #res.#state = :released',
+        ConditionExpression: '#res.#state = :held',
+        ExpressionAttributeNames: { '#exp': 'exposureQuote', '#res': RESERVATION_PREFIX + clientOrderId, '#state': 'state' },
+        ExpressionAttributeValues: values({ ':n': r.notionalQuote, ':held': 'held', ':released': 'released' }),
+      }),
+    );
+  }
+
+  async getMarginExposure(mode: Mode): Promise<{ exposureQuote: number; reservations: Record<string, { pair: Pair; notionalQuote: number; atMs: number; state: 'held' | 'released' }> }> {
+    const item = await this.getItem(dynamoKeys.marginExposure(mode));
+    const reservations: Record<string, { pair: Pair; notionalQuote: number; atMs: number; state: 'held' | 'released' }> = {};
+    for (const [attribute, value] of Object.entries(item ?? {})) {
+      if (attribute.startsWith(RESERVATION_PREFIX)) reservations[attribute.slice(RESERVATION_PREFIX.length)] = value as never;
+    }
+    return { exposureQuote: Math.max(0, (item?.exposureQuote as number | undefined) ?? 0), reservations };
   }
 
   /** The answer for a reservation this order already has (held or used: reserved; released: already decided). */

@@ -6,6 +6,7 @@ import type { Balances, Candle, ExchangeOrder, MarketInfo, MarketOrderRequest, P
 import type { UniverseListing, UniverseSource } from '../../core/universe/selectUniverse.js';
 import { toExchangeError, type KrakenOperation } from './krakenErrors.js';
 import { TICK_SIZE, toMarketInfo } from './krakenMarketInfo.js';
+import type { MarginCapability, MarginExchangePort, MarginOrderRequest, MarginPositionView } from '../../core/shorts/marginPorts.js';
 
 export interface KrakenExchangeOptions {
   /** Kraken API key; omit for public-data-only use (paper trading). */
@@ -45,7 +46,7 @@ export interface OrderBookSnapshot {
 }
 
 /** ExchangePort implemented with ccxt's Kraken class. */
-export class KrakenExchangeAdapter implements ExchangePort {
+export class KrakenExchangeAdapter implements ExchangePort, MarginExchangePort {
   /** Private calls (and market lookups: `market()` reads this instance's markets). */
   private readonly ex: KrakenExchange;
   /** Public market data; the same instance as `ex` without keys. */
@@ -350,8 +351,78 @@ export class KrakenExchangeAdapter implements ExchangePort {
     return out;
   }
 
+  /**
+   * TradeBalance tells whether the account trades on margin: an account (or key) without margin is
+   * refused (`EGeneral:Permission denied`), and one with margin reports its free margin `mf`. A read
+   * that fails for another reason throws: the tick cannot tell and opens no short.
+   */
+  async marginCapability(): Promise<MarginCapability> {
+    await this.ensureMarkets();
+    let response: unknown;
+    try {
+      response = await this.callPrivate('read', 'read trade balance', () => this.ex.privatePostTradeBalance({ asset: 'ZUSD' }));
+    } catch (err) {
+      if (err instanceof ExchangeError && (err.kind === 'rejected' || err.kind === 'auth')) return { enabled: false, reason: `TradeBalance refused: ${err.exchangeMessage ?? err.message}` };
+      throw err;
+    }
+    const r = ((response as { result?: unknown } | undefined)?.result ?? {}) as Record<string, unknown>;
+    const equity = num(r.e);
+    const free = num(r.mf);
+    const used = num(r.m) ?? 0;
+    if (equity === undefined || free === undefined) return { enabled: false, reason: `TradeBalance reports no margin figures (${shortJson(r)})` };
+    return { enabled: true, equityQuote: equity, freeMarginQuote: free, marginUsedQuote: used };
+  }
+
+  /** Kraken's open margin positions (OpenPositions consolidated by pair), open amount = vol − vol_closed. */
+  async fetchMarginPositions(): Promise<MarginPositionView[]> {
+    await this.ensureMarkets();
+    const response = await this.callPrivate('read', 'read open positions', () => this.ex.privatePostOpenPositions({ docalcs: 'true', consolidation: 'market' }));
+    const result = (response as { result?: unknown } | undefined)?.result;
+    const rows = Array.isArray(result) ? result : result && typeof result === 'object' ? Object.values(result) : undefined;
+    if (!rows) throw new ExchangeError('unavailable', `read open positions failed: the reply does not parse (${shortJson(result)})`, undefined, true);
+    const out: MarginPositionView[] = [];
+    for (const raw of rows as Record<string, unknown>[]) {
+      const id = typeof raw.pair === 'string' ? raw.pair : '';
+      const vol = num(raw.vol);
+      const closed = num(raw.vol_closed) ?? 0;
+      if (!id || vol === undefined || (raw.type !== 'buy' && raw.type !== 'sell')) {
+        throw new ExchangeError('unavailable', `read open positions failed: a position does not parse (${shortJson(raw)})`, undefined, true);
+      }
+      const byAltname = (this.ex as unknown as { marketsByAltname?: Record<string, { symbol: string }> }).marketsByAltname?.[id]?.symbol;
+      out.push({
+        pair: this.ex.markets_by_id?.[id]?.[0]?.symbol ?? byAltname ?? this.ex.safeSymbol(id),
+        side: raw.type === 'sell' ? 'short' : 'long',
+        amountBase: Math.round((vol - closed) * 1e10) / 1e10,
+        costQuote: num(raw.cost) ?? 0,
+        feeQuote: num(raw.fee) ?? 0,
+        leverage: num(raw.leverage) ?? 0,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * A market order on margin: `leverage` sent as Kraken's AddOrder parameter (ccxt passes it
+   * through), `reduce_only` on closing buys so a buy-back can never open a long. Same cl_ord_id,
+   * deadline and fee-in-quote as spot orders; the fill is read the same way.
+   */
+  async placeMarginOrder(order: MarginOrderRequest): Promise<ExchangeOrder> {
+    await this.ensureMarkets();
+    const what = `margin ${order.side} ${order.pair} ×${order.leverage} (${order.clientOrderId})`;
+    const params: Record<string, unknown> = { clientOrderId: order.clientOrderId, leverage: String(order.leverage), oflags: 'fciq' };
+    if (order.reduceOnly) params.reduceOnly = true;
+    if (order.validateOnly) params.validate = true;
+    if (order.deadlineMs !== undefined) params.deadline = new Date(Math.floor(order.deadlineMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+    const placed = await this.callPrivate('order', what, () => this.ex.createOrder(order.pair, 'market', order.side, order.amountBase, undefined, params));
+    if (order.validateOnly && !placed.id) {
+      return { exchangeOrderId: '', clientOrderId: order.clientOrderId, pair: order.pair, side: order.side, status: 'validated', filledBase: 0, costQuote: 0, averagePrice: 0, feeQuote: 0, timestampMs: this.clock.nowMs() };
+    }
+    if (!placed.id) throw new ExchangeError('ambiguous', `${what}: Kraken accepted the order but returned no txid`);
+    return this.readPlacedOrder(order, placed.id, what);
+  }
+
   /** Reads a just-placed order's fill. The order exists, so a failed read is 'ambiguous', never 'rejected'. */
-  private async readPlacedOrder(order: MarketOrderRequest, txid: string, what: string): Promise<ExchangeOrder> {
+  private async readPlacedOrder(order: Pick<MarketOrderRequest, 'pair' | 'clientOrderId' | 'side'>, txid: string, what: string): Promise<ExchangeOrder> {
     const attempts = Math.max(1, this.options.fillPollAttempts ?? 3);
     let latest: ExchangeOrder | undefined;
     let lastError: unknown;

@@ -20,7 +20,12 @@ import type {
   TradeRecord,
   Wallet,
 } from '../../core/types.js';
+import type { MarginReserveResult, MarginStorePort } from '../../core/shorts/marginPorts.js';
+import type { ShortPosition } from '../../core/shorts/shortPosition.js';
 import { MAX_ISO_TIME_MS, copyPlain, emptyDay, isUnresolvedIntent, isoTime, lossLimitReached, reserveRefusal, tradeSortKey } from '../store/storeRules.js';
+
+/** Float noise allowed over the margin-exposure cap (quote). */
+const MARGIN_EPSILON = 1e-9;
 
 interface TickClaim {
   status: 'IN_PROGRESS' | 'DONE';
@@ -84,7 +89,7 @@ interface ModeState {
  * mutate stored state, exactly as with a remote store. TTLs are not modelled (nothing here lives
  * long enough for them to matter).
  */
-export class MemoryStore implements StorePort {
+export class MemoryStore implements StorePort, MarginStorePort {
   private readonly modes = new Map<Mode, ModeState>();
   private wallet: Wallet | undefined;
 
@@ -415,6 +420,71 @@ export class MemoryStore implements StorePort {
     if ((state.promotedModel?.contentHash ?? null) !== expectedCurrentHash) return false;
     state.promotedModel = copyPlain(promotion);
     return true;
+  }
+
+  // Margin shorts (docs/shorts.md): short positions and the margin-exposure counter, by mode.
+  private readonly marginBooks = new Map<Mode, { shorts: Map<Pair, ShortPosition>; exposureQuote: number; reservations: Map<string, { pair: Pair; notionalQuote: number; atMs: number; state: 'held' | 'released' }> }>();
+
+  private marginBook(mode: Mode) {
+    let book = this.marginBooks.get(mode);
+    if (!book) {
+      book = { shorts: new Map(), exposureQuote: 0, reservations: new Map() };
+      this.marginBooks.set(mode, book);
+    }
+    return book;
+  }
+
+  async getShort(mode: Mode, pair: Pair): Promise<ShortPosition | undefined> {
+    const p = this.marginBook(mode).shorts.get(pair);
+    return p ? copyPlain(p) : undefined;
+  }
+
+  async listShorts(mode: Mode): Promise<ShortPosition[]> {
+    return [...this.marginBook(mode).shorts.values()].map((p) => copyPlain(p));
+  }
+
+  async createShort(position: ShortPosition): Promise<boolean> {
+    const shorts = this.marginBook(position.mode).shorts;
+    if (shorts.has(position.pair)) return false;
+    shorts.set(position.pair, copyPlain(position));
+    return true;
+  }
+
+  async updateShort(position: ShortPosition, expectedVersion: number): Promise<boolean> {
+    const shorts = this.marginBook(position.mode).shorts;
+    if (shorts.get(position.pair)?.version !== expectedVersion) return false;
+    shorts.set(position.pair, copyPlain({ ...position, version: expectedVersion + 1 }));
+    return true;
+  }
+
+  async deleteShort(mode: Mode, pair: Pair, expectedVersion: number): Promise<boolean> {
+    const shorts = this.marginBook(mode).shorts;
+    if (shorts.get(pair)?.version !== expectedVersion) return false;
+    shorts.delete(pair);
+    return true;
+  }
+
+  async reserveMargin(mode: Mode, clientOrderId: string, pair: Pair, notionalQuote: number, capQuote: number, nowMs: number): Promise<MarginReserveResult> {
+    const book = this.marginBook(mode);
+    const existing = book.reservations.get(clientOrderId);
+    if (existing) return existing.state === 'held' ? { reserved: true } : { reserved: false, reason: 'already-decided', exposureQuote: book.exposureQuote };
+    if (!(notionalQuote > 0) || book.exposureQuote + notionalQuote > capQuote + MARGIN_EPSILON) return { reserved: false, reason: 'exposure-cap', exposureQuote: book.exposureQuote };
+    book.exposureQuote += notionalQuote;
+    book.reservations.set(clientOrderId, { pair, notionalQuote, atMs: nowMs, state: 'held' });
+    return { reserved: true };
+  }
+
+  async releaseMargin(mode: Mode, clientOrderId: string): Promise<void> {
+    const book = this.marginBook(mode);
+    const r = book.reservations.get(clientOrderId);
+    if (r?.state !== 'held') return;
+    r.state = 'released';
+    book.exposureQuote = Math.max(0, book.exposureQuote - r.notionalQuote);
+  }
+
+  async getMarginExposure(mode: Mode): Promise<{ exposureQuote: number; reservations: Record<string, { pair: Pair; notionalQuote: number; atMs: number; state: 'held' | 'released' }> }> {
+    const book = this.marginBook(mode);
+    return { exposureQuote: book.exposureQuote, reservations: Object.fromEntries([...book.reservations].map(([k, v]) => [k, { ...v }])) };
   }
 
   private state(mode: Mode): ModeState {

@@ -112,6 +112,72 @@ describe('the books', () => {
     expect(buys(t)).toHaveLength(1);
   });
 
+  it('3b. ClosedOrders lagging behind a buy that executed: the balance shows the coins, so it is not written off and no second buy follows', async () => {
+    await tickAt(t, 0);
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    t.exchange.behaviours.push({ laggingLookups: 3 });
+    await tickAt(t, 1);
+    const kept = await tickAt(t, 2);
+    expect(kept.reconciled[0]).toMatchObject({ result: 'still-pending', detail: expect.stringMatching(/not written off: Kraken holds 1 BTC more/) });
+    expect(t.alerts.sent.filter((a) => a.kind === 'write-off').map((a) => a.subject)).toEqual([expect.stringMatching(/NOT FOUND, kept pending: buy BTC\/USD/)]);
+    expect(kept.locks).toEqual([{ pair: 'BTC/USD', reason: expect.stringMatching(/is not final yet/) }]);
+    expect((await t.store.getDay('paper', DAY)).trades).toBe(1);
+    await tickAt(t, 3);
+    const found = await tickAt(t, 4);
+    expect(found.reconciled[0]).toMatchObject({ result: 'filled' });
+    expect(await t.store.getPosition('paper', 'BTC/USD')).toMatchObject({ amountBase: 1 });
+    expect(buys(t)).toHaveLength(1);
+    expect(t.alerts.sent.filter((a) => a.kind === 'write-off')).toHaveLength(1);
+  });
+
+  it('3c. a stop-loss sell that executed while ClosedOrders lags, with BalanceEx failing: never written off, the stop does not sell the owner\'s coins', async () => {
+    t.exchange.balances.BTC = 2; // the owner's
+    await tickAt(t, 0);
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    await tickAt(t, 1);
+    t.engine.entries.clear();
+    t.engine.exits.set('BTC/USD', 'sell');
+    t.exchange.behaviours.push({ laggingLookups: 3 });
+    await tickAt(t, 2, () => 97);
+    expect(t.exchange.balances.BTC).toBeCloseTo(2, 9);
+    for (const k of [3, 4]) {
+      t.exchange.balanceFaults.push(...Array.from({ length: 3 }, () => new ExchangeError('unavailable', 'EService:Unavailable')));
+      const r = await tickAt(t, k, () => 96);
+      expect(r.reconciled[0]).toMatchObject({ result: 'still-pending', detail: expect.stringMatching(/not written off: balances could not be read/) });
+      expect(r.pairs[0]!.exit).toMatchObject({ decision: 'skipped', reason: expect.stringMatching(/exit in flight/) });
+    }
+    const found = await tickAt(t, 5, () => 96);
+    expect(found.reconciled[0]).toMatchObject({ result: 'filled', side: 'sell' });
+    expect(await t.store.getPosition('paper', 'BTC/USD')).toBeUndefined();
+    expect(sells(t)).toHaveLength(1);
+    expect(t.exchange.balances.BTC).toBeCloseTo(2, 9);
+  });
+
+  it('3d. a sell written off on the balance\'s evidence (queued, never seen) is not sold again while balances cannot be read', async () => {
+    t.exchange.balances.BTC = 2;
+    await tickAt(t, 0);
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    await tickAt(t, 1);
+    t.engine.entries.clear();
+    t.engine.exits.set('BTC/USD', 'sell');
+    t.exchange.behaviours.push({ invisibleLookups: 3 });
+    await tickAt(t, 2, () => 97);
+    t.engine.exits.clear();
+    const written = await tickAt(t, 3, () => 97);
+    expect(written.reconciled[0]).toMatchObject({ result: 'written-off' });
+    expect(t.exchange.balances.BTC).toBeCloseTo(3, 9);
+    t.engine.exits.set('BTC/USD', 'sell');
+    t.exchange.balanceFaults.push(...Array.from({ length: 3 }, () => new ExchangeError('unavailable', 'EService:Unavailable')));
+    const blind = await tickAt(t, 4, () => 96);
+    expect(blind.pairs[0]!.exit).toMatchObject({ blocked: expect.stringMatching(/balances could not be read and a written-off sell of this pair is being re-checked/) });
+    expect(sells(t)).toHaveLength(1);
+    const appeared = await tickAt(t, 5, () => 96);
+    expect(appeared.reconciled[0]).toMatchObject({ result: 'reappeared' });
+    expect(await t.store.getPosition('paper', 'BTC/USD')).toBeUndefined();
+    expect(sells(t)).toHaveLength(1);
+    expect(t.exchange.balances.BTC).toBeCloseTo(2, 9);
+  });
+
   it('4. sells never touch the owner\'s own coins: a stale position is not sold out of them, and the mismatch is alerted and locks entries', async () => {
     t.exchange.balances.BTC = 0.5; // the owner's BTC, before the bot ever traded
     await tickAt(t, 0);
@@ -166,6 +232,26 @@ describe('the books', () => {
     const next = await tickAt(t, 2);
     expect(next.holdings.find((h) => h.asset === 'BTC')).toMatchObject({ status: 'ok', dustBase: 0.00004, botBase: 0 });
     expect(sells(t)).toHaveLength(0);
+  });
+
+  it('6a. dust is counted only as far as the account holds it, and not while balances cannot be read', async () => {
+    t.engine.entries.set('BTC/USD', buyDecision(100));
+    await tickAt(t, 0);
+    const p = (await t.store.getPosition('paper', 'BTC/USD'))!;
+    // The leftover is 0.00004 BTC on the books, but a fee Kraken took in base left only 0.00001.
+    await t.store.updatePosition({ ...p, amountBase: 0.00004, costQuote: 0.004, entryFeeQuote: 0.000016 }, p.version);
+    t.exchange.balances.BTC = 0.00001;
+    t.engine.entries.clear();
+    t.exchange.balanceFaults.push(new ExchangeError('unavailable', 'EService:Unavailable'));
+    const unread = await tickAt(t, 1);
+    expect(unread.pairs[0]!.exit).toMatchObject({ decision: 'hold', blocked: expect.stringMatching(/closed as dust once balances can be read/) });
+    expect(await t.store.getPosition('paper', 'BTC/USD')).toBeDefined();
+    const r = await tickAt(t, 2);
+    expect(r.pairs[0]!.exit).toMatchObject({ decision: 'dust', amountBase: 0.00004 });
+    const ledger = await t.store.listTrades('paper', 0, Number.MAX_SAFE_INTEGER);
+    expect(ledger.find((x) => x.reason === 'dust')?.note).toMatch(/the account holds 0.00001 of it/);
+    const next = await tickAt(t, 3);
+    expect(next.holdings.find((h) => h.asset === 'BTC')).toMatchObject({ status: 'ok', dustBase: 0.00001, botBase: 0 });
   });
 
   it('6b. a buy whose fee Kraken took in base is corrected to what Kraken holds, not a stuck position', async () => {

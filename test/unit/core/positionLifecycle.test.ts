@@ -1,7 +1,7 @@
 // Unit tests: the one position lifecycle the live tick and the backtest share.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareHoldings, ownFreeBase } from '../../../functions/core/holdings.js';
+import { compareHoldings, ownFreeBase, writeOffRefusal } from '../../../functions/core/holdings.js';
 import {
   applyFeeInBase,
   applySellFill,
@@ -129,5 +129,38 @@ describe('compareHoldings', () => {
   it('the bot\'s own free amount excludes the owner\'s coins and dust', () => {
     expect(ownFreeBase({ free: 1.5, total: 1.6 }, { externalBase: 0.5, dustBase: 0.01 })).toBeCloseTo(0.99, 12);
     expect(ownFreeBase({ free: 0.2, total: 0.2 }, { externalBase: 0.5, dustBase: 0 })).toBe(0);
+  });
+});
+
+describe('writeOffRefusal: a write-off needs the balance to show nothing moved', () => {
+  const record = { externalBase: 0.5, dustBase: 0.01 };
+  const base = { asset: 'BTC', balancesKnown: true, record, otherInFlight: false, lotBase: 1e-8 };
+  const sell = { side: 'sell' as const, amountBase: 1 };
+  const buy = { side: 'buy' as const, costQuote: 100, referencePrice: 100 };
+
+  it('allows a sell whose coins are all still there, and a buy that added none', () => {
+    expect(writeOffRefusal({ ...base, intent: sell, balance: { free: 1.51, total: 1.51 }, positions: [{ amountBase: 1 }] })).toBeUndefined();
+    expect(writeOffRefusal({ ...base, intent: buy, balance: { free: 0.51, total: 0.51 }, positions: [] })).toBeUndefined();
+  });
+
+  it('refuses a sell whose coins are gone, or half gone (a partial fill)', () => {
+    expect(writeOffRefusal({ ...base, intent: sell, balance: { free: 0.51, total: 0.51 }, positions: [{ amountBase: 1 }] })).toMatch(/holds 1 BTC fewer.*sell looks executed/);
+    expect(writeOffRefusal({ ...base, intent: sell, balance: { free: 1.01, total: 1.01 }, positions: [{ amountBase: 1 }] })).toMatch(/0.5 BTC fewer/);
+  });
+
+  it('refuses a buy whose coins arrived, even net of a fee taken in base', () => {
+    expect(writeOffRefusal({ ...base, intent: buy, balance: { free: 1.5074, total: 1.5074 }, positions: [] })).toMatch(/holds 0.9974 BTC more.*buy looks executed/);
+  });
+
+  it('tolerates rounding and a fee in base, not more', () => {
+    expect(writeOffRefusal({ ...base, intent: sell, balance: { free: 1.5074, total: 1.5074 }, positions: [{ amountBase: 1 }] })).toBeUndefined();
+    expect(writeOffRefusal({ ...base, intent: sell, balance: { free: 1.48, total: 1.48 }, positions: [{ amountBase: 1 }] })).toMatch(/fewer/);
+  });
+
+  it('refuses without balances, without the owner\'s-coins record, or with another order on the asset in flight', () => {
+    const balance = { free: 1.51, total: 1.51 };
+    expect(writeOffRefusal({ ...base, intent: sell, balance, positions: [{ amountBase: 1 }], balancesKnown: false })).toMatch(/balances could not be read/);
+    expect(writeOffRefusal({ ...base, intent: sell, balance, positions: [{ amountBase: 1 }], record: undefined })).toMatch(/no record of the owner's BTC/);
+    expect(writeOffRefusal({ ...base, intent: sell, balance, positions: [{ amountBase: 1 }], otherInFlight: true })).toMatch(/another order on BTC/);
   });
 });
