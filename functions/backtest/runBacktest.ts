@@ -416,8 +416,8 @@ class Replay {
   /**
    * The universe from the candles, as the tick builds it from AssetPairs and the tickers: a pair is
    * listed while its data runs (it is delisted when its data ends), priced at its last close, its 24h
-   * volume summed from the candles, and first seen at its first candle. Candles carry no spread, so
-   * the spread rules are not checked here.
+   * volume summed from the candles, and first seen at its first candle. Candles carry no spread: a
+   * recorded snapshot at the candle gives its bid and ask, else the spread rules are not checked.
    */
   private rebuildUniverse(def: UniverseConfig, nowMs: number): void {
     const listings: UniverseListing[] = [];
@@ -429,7 +429,10 @@ class Replay {
       firstSeenMs[r.pair] = r.openTimes[0]!;
       if (!r.hasPrice) continue;
       const volume = r.lastQuoteVolume24h;
-      tickers[r.pair] = { pair: r.pair, bid: r.lastClose, ask: r.lastClose, last: r.lastClose, ...(volume === volume ? { quoteVolume24h: volume } : {}), timestampMs: nowMs };
+      const snap = r.active ? r.series.snapshots?.[r.ptr] : undefined;
+      const bid = snap?.bids[0]?.[0] ?? r.lastClose;
+      const ask = snap?.asks[0]?.[0] ?? r.lastClose;
+      tickers[r.pair] = { pair: r.pair, bid, ask, last: r.lastClose, ...(volume === volume ? { quoteVolume24h: volume } : {}), timestampMs: nowMs };
     }
     const selection = selectUniverse(def, { listings, tickers }, nowMs, firstSeenMs);
     this.universePairs = new Set(selection.pairs);

@@ -63,5 +63,16 @@ describe('runBacktest with a universe', () => {
     // CCC: listed at day 1, in the universe from day 2 (a day of age, and 24h volume of 5.76M).
     expect(asked('CCC/USD', 288)).toEqual([2, 3]);
     expect(r.trades.every((t) => t.exitReason === 'signal-reversal' || t.exitReason === 'end-of-data')).toBe(true);
+
+    // With a recorded snapshot showing BBB's spread at 10% when the universe is rebuilt at 65 h,
+    // BBB is out until the next rebuild (70 h): the spread rule reads recorded books.
+    const wide = { pair: 'BBB/USD', closeMs: T0 + 781 * FIVE_MINUTES_MS, bids: [[2.85, 100] as const], asks: [[3.15, 100] as const] };
+    const engine2 = stopTargetEngine({ enterAt: (pair, i) => pair === 'BBB/USD' && i >= 780 && i <= 840, costQuote: 10, warmupCandles: 1 });
+    const r2 = runBacktest({ config, engine: engine2, series: Object.entries(data).map(([pair, candles]) => ({ pair, candles })), markets: Object.fromEntries(Object.keys(data).map((p) => [p, market(p)])), startingQuote: 1000, snapshots: [wide] });
+    expect(r2.trades.filter((t) => t.pair === 'BBB/USD').map((t) => t.entryTimeMs)).toEqual([T0 + 841 * FIVE_MINUTES_MS]);
+    // Without it, BBB is in from 65 h and its first entry fills at the open after candle 780.
+    const engine3 = stopTargetEngine({ enterAt: (pair, i) => pair === 'BBB/USD' && i >= 780 && i <= 840, costQuote: 10, warmupCandles: 1 });
+    const r3 = runBacktest({ config, engine: engine3, series: Object.entries(data).map(([pair, candles]) => ({ pair, candles })), markets: Object.fromEntries(Object.keys(data).map((p) => [p, market(p)])), startingQuote: 1000 });
+    expect(r3.trades.filter((t) => t.pair === 'BBB/USD').map((t) => t.entryTimeMs)).toEqual([T0 + 781 * FIVE_MINUTES_MS]);
   });
 });
