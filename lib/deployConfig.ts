@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { botConfigSchema, validateConfig, type BotConfig } from '../functions/core/config.js';
 import { formatIssues, issuesFromZod, notAnObject, prefixIssues, type ConfigIssue } from '../functions/core/configIssues.js';
+import { tickBudgetProblem } from './tickBudget.js';
 
 /** Log retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -193,6 +194,8 @@ export function parseDeployConfig(input: unknown, source = 'deployment config'):
   if (bot.tick.closeDelayMs >= (parsed.timeoutSeconds * 1000) / 2) {
     problems.push({ path: ['bot', 'tick', 'closeDelayMs'], message: `${bot.tick.closeDelayMs} ms leaves too little of the ${parsed.timeoutSeconds} s timeout for the tick` });
   }
+  const budget = tickBudgetProblem(bot, parsed.timeoutSeconds);
+  if (budget) problems.push({ path: bot.universe ? ['bot', 'pairs', 'topN'] : parsed.pairs ? ['pairs'] : ['bot', 'pairs'], message: budget });
   const botConfigJson = JSON.stringify(merged);
   if (Buffer.byteLength(botConfigJson) > MAX_BOT_CONFIG_JSON_BYTES) {
     problems.push({ path: ['bot'], message: `${Buffer.byteLength(botConfigJson)} bytes as JSON, more than the ${MAX_BOT_CONFIG_JSON_BYTES} that fit in the function's environment` });

@@ -111,7 +111,8 @@ export class TelegramBot extends Construct {
         KBOT_TABLE_NAME: table.tableName,
         KBOT_MODE: mode,
         KBOT_QUOTE: quoteCurrency(config.bot),
-        KBOT_PAIRS: config.bot.pairs.join(','),
+        // A universe's pairs change daily: only its include list is known at deploy time.
+        ...(config.bot.pairs.length ? { KBOT_PAIRS: config.bot.pairs.join(',') } : {}),
         KBOT_STACK_NAME: config.prefix,
         KBOT_RULE_NAME: tick.rule.ruleName,
         KBOT_FUNCTION_NAME: tick.function.functionName,

@@ -13,8 +13,9 @@ const BUILD_SCRIPT = join(PROJECT_ROOT, 'lib', 'scripts', 'buildTick.ts');
 /**
  * The Lambda code for the tick: `index.mjs` + source map built by esbuild on this machine. The
  * asset hash is the hash of the output, so an unchanged bundle is not uploaded again.
+ * `referenceExchange` bundles ccxt's Binance classes (the premium gap's reference exchange).
  */
-export function tickBundleCode(entry: string = TICK_ENTRY): Code {
+export function tickBundleCode(entry: string = TICK_ENTRY, options: { referenceExchange?: boolean } = {}): Code {
   return Code.fromAsset(join(PROJECT_ROOT, 'functions', 'tick'), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
@@ -22,7 +23,7 @@ export function tickBundleCode(entry: string = TICK_ENTRY): Code {
       image: DockerImage.fromRegistry('local-bundling-only'),
       local: {
         tryBundle(outputDir: string): boolean {
-          buildInChildProcess(outputDir, entry);
+          buildInChildProcess(outputDir, entry, options.referenceExchange ?? false);
           return true;
         },
       },
@@ -34,9 +35,9 @@ export function tickBundleCode(entry: string = TICK_ENTRY): Code {
  * CDK's bundling hook is synchronous and esbuild plugins need its async API, so the build runs in
  * a child Node process (with tsx to load the TypeScript build script).
  */
-function buildInChildProcess(outputDir: string, entry: string): void {
+function buildInChildProcess(outputDir: string, entry: string, referenceExchange: boolean): void {
   const tsxLoader = pathToFileURL(createRequire(join(PROJECT_ROOT, 'package.json')).resolve('tsx')).href;
-  const result = spawnSync(process.execPath, ['--import', tsxLoader, BUILD_SCRIPT, outputDir, '--entry', entry, '--quiet'], {
+  const result = spawnSync(process.execPath, ['--import', tsxLoader, BUILD_SCRIPT, outputDir, '--entry', entry, '--quiet', ...(referenceExchange ? ['--with-reference'] : [])], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

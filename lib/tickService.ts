@@ -20,7 +20,7 @@ import { tickBundleCode } from './tickBundleCode.js';
 import { TICK_ALERT_ACTIONS, TICK_KEY_ACTIONS, TICK_LOG_ACTIONS, TICK_QUEUE_ACTIONS, TICK_TABLE_ACTIONS } from './tickGrants.js';
 import { METRICS_NAMESPACE, type TickMetricDimensions } from './tickMetrics.js';
 
-/** Every 5 minutes on the minute; the tick itself waits `tick.closeDelayMs` for the candle to close. */
+/** Every 5 minutes on the minute; the tick checks that Kraken has committed the candle before deciding on it. */
 export const TICK_SCHEDULE_EXPRESSION = 'cron(0/5 * * * ? *)';
 
 /** How long EventBridge keeps retrying delivery of a scheduled event. */
@@ -121,7 +121,7 @@ export class TickService extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       functionName: `${config.prefix}-tick`,
       description: `Kraken bot tick (${config.bot.mode}): exits, then entries, on closed 5m candles`,
-      code: props.code ?? tickBundleCode(),
+      code: props.code ?? tickBundleCode(undefined, { referenceExchange: config.bot.market.reference.enabled }),
       handler: TICK_HANDLER,
       runtime: TICK_RUNTIME,
       architecture: Architecture.ARM_64,

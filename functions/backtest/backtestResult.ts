@@ -99,6 +99,10 @@ export interface BacktestSummary {
   refusals: Record<string, number>;
   /** Buy-and-hold, the market's change, CAGR, Sortino, Calmar, profit factor, expectancy, durations, breakdowns. */
   performance: Performance;
+  /** With a universe configuration: how often it was rebuilt and every pair it held at some point. */
+  universe?: { rebuilds: number; pairsHeld: Pair[] };
+  /** With recorded market snapshots: how many candles had one (the others gave the microstructure strategy no book). */
+  snapshots?: { candlesWithSnapshot: number };
   /** The strategies the configuration runs, and the effective configuration (every default filled in) with its hash. */
   strategies: string[];
   configHash: string;

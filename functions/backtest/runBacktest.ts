@@ -18,6 +18,10 @@ import { emptyDay, lossLimitReached, reserveRefusal } from '../adapters/store/st
 import type { BacktestExitReason, BacktestFill, BacktestResult, BacktestTrade, PairSummary } from './backtestResult.js';
 import { dailySharpe, SHARPE_METHOD } from './dailySharpe.js';
 import { gapReportOfTimes } from './gapReport.js';
+import { selectUniverse, type UniverseListing } from '../core/universe/selectUniverse.js';
+import type { UniverseConfig } from '../core/universe/universeConfig.js';
+import { snapshotColumn, type MarketSnapshot } from '../core/market/marketSnapshot.js';
+import { strategiesNeedSnapshots } from '../core/market/recorder.js';
 
 /** Quote amounts are kept as integers of 1e-8 quote so sums reconcile exactly. */
 const QUOTE_UNITS = 1e8;
@@ -60,6 +64,17 @@ export interface BacktestInput {
    * trades closed before `dayStartMs` only; the replay calls it before any decision of that day.
    */
   learn?: { retrainEveryDays: number; retrain(dayStartMs: number): EntryFilter | undefined };
+  /**
+   * Market snapshots the tick recorded (`kbot data export-snapshots`), replayed beside the candles:
+   * the one taken at a candle's close is what the engine sees at that candle. A strategy that reads
+   * them (microstructure) refuses to run without them.
+   */
+  snapshots?: readonly MarketSnapshot[];
+}
+
+/** A backtest that cannot be run as asked (a strategy needs data it was not given). */
+export class BacktestInputError extends Error {
+  override readonly name = 'BacktestInputError';
 }
 
 /** One pair's candles for `runBacktest`. */
@@ -148,6 +163,14 @@ class Replay {
   private readonly learn: BacktestInput['learn'];
   private nextRetrainMs = -Infinity;
   private readonly totalCandleSteps: number;
+  /** A universe configuration: the pairs entries may take now, rebuilt every `refreshHours`. */
+  private readonly universe: UniverseConfig | undefined;
+  private universePairs: Set<Pair> | undefined;
+  private nextUniverseMs = -Infinity;
+  private universeRebuilds = 0;
+  private readonly universeHeld = new Set<Pair>();
+  /** Candles that had a recorded market snapshot. */
+  private snapshotsReplayed = 0;
 
   private quoteUnits: number;
   private readonly startUnits: number;
@@ -206,11 +229,13 @@ class Replay {
     const fromMs = input.fromMs ?? -Infinity;
     const toMs = input.toMs ?? Infinity;
     this.runs = input.series.map((s) => makeRun(s, markets, engine, fromMs, toMs));
+    this.attachSnapshots(input.snapshots ?? []);
     this.screensEntries = typeof engine.screenEntry === 'function';
     this.screensExits = typeof engine.screenExit === 'function';
     this.onProgress = input.onProgress;
     this.learn = input.learn;
     this.totalCandleSteps = this.runs.reduce((sum, r) => sum + (r.n - r.firstIdx), 0);
+    this.universe = config.universe;
 
     this.startingQuote = input.startingQuote;
     this.quoteUnits = toUnits(input.startingQuote);
@@ -244,6 +269,35 @@ class Replay {
     const capacity = this.runs.reduce((most, r) => Math.max(most, r.n - r.firstIdx), 1);
     this.curveTimes = new Float64Array(capacity);
     this.curveEquity = new Float64Array(capacity);
+  }
+
+  /**
+   * Lines the recorded snapshots up with each pair's candles. A configuration whose strategies read
+   * snapshots refuses when a pair has none at all: candles cannot stand in for an order book.
+   */
+  private attachSnapshots(snapshots: readonly MarketSnapshot[]): void {
+    const needed = strategiesNeedSnapshots(this.config);
+    const byPair = new Map<Pair, MarketSnapshot[]>();
+    for (const s of snapshots) {
+      const list = byPair.get(s.pair);
+      if (list) list.push(s);
+      else byPair.set(s.pair, [s]);
+    }
+    const missing = this.runs.filter((r) => !byPair.has(r.pair)).map((r) => r.pair);
+    if (needed && missing.length) {
+      throw new BacktestInputError(
+        `the microstructure strategy reads market snapshots (order book, spread, reference price) that candles cannot supply, and none were given for ${missing.join(', ')}: ` +
+          'record them with a tick (market.record), export them with kbot data export-snapshots, and pass the file with --snapshots',
+      );
+    }
+    for (const r of this.runs) {
+      const own = byPair.get(r.pair);
+      if (!own) continue;
+      r.series.snapshots = snapshotColumn(r.openTimes, FIVE_MINUTES_MS, own);
+      // Entry signals screened before the snapshots were attached read none: work them out again.
+      if (r.series instanceof PreparedPairSeries) r.series.entrySignalsKey = undefined;
+      this.snapshotsReplayed += r.series.snapshots.reduce((n, x) => (x ? n + 1 : n), 0);
+    }
   }
 
   run(): BacktestResult {
@@ -300,6 +354,7 @@ class Replay {
     this.stepRecentEnd = closedTrades.length;
     this.stepEquity = this.equityNow();
     this.view.freeQuote = this.quoteUnits / QUOTE_UNITS;
+    if (this.universe && nowMs >= this.nextUniverseMs) this.rebuildUniverse(this.universe, nowMs);
 
     if (this.openCount > 0) this.exits(nowMs);
     this.entries(nowMs);
@@ -358,6 +413,35 @@ class Replay {
     }
   }
 
+  /**
+   * The universe from the candles, as the tick builds it from AssetPairs and the tickers: a pair is
+   * listed while its data runs (it is delisted when its data ends), priced at its last close, its 24h
+   * volume summed from the candles, and first seen at its first candle. Candles carry no spread: a
+   * recorded snapshot at the candle gives its bid and ask, else the spread rules are not checked.
+   */
+  private rebuildUniverse(def: UniverseConfig, nowMs: number): void {
+    const listings: UniverseListing[] = [];
+    const tickers: Record<Pair, { pair: Pair; bid: number; ask: number; last: number; quoteVolume24h?: number; timestampMs: number }> = {};
+    const firstSeenMs: Record<Pair, number> = {};
+    for (const r of this.runs) {
+      if (r.n === 0 || r.openTimes[0]! >= nowMs || r.ptr >= r.n) continue;
+      listings.push({ pair: r.pair, base: r.base, quote: r.market.quote, active: true });
+      firstSeenMs[r.pair] = r.openTimes[0]!;
+      if (!r.hasPrice) continue;
+      const volume = r.lastQuoteVolume24h;
+      const snap = r.active ? r.series.snapshots?.[r.ptr] : undefined;
+      const bid = snap?.bids[0]?.[0] ?? r.lastClose;
+      const ask = snap?.asks[0]?.[0] ?? r.lastClose;
+      tickers[r.pair] = { pair: r.pair, bid, ask, last: r.lastClose, ...(volume === volume ? { quoteVolume24h: volume } : {}), timestampMs: nowMs };
+    }
+    const selection = selectUniverse(def, { listings, tickers }, nowMs, firstSeenMs);
+    this.universePairs = new Set(selection.pairs);
+    for (const pair of selection.pairs) this.universeHeld.add(pair);
+    this.view.universeTiers = selection.tiers;
+    this.universeRebuilds++;
+    this.nextUniverseMs = nowMs + def.refreshHours * 3_600_000;
+  }
+
   /** Exits first, for every open position on the candle that just closed. */
   private exits(nowMs: number): void {
     const runs = this.runs;
@@ -398,6 +482,8 @@ class Replay {
     for (let k = 0; k < runs.length; k++) {
       const r = runs[k]!;
       if (!r.active || r.position || r.soldThisStep) continue;
+      // Out of the universe: no entry (a position keeps its exits above).
+      if (this.universePairs && !this.universePairs.has(r.pair)) continue;
       const i = r.ptr;
       if (i + 1 < warmup || r.lastGapIdx[i]! > Math.max(0, i + 1 - gapWindow)) continue;
       const day = this.day;
@@ -653,6 +739,8 @@ class Replay {
       exposureFraction: steps ? this.stepsExposed / steps : 0,
       pairs,
       refusals: this.refusals,
+      ...(this.universe ? { universe: { rebuilds: this.universeRebuilds, pairsHeld: [...this.universeHeld].sort() } } : {}),
+      ...(this.snapshotsReplayed ? { snapshots: { candlesWithSnapshot: this.snapshotsReplayed } } : {}),
       performance: performanceOf({
         startEquityQuote: startUnits / QUOTE_UNITS,
         endEquityQuote: this.quoteUnits / QUOTE_UNITS,

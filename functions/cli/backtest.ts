@@ -1,5 +1,6 @@
 // CLI: `kbot backtest`. Loads candle files, replays them through the live decision engine with a
 // simulated exchange (functions/backtest), prints a reconciled summary or JSON, writes the report.
+import { readSnapshotFile } from './snapshotFile.js';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
@@ -34,6 +35,8 @@ export interface BacktestCliOptions {
   /** Walk-forward learning inside the replay (functions/learning): retrain the filter every `retrainDays`. */
   learn?: boolean;
   retrainDays?: string;
+  /** Recorded market snapshots (`kbot data export-snapshots`) replayed beside the candles. */
+  snapshots?: string;
   /** Also replay margin shorts (docs/shorts.md), with rollover, in a wallet of their own. */
   shorts?: boolean;
   /** Configuration files replayed on the same candles and reported side by side (instead of --config). */
@@ -62,6 +65,7 @@ export function backtestCommand(): Command {
     .option('--report <out.html>', 'write a self-contained HTML report')
     .option('--learn', 'also replay with the learned trade filter retrained walk-forward inside the backtest (on past trades only), reported beside the plain run')
     .option('--retrain-days <n>', 'with --learn: retrain every this many days', '7')
+    .option('--snapshots <file>', 'market snapshots the ticks recorded (kbot data export-snapshots), replayed beside the candles; the microstructure strategy needs them')
     .option('--shorts', 'also replay margin shorts (the short book, rollover charged) in a wallet of their own, reported beside the spot run')
     .option('--compare <configs...>', 'replay two (or more) configuration files on the same candles and report them side by side (table, --json, --report)')
     .action(async (opts: BacktestCliOptions) => {
@@ -90,7 +94,9 @@ export async function runBacktestCli(
     if (new Set(pairs).size !== pairs.length) throw new UsageError(`a pair is given twice in --data: ${pairs.join(', ')}`);
     refuseUnknownDataPairs(inputs, opts.markets);
     if (opts.compare) return await runComparison(opts, inputs, io, makeEngine);
-    const config = await loadConfigFile(opts.config, { pairs });
+    // A universe configuration chooses among the --data pairs; a list is replaced by them.
+    const own = opts.config ? await loadConfigFile(opts.config) : undefined;
+    const config = own?.universe ? own : await loadConfigFile(opts.config, { pairs });
     const quote = quoteCurrency(config);
     const fromMs = opts.from !== undefined ? parseIsoTime(opts.from, '--from') : undefined;
     const toMs = opts.to !== undefined ? parseIsoTime(opts.to, '--to') : undefined;
@@ -110,6 +116,7 @@ export async function runBacktestCli(
     const bar = io.progress ? new SingleBar({ format: 'backtest [{bar}] {percentage}% | {value}/{total} candle-steps | eta {eta}s', hideCursor: true }) : undefined;
     bar?.start(total, 0);
     const startedMs = performance.now();
+    const snapshots = opts.snapshots ? readSnapshotFile(opts.snapshots) : undefined;
     const result = runBacktest({
       config,
       engine,
@@ -117,6 +124,7 @@ export async function runBacktestCli(
       markets,
       startingQuote,
       exitFill,
+      ...(snapshots ? { snapshots } : {}),
       ...(fromMs !== undefined ? { fromMs } : {}),
       ...(toMs !== undefined ? { toMs } : {}),
       ...(bar ? { onProgress: (done: number) => bar.update(done) } : {}),

@@ -113,7 +113,7 @@ function botSummary(c: BotConfig): string {
   const quote = quoteCurrency(c);
   const mode = c.mode === 'live' ? `live${c.allowLiveTrading ? '' : ' (allowLiveTrading is false: refused at start)'}${c.validateOnly ? ', validate only' : ''}` : 'paper';
   return (
-    `${mode}, pairs ${c.pairs.join(', ')}, strategies ${c.strategies.use.join(' + ')}, ` +
+    `${mode}, ${c.universe ? `a universe of up to ${c.universe.topN} ${c.universe.quote} pairs${c.pairs.length ? ` (always ${c.pairs.join(', ')})` : ''}` : `pairs ${c.pairs.join(', ')}`}, strategies ${c.strategies.use.join(' + ')}, ` +
     `at most ${c.limits.maxTradesPerDay} entries a day (${c.limits.maxTradesPerPairPerDay} per pair), daily loss limit ${c.limits.maxDailyLossQuote} ${quote}`
   );
 }

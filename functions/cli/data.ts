@@ -8,6 +8,7 @@ import { formatCandleCsv, loadCandleFile } from '../backtest/candleFile.js';
 import { formatGapReport, gapReport } from '../backtest/gapReport.js';
 import { downloadKrakenCandles, KRAKEN_API_URL } from '../backtest/krakenHistory.js';
 import { parseIsoTime } from '../backtest/parseIsoTime.js';
+import { exportSnapshotsCommand } from './snapshotFile.js';
 import { ASSET_PAIRS_SNAPSHOT_FILE, fetchAssetPairs, listedSymbols, writeAssetPairsSnapshot } from './assetPairsSnapshot.js';
 
 /** Where `kbot data download` caches days and writes files by default. */
@@ -66,6 +67,7 @@ export function dataCommand(): Command {
     .action(async (opts: MarketsCliOptions) => {
       process.exitCode = await runMarketsCli(opts, processIo);
     });
+  data.addCommand(exportSnapshotsCommand(processIo));
   return data;
 }
 

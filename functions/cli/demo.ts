@@ -2,9 +2,11 @@
 // DynamoDB, and the real tick handler trading through ccxt on an accelerated clock.
 import { Command, Option } from 'commander';
 import { noMetrics, type Alert, type LoggerPort } from '../core/ports.js';
-import type { BotConfig } from '../core/config.js';
+import { quoteCurrency, type BotConfig } from '../core/config.js';
+import { recordsSnapshots } from '../core/market/recorder.js';
 import type { TickResult } from '../core/tickResult.js';
 import { FIVE_MINUTES_MS, ONE_DAY_MS, ONE_HOUR_MS } from '../core/types.js';
+import { SANDBOX_MARKETS } from '../sandbox/sandboxMarkets.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/sandboxServer.js';
 import { describeTick } from './format.js';
 import { describeBehaviour, readBehaviourFile } from './sandbox.js';
@@ -28,6 +30,8 @@ export interface DemoSummary {
   wallClockSeconds: number;
   /** With `--model`: what the learned filter did. */
   learnedFilter?: LearnedFilterSummary;
+  /** With a universe: how often it was rebuilt, every pair it held, and the pairs that traded. */
+  universe?: { rebuilds: number; pairsInUniverse: string[]; pairsTraded: string[] };
 }
 
 export interface DemoOptions {
@@ -43,31 +47,47 @@ export interface DemoOptions {
   print?: (line: string) => void;
   /** A model file from `kbot learn`: promoted before the first tick, with learning.enabled (docs/learning.md). */
   modelFile?: string;
+  /** Trade the demo universe (`DEMO_UNIVERSE`, or this definition) instead of `pairs`; a config file with a universe trades its own. */
+  universe?: boolean | Record<string, unknown>;
 }
+
+/**
+ * The universe `kbot demo --universe` trades: every USD pair the sandbox lists (sub-cent tokens
+ * and the synthetic T01..T40 included), the top 8 by volume, rebuilt every 4 simulated hours so a
+ * day shows the set change.
+ */
+export const DEMO_UNIVERSE = { quote: 'USD', topN: 8, refreshHours: 4 } as const;
 
 /** Runs the demo and returns its summary. */
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
   const startMs = Date.parse(opts.startIso);
   if (!Number.isFinite(startMs) || startMs % FIVE_MINUTES_MS !== 0) throw new Error(`--from must be an ISO time on a 5-minute boundary, got ${opts.startIso}`);
-  refuseUnlistedSandboxPairs(opts.pairs);
-  const quote = opts.pairs[0]!.split('/')[1]!;
   // Without a config file the demo uses the default engine with the regime orchestrator's looser
   // thresholds, so a simulated day shows some trades.
-  const loaded: BotConfig = await loadConfigFile(opts.configFile, {
-    mode: 'live',
-    allowLiveTrading: true,
-    pairs: opts.pairs,
-    ...(opts.configFile ? {} : { strategies: { use: ['regime'], regime: { aggressive: true } } }),
-  });
+  const base = { mode: 'live', allowLiveTrading: true, ...(opts.configFile ? {} : { strategies: { use: ['regime'], regime: { aggressive: true } } }) };
+  const fromFile = opts.configFile ? await loadConfigFile(opts.configFile, base) : undefined;
+  // A list is checked against the sandbox before it is parsed (a typo is named with the nearest pair).
+  if (!opts.universe && !fromFile?.universe) refuseUnlistedSandboxPairs(opts.pairs);
+  const loaded: BotConfig = opts.universe
+    ? await loadConfigFile(opts.configFile, { ...base, pairs: fromFile?.universe ?? (typeof opts.universe === 'object' ? opts.universe : DEMO_UNIVERSE) })
+    : fromFile?.universe
+      ? fromFile
+      : await loadConfigFile(opts.configFile, { ...base, pairs: opts.pairs });
+  const universe = loaded.universe;
+  // A universe chooses among every pair the sandbox can list; a list is checked against it.
+  const sandboxPairs = universe ? SANDBOX_MARKETS.map((m) => m.symbol).filter((p) => p.endsWith(`/${universe.quote}`)) : opts.pairs;
+  const quote = quoteCurrency(loaded);
   const config = opts.modelFile ? withLearningEnabled(loaded) : loaded;
   const behaviour = opts.behaviourFile === undefined ? undefined : readBehaviourFile(opts.behaviourFile);
   const sandbox = await startSandbox({
-    pairs: opts.pairs,
+    pairs: sandboxPairs,
     seed: opts.seed,
     startTimeMs: startMs,
     speed: 0,
     historyMs: 3 * ONE_DAY_MS,
+    // The microstructure strategy reads the book: let it move with the candles.
+    bookDynamics: recordsSnapshots(config),
     balances: { [quote]: opts.balanceQuote },
     ...(behaviour !== undefined ? { behaviour } : {}),
   });
@@ -80,7 +100,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     error: (message, fields) => print(`  error: ${message} ${fields ? JSON.stringify(fields) : ''}`),
   };
   const stack = await startLocalStack({
-    config,
+    // The sandbox is the reference exchange too (its bookTicker follows its own prices).
+    config: config.market.reference.enabled && !config.market.reference.url ? { ...config, market: { ...config.market, reference: { ...config.market.reference, url: sandbox.url } } } : config,
     exchangeUrl: sandbox.url,
     extraEnv: { KBOT_KEYS_PARAMETER: '/kbot/demo/sandbox-keys' },
     overrides: {
@@ -96,10 +117,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const model = opts.modelFile ? await installDemoModel(stack.dynamoEndpoint, config.mode, opts.modelFile, startMs) : undefined;
   const startEquity = equity(sandbox, quote);
   const ticks = Math.round((opts.hours * ONE_HOUR_MS) / FIVE_MINUTES_MS);
-  print(`Demo: ${opts.hours} simulated hours of ${opts.pairs.join(', ')} from ${opts.startIso}, live mode against the local Kraken sandbox at ${sandbox.url} (no real money).`);
+  const traded = universe ? `a universe of the top ${universe.topN} of ${sandboxPairs.length} ${quote} pairs (rebuilt every ${universe.refreshHours} h)` : opts.pairs.join(', ');
+  print(`Demo: ${opts.hours} simulated hours of ${traded} from ${opts.startIso}, live mode against the local Kraken sandbox at ${sandbox.url} (no real money).`);
   const armed = describeBehaviour(sandbox.behaviour());
   print(`Starting balance ${opts.balanceQuote} ${quote}. Orders go through ccxt, signed, into the sandbox.${armed ? `\nSandbox behaviour (${opts.behaviourFile}): ${armed}.` : ''}\n`);
   const results: TickResult[] = [];
+  const universeSets: string[][] = [];
   let openPositions = 0;
   try {
     for (let k = 1; k <= ticks; k++) {
@@ -107,6 +130,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       sandbox.setTime(boundary);
       const result = await stack.handler(scheduledEvent(boundary), { awsRequestId: `demo-${k}` });
       results.push(result);
+      const u = result.universe;
+      if (u?.refreshed) {
+        const before = new Set(universeSets[universeSets.length - 1] ?? []);
+        const added = u.pairs.filter((p) => !before.has(p));
+        const removed = [...before].filter((p) => !u.pairs.includes(p));
+        universeSets.push(u.pairs);
+        print(`${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  universe rebuilt: ${u.pairs.join(', ')}${universeSets.length > 1 ? ` (+${added.join(' +') || ' none'}; -${removed.join(' -') || ' none'})` : ''}`);
+      }
       for (const line of describeTick(result)) if (!line.includes('no trade (gap') && !line.includes('warming')) print(line);
     }
     // Counted from the bot's own records: orders settled by a later tick's reconcile count too.
@@ -140,6 +171,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     alerts: alerts.length,
     wallClockSeconds: round((Date.now() - started) / 1000),
     ...(model ? { learnedFilter: learnedFilterSummary(model, results) } : {}),
+    ...(universe
+      ? {
+          universe: {
+            rebuilds: universeSets.length,
+            pairsTraded: [...new Set(filled.map((o) => o.pair))].sort(),
+            pairsInUniverse: [...new Set(universeSets.flat())].sort(),
+          },
+        }
+      : {}),
   };
   return summary;
 }
@@ -171,8 +211,9 @@ export function demoCommand(): Command {
     .option('--config <file>', 'bot configuration (JSON); mode is forced to live against the sandbox')
     .option('--behaviour <file.json>', 'arm sandbox misbehaviours at start (a POST /_sandbox/behaviour body; see docs/sandbox.md)')
     .option('--json', 'print only the summary, as JSON')
+    .option('--universe', `trade a universe (top ${DEMO_UNIVERSE.topN} of every USD pair the sandbox lists, rebuilt every ${DEMO_UNIVERSE.refreshHours} h) instead of --pairs`)
     .option('--model <file>', 'with the learned trade filter: a model file from kbot learn, promoted before the first tick (see docs/learning.md)')
-    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; from: string; start?: string; balance: QuoteAmount | string; config?: string; behaviour?: string; json?: boolean; model?: string }) => {
+    .action(async (opts: { hours: number | string; seed: number | string; pairs: string; from: string; start?: string; balance: QuoteAmount | string; config?: string; behaviour?: string; json?: boolean; model?: string; universe?: boolean }) => {
       const pairs = opts.pairs.split(',').map((p) => p.trim()).filter(Boolean);
       const balance = typeof opts.balance === 'string' ? quoteAmount('--balance')(opts.balance) : opts.balance;
       const quote = pairs[0]?.split('/')[1];
@@ -186,6 +227,7 @@ export function demoCommand(): Command {
         ...(opts.config ? { configFile: opts.config } : {}),
         ...(opts.behaviour ? { behaviourFile: opts.behaviour } : {}),
         ...(opts.model ? { modelFile: opts.model } : {}),
+        ...(opts.universe ? { universe: true } : {}),
         ...(opts.json ? {} : { print: (line: string) => console.log(line) }),
       });
       if (opts.json) {
@@ -201,6 +243,7 @@ export function demoCommand(): Command {
       console.log(`  equity         ${s.startEquityQuote} → ${s.endEquityQuote} (${s.openPositions} position(s) still open)`);
       console.log(`  wall clock     ${s.wallClockSeconds} s`);
       const f = s.learnedFilter;
+      if (s.universe) console.log(`  universe       rebuilt ${s.universe.rebuilds} times, ${s.universe.pairsInUniverse.length} pairs held at some point, traded ${s.universe.pairsTraded.join(', ') || 'none'}`);
       if (f) console.log(`  learned filter ${f.model.slice(0, 19)}: ${f.status} (${f.detail}); ${f.passed} entries let through, ${f.refused} refused, active in ${f.ticksActive} ticks`);
     });
 }

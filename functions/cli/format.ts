@@ -18,6 +18,7 @@ export function describeTick(r: TickResult): string[] {
   if (r.command?.refused) lines.push(`${when}  command ${r.command.kind} refused: ${r.command.refused}`);
   for (const p of r.pairs) if (!p.data.ok && p.data.reason !== 'warming-up') lines.push(`${when}  ${p.pair}: no trade (${p.data.reason}: ${p.data.detail})`);
   if (r.halt.reasons.length) lines.push(`${when}  halted: ${r.halt.reasons.join('; ')}`);
+  if (r.universe?.problem) lines.push(`${when}  universe: ${r.universe.problem}`);
   return lines;
 }
 

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { lastClosedCandleCloseMs } from '../core/candles.js';
+import { quoteCurrency } from '../core/config.js';
 import { systemClock } from '../core/ports.js';
 import { FIVE_MINUTES_MS } from '../core/types.js';
 import { createSerializer, localBackend, type LocalBackendOptions, type LocalSchedule } from '../dashboard/localBackend.js';
@@ -68,7 +69,7 @@ export function paperCommand(): Command {
           return;
         }
         const result = await serialize(() => stack.handler(scheduledEvent(timeMs)));
-        const lines = [...describeTick(result), ...describePairs(result), `${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${config.pairs[0]!.split('/')[1]}`];
+        const lines = [...describeTick(result), ...describePairs(result), `${result.candleCloseIso.slice(0, 16).replace('T', ' ')}  equity ${result.equityQuote?.toFixed(2) ?? '?'} ${quoteCurrency(config)}`];
         if (logFile) appendFileSync(logFile, `${lines.join('\n')}\n`);
         if (opts.json) console.log(opts.once ? JSON.stringify(result, null, 2) : JSON.stringify(result));
         else for (const line of lines) console.log(line);
@@ -79,7 +80,7 @@ export function paperCommand(): Command {
           return;
         }
         // On stderr with --json, so stdout holds only the documents.
-        (opts.json ? console.error : console.log)(`Paper trading ${config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}${logFile ? `, log in ${logFile}` : ''}. Ctrl-C to stop.`);
+        (opts.json ? console.error : console.log)(`Paper trading ${config.universe ? `a universe of up to ${config.universe.topN} ${config.universe.quote} pairs` : config.pairs.join(', ')} on ${opts.exchangeUrl}; state in ${opts.memory ? 'memory' : opts.dataDir}${logFile ? `, log in ${logFile}` : ''}. Ctrl-C to stop.`);
         let stop = false;
         process.once('SIGINT', () => {
           stop = true;

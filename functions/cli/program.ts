@@ -33,6 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { summaries: [['lab', 'The optional sweep stack in AWS for kbot optimize --cloud (S3, a worker Lambda, a Step Functions Distributed Map)']], load: async () => [(await import('./lab.js')).labCommand()] },
   { summaries: [['check', 'Bias checks of the strategies on recorded candles (look-ahead, recursive warm-up)']], load: async () => [(await import('./check.js')).checkCommand()] },
+  { summaries: [['universe', 'Preview the universe a configuration trades: each pair in or out, and why (offline on the sandbox by default)']], load: async () => [(await import('./universe.js')).universeCommand()] },
   { summaries: [['strategies', 'List the built-in and user strategies with their parameters (user strategies: ./strategies or KBOT_STRATEGIES_DIR)']], load: async () => [(await import('./strategies.js')).strategiesCommand()] },
   { summaries: [['strategy', 'Write your own strategy (see docs/strategies.md)']], load: async () => [(await import('./strategies.js')).strategyCommand()] },
   {

@@ -5,6 +5,7 @@ import { formatIssues, issuesFromZod, notAnObject, type ConfigIssue } from './co
 import { engineConfigShape } from './engine/config.js';
 import { strategySelectionIssues } from './engine/strategies/selection.js';
 import { learningConfigSchema } from './learning/learningConfig.js';
+import { MAX_TICK_PAIRS, universeSchema, type UniverseConfig } from './universe/universeConfig.js';
 import { shortsConfigSchema } from './shorts/shortsConfig.js';
 
 const pairSymbol = z
@@ -19,12 +20,19 @@ export const botConfigSchema = z
     allowLiveTrading: z.boolean().default(false),
     /** Live only: send orders with Kraken's `validate` flag (checked, never executed). */
     validateOnly: z.boolean().default(false),
-    /** Pairs to trade; all must share one quote currency. */
-    pairs: z.array(pairSymbol).min(1).max(50).default(['BTC/USD', 'ETH/USD']),
+    /**
+     * Pairs to trade: a list (all sharing one quote currency), or a universe definition the bot
+     * rebuilds daily from Kraken's listings and tickers (docs/configuration.md, "A universe").
+     */
+    pairs: z.union([z.array(pairSymbol).min(1).max(MAX_TICK_PAIRS), universeSchema]).default(['BTC/USD', 'ETH/USD']),
     tick: z
       .strictObject({
-        /** Wait until this long after the candle boundary so the exchange has closed the candle. */
-        closeDelayMs: z.number().int().min(0).max(60_000).default(2_000),
+        /**
+         * An extra wait after the candle boundary before the tick reads anything. 0 by default: the
+         * tick does not sleep, it reads the candles and checks that Kraken has committed the one it
+         * decides on (a forming candle after it), re-reading a few times when it has not.
+         */
+        closeDelayMs: z.number().int().min(0).max(60_000).default(0),
         /** How long a tick claim is held before another invocation may take over a crashed tick. */
         leaseMs: z.number().int().min(10_000).max(900_000).default(240_000),
         /** No gaps allowed within this many latest candles. */
@@ -67,6 +75,7 @@ export const botConfigSchema = z
     shorts: shortsConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
+    if (!Array.isArray(cfg.pairs)) return;
     const quotes = new Set(cfg.pairs.map((p) => p.split('/')[1]));
     if (quotes.size > 1) {
       ctx.addIssue({ code: 'custom', path: ['pairs'], message: `all pairs must share one quote currency, got ${[...quotes].join(', ')}` });
@@ -74,13 +83,24 @@ export const botConfigSchema = z
     if (new Set(cfg.pairs).size !== cfg.pairs.length) {
       ctx.addIssue({ code: 'custom', path: ['pairs'], message: 'pairs must not repeat' });
     }
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.strategies.microstructure.filters.premium && !cfg.market.reference.enabled) {
+      ctx.addIssue({ code: 'custom', path: ['strategies', 'microstructure', 'filters', 'premium'], message: 'the premium gap needs a reference exchange: set market.reference.enabled' });
+    }
     if (cfg.validateOnly && cfg.mode !== 'live') {
       ctx.addIssue({ code: 'custom', path: ['validateOnly'], message: 'validateOnly only applies to mode "live"' });
     }
   });
 
-export type BotConfig = z.output<typeof botConfigSchema>;
-export type BotConfigInput = z.input<typeof botConfigSchema>;
+type ParsedConfig = z.output<typeof botConfigSchema>;
+/**
+ * The parsed configuration. `pairs` is always a list: the fixed pairs, or with a universe its
+ * include list (possibly empty), the universe itself in `universe`.
+ */
+export type BotConfig = Omit<ParsedConfig, 'pairs'> & { pairs: string[]; universe?: UniverseConfig };
+/** What a configuration file holds. A parsed config (with `universe`) is accepted again as it is. */
+export type BotConfigInput = z.input<typeof botConfigSchema> & { universe?: z.input<typeof universeSchema> };
 
 /** Thrown when configuration is invalid; the message names every bad field and why, `issues` holds them as values. */
 export class ConfigError extends Error {
@@ -109,13 +129,24 @@ export function validateConfig(input: unknown): ConfigValidation {
   if (input === undefined) input = {};
   const notObject = notAnObject(input);
   if (notObject) return { ok: false, issues: [{ path: [], message: notObject }] };
-  const result = botConfigSchema.safeParse(input);
-  if (result.success) {
-    // Strategy names and user strategies' sections are checked against the registry.
-    const issues = strategySelectionIssues(result.data.strategies);
-    return issues.length ? { ok: false, issues } : { ok: true, config: result.data };
+  // A parsed configuration carries its universe beside `pairs` (its include list): read it back as
+  // the universe it came from, so a config passed on (to the Lambda, to a worker) parses again.
+  const raw = input as Record<string, unknown>;
+  if ('universe' in raw) {
+    const { universe, ...rest } = raw;
+    const include = (universe as { include?: unknown } | null)?.include ?? [];
+    if (rest.pairs !== undefined && JSON.stringify(rest.pairs) !== JSON.stringify(include)) {
+      return { ok: false, issues: [{ path: ['universe'], message: 'unknown key; a universe is written as the value of pairs', suggestion: 'pairs' }] };
+    }
+    input = { ...rest, pairs: universe };
   }
-  return { ok: false, issues: issuesFromZod(result.error.issues, botConfigSchema, input) };
+  const result = botConfigSchema.safeParse(input);
+  if (!result.success) return { ok: false, issues: issuesFromZod(result.error.issues, botConfigSchema, input) };
+  // Strategy names and user strategies' sections are checked against the registry.
+  const issues = strategySelectionIssues(result.data.strategies);
+  if (issues.length) return { ok: false, issues };
+  const { pairs, ...config } = result.data;
+  return { ok: true, config: Array.isArray(pairs) ? { ...config, pairs } : { ...config, pairs: [...pairs.include], universe: pairs } };
 }
 
 /** Parses and validates configuration, or throws `ConfigError` listing `field: reason` lines. */
@@ -125,9 +156,9 @@ export function parseConfig(input: unknown, source = 'config'): BotConfig {
   throw ConfigError.fromIssues(source, result.issues);
 }
 
-/** The quote currency shared by all configured pairs. */
-export function quoteCurrency(cfg: Pick<BotConfig, 'pairs'>): string {
-  return cfg.pairs[0]!.split('/')[1]!;
+/** The quote currency shared by all configured pairs (a universe's own quote). */
+export function quoteCurrency(cfg: Pick<BotConfig, 'pairs' | 'universe'>): string {
+  return cfg.universe?.quote ?? cfg.pairs[0]!.split('/')[1]!;
 }
 
 /**

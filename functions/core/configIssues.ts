@@ -58,6 +58,20 @@ export function issuesFromZod(issues: readonly z.core.$ZodIssue[], schema: z.Zod
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+    if (issue.code === 'invalid_union') {
+      // A list or an object (`pairs`): report the branch of the value's own kind, with its paths.
+      const value = valueAt(input, path);
+      const branch = issue.errors.find((errs) => !(errs.length === 1 && errs[0]!.code === 'invalid_type' && errs[0]!.path.length === 0));
+      if (branch && value !== undefined) {
+        out.push(...issuesFromZod(branch.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })), schema, input));
+        continue;
+      }
+      if (value !== undefined) {
+        const kinds = issue.errors.map((errs) => errs[0]?.code === 'invalid_type' ? (errs[0] as { expected?: string }).expected : undefined).filter(Boolean);
+        out.push({ path, message: `expected ${kinds.join(' or ')}, got ${describeJsonValue(value)}` });
+        continue;
+      }
+    }
     if (issue.code === 'unrecognized_keys') {
       const valid = keysAt(schema, path) ?? [];
       for (const key of issue.keys) {
@@ -97,12 +111,15 @@ export function keysAt(schema: z.ZodType, path: readonly (string | number)[]): s
   let node: z.ZodType | undefined = unwrap(schema);
   for (const segment of path) {
     if (!node) return undefined;
+    if (node instanceof z.ZodUnion) node = (node.options as z.ZodType[]).map(unwrap).find((o) => (typeof segment === 'number' ? o instanceof z.ZodArray : o instanceof z.ZodObject || o instanceof z.ZodRecord));
+    if (!node) return undefined;
     if (node instanceof z.ZodObject) node = node.shape[String(segment)] as z.ZodType | undefined;
     else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
     else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
     else return undefined;
     node = node ? unwrap(node) : undefined;
   }
+  if (node instanceof z.ZodUnion) node = (node.options as z.ZodType[]).map(unwrap).find((o) => o instanceof z.ZodObject);
   return node instanceof z.ZodObject ? Object.keys(node.shape) : undefined;
 }
 

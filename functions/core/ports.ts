@@ -1,6 +1,9 @@
 // Core domain: the ports. Adapters (ccxt, paper, DynamoDB, memory, SNS, console) implement them;
 // the tick depends only on these shapes.
 import type { JournalEntry } from './journal.js';
+import type { UniverseSource } from './universe/selectUniverse.js';
+import type { BookLevel, MarketSnapshot } from './market/marketSnapshot.js';
+import type { UniverseRecord } from './universe/universeRecord.js';
 import type {
   AuditRecord,
   Balances,
@@ -78,6 +81,23 @@ export interface ExchangePort {
   findOrderByClientId(pair: Pair, clientOrderId: string, sinceMs: number): Promise<ExchangeOrder | undefined>;
   /** The account's taker fee rate for a pair, when the exchange can tell (else undefined). */
   fetchTakerFeeRate?(pair: Pair): Promise<number | undefined>;
+  /**
+   * Every pair the exchange lists and the tickers of those of `quote`, from one Ticker call (the
+   * universe refresh). Throws `ExchangeError` when either read fails.
+   */
+  fetchUniverseSource?(quote: string): Promise<UniverseSource>;
+  /** The order book's top `depth` levels per side (Kraken Depth), best first, as [price, amount]. */
+  fetchOrderBook?(pair: Pair, depth?: number): Promise<{ bids: readonly BookLevel[]; asks: readonly BookLevel[] }>;
+}
+
+/**
+ * A reference exchange's prices (the premium gap): mid prices by pair, from one public call. Pairs it
+ * does not list or could not read are left out; a failed call throws.
+ */
+export interface ReferencePricePort {
+  /** Which exchange, for explanations (`binanceus`). */
+  readonly name: string;
+  fetchMidPrices(pairs: readonly Pair[]): Promise<Record<Pair, number>>;
 }
 
 /** The intent fields a status transition may change. */
@@ -215,6 +235,16 @@ export interface StorePort {
    * first), at most `limit` of them.
    */
   listJournal(mode: Mode, fromMs: number, toMs: number, options?: { limit?: number; newestFirst?: boolean }): Promise<JournalEntry[]>;
+
+  /** Records one tick's market snapshots (one item per mode and candle), deleted after `expiresAtMs`. */
+  putSnapshots?(mode: Mode, closeMs: number, snapshots: readonly MarketSnapshot[], expiresAtMs: number): Promise<void>;
+  /** Recorded snapshots of candles closing within [fromMs, toMs], oldest first. */
+  listSnapshots?(mode: Mode, fromMs: number, toMs: number): Promise<MarketSnapshot[]>;
+
+  /** The stored universe of a universe configuration, if one was built. */
+  getUniverse?(mode: Mode): Promise<UniverseRecord | undefined>;
+  /** Replaces the stored universe. */
+  putUniverse?(record: UniverseRecord): Promise<void>;
 
   /** Stores a learned filter's model file (idempotent per content hash: a repeat changes nothing). */
   putModel(model: StoredModel): Promise<void>;

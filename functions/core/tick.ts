@@ -24,8 +24,11 @@ import { runReconcile } from './reconcileCommand.js';
 import type { MarginExchangePort, MarginStorePort } from './shorts/marginPorts.js';
 import { flattenShorts, runShortBook } from './shorts/shortBook.js';
 import { applyFeeInBase, belowMinimum, dustWriteOff, sellableAmount } from './positionLifecycle.js';
-import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type StorePort } from './ports.js';
+import { ExchangeError, type AlertsPort, type ClockPort, type ExchangePort, type LoggerPort, type MetricsPort, type ReferencePricePort, type StorePort } from './ports.js';
 import { utcDay } from './utcDay.js';
+import { tickUniverse, type TickUniverse } from './universe/tickUniverse.js';
+import { topLevels, type BookLevel, type MarketSnapshot } from './market/marketSnapshot.js';
+import { attachSnapshots, recordsSnapshots, snapshotLookbackMs } from './market/recorder.js';
 import type { HoldingsCheck, OrderOutcome, PairResult, TickResult } from './tickResult.js';
 import {
   FIVE_MINUTES_MS,
@@ -55,6 +58,8 @@ export interface TickDeps {
   metrics: MetricsPort;
   /** Whether API keys are configured (the third live-trading gate). */
   hasKeys: boolean;
+  /** The reference exchange of the premium gap, when `market.reference.enabled`. */
+  reference?: ReferencePricePort;
   /** The learned trade filter's loader when `learning.enabled` (built once per process: it caches the model). */
   tradeFilter?: TradeFilterLoader;
   /** Tuning for tests and demos (lookup delay after an ambiguous failure, pending grace, deadline). */
@@ -124,7 +129,8 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     errors: [],
   };
 
-  // Give the exchange a moment after the boundary so the candle we decide on has closed there too.
+  // No fixed sleep by default: fetchCommittedCandles checks that Kraken has committed the candle.
+  // An operator may still ask for an extra delay (tick.closeDelayMs).
   const waitMs = candleCloseMs + config.tick.closeDelayMs - clock.nowMs();
   if (waitMs > 0 && !input.command) await clock.sleep(waitMs);
 
@@ -153,13 +159,14 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
 
   // 2. Halt checks, and everything the bot remembers (read together).
   const today = utcDay(clock.nowMs());
-  const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick] = await Promise.all([
+  const [control, dayAtStart, unresolvedAtStart, positionsAtStart, holdingsRecords, lastTick, storedUniverse] = await Promise.all([
     store.getControl(mode),
     store.getDay(mode, today),
     store.listUnresolvedIntents(mode, clock.nowMs()).then(spotIntents),
     store.listPositions(mode),
     store.listHoldings(mode),
     input.command ? Promise.resolve(undefined) : store.getLastTick(mode),
+    config.universe && store.getUniverse ? store.getUniverse(mode) : Promise.resolve(undefined),
   ]);
   const gate = liveGateProblem(config, deps.hasKeys);
   if (control.halted) result.halt.reasons.push(`manual halt${control.reason ? `: ${control.reason}` : ''}`);
@@ -168,9 +175,18 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   result.halt.entries = control.halted || dayAtStart.killSwitchTripped || gate !== undefined;
   result.halt.exits = (control.halted && control.haltExits) || gate !== undefined;
 
+  // The pairs to trade: the list, or the universe (rebuilt when older than its refreshHours). Pairs
+  // held but no longer traded are read too: their positions keep their exits.
+  let universe: TickUniverse | undefined;
+  if (config.universe) {
+    universe = await tickUniverse(deps, config.universe, storedUniverse, clock.nowMs());
+    result.universe = universe.status;
+  }
+  const tradePairs = new Set(universe ? universe.pairs : config.pairs);
+
   // 3. Markets load while the unresolved intents are reconciled (a crashed or timed-out tick's
   // orders, orders that were still open, written-off ones being re-checked).
-  const pairs = unique([...config.pairs, ...positionsAtStart.map((p) => p.pair)]);
+  const pairs = unique([...tradePairs, ...positionsAtStart.map((p) => p.pair)]);
   const marketsRead = read(() => deps.exchange.loadMarkets(pairs));
   // Public market data (candles, tickers) does not depend on the private reads below: it loads
   // meanwhile (Kraken limits the two separately), per pair, every ticker from one call.
@@ -180,6 +196,32 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     const tickers = deps.exchange.fetchTickers ? deps.exchange.fetchTickers(pairs).catch(() => undefined) : Promise.resolve(undefined);
     return Promise.all(pairs.map((pair) => loadPair(deps, pair, marketMap[pair], m.ok, held.has(pair), candleCloseMs, tickers)));
   });
+  // The market recorder (when a strategy needs snapshots, or market.record is always): the book's
+  // top levels per pair and the reference exchange's prices, read beside the candles, and the
+  // snapshots recorded by the last ticks (the spread compression's history).
+  const recording = recordsSnapshots(config) && !input.command && deps.exchange.fetchOrderBook !== undefined;
+  const bookLevels = Math.max(config.market.bookLevels, config.strategies.microstructure.bookLevels);
+  const booksRead: Promise<({ bids: readonly BookLevel[]; asks: readonly BookLevel[] } | undefined)[]> = recording
+    ? marketsRead.then(() =>
+        Promise.all(
+          pairs.map((pair) =>
+            deps.exchange.fetchOrderBook!(pair, bookLevels).catch((err: Error) => {
+              logger.warn('no market snapshot for pair: the order book could not be read', { pair, error: err.message });
+              return undefined;
+            }),
+          ),
+        ),
+      )
+    : Promise.resolve([]);
+  const referenceRead: Promise<Record<Pair, number>> =
+    recording && deps.reference
+      ? deps.reference.fetchMidPrices(pairs).catch((err: Error) => {
+          logger.warn('the reference exchange could not be read: no premium gap this tick', { exchange: deps.reference!.name, error: err.message });
+          return {};
+        })
+      : Promise.resolve({});
+  const recentSnapshotsRead: Promise<MarketSnapshot[]> =
+    recording && store.listSnapshots ? store.listSnapshots(mode, candleCloseMs - snapshotLookbackMs(config), candleCloseMs - 1).catch(() => []) : Promise.resolve([]);
   if (!gate) {
     const writeOffCheck = (intent: OrderIntent) => writeOffEvidence(deps, marketsRead, intent);
     for (const intent of unresolvedAtStart) {
@@ -219,8 +261,25 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   const balancesKnown = balances !== undefined && balancesLookSane(balances);
 
   // 5. Market data per pair (loading since step 3).
-  const [data, recentTrades] = await Promise.all([dataRead, store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs())]);
+  const [data, recentTrades, books, referencePrices, recentSnapshots] = await Promise.all([
+    dataRead,
+    store.listTrades(mode, clock.nowMs() - config.tick.tradeLookbackMs, clock.nowMs()),
+    booksRead,
+    referenceRead,
+    recentSnapshotsRead,
+  ]);
   result.pairs = data.map((d) => d.result);
+  const snapshots: MarketSnapshot[] = [];
+  pairs.forEach((pair, k) => {
+    const book = books[k];
+    if (!book) return;
+    const reference = referencePrices[pair];
+    snapshots.push({ pair, closeMs: candleCloseMs, ...topLevels(book, bookLevels), ...(reference !== undefined && reference > 0 ? { referencePrice: reference } : {}) });
+  });
+  if (recording) {
+    for (const d of data) if (d.series && d.candles) attachSnapshots(d.series, d.candles, d.pair, [...recentSnapshots, ...snapshots]);
+    result.market = { snapshots: snapshots.length, referencePrices: snapshots.filter((x) => x.referencePrice !== undefined).length, ...(deps.reference ? { reference: deps.reference.name } : {}) };
+  }
 
   // 6. The books: pairs with an order in flight, written-off buys being re-checked, and Kraken's
   // holdings against the positions.
@@ -307,6 +366,7 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
 
   const portfolio = buildPortfolio(config, clock.nowMs(), balances ?? {}, positions, dayAtStart, marketMap, data, feeRates, pairs, unresolved);
   portfolio.recentTrades = recentTrades.filter((t) => t.realizedPnlQuote !== undefined);
+  if (universe) portfolio.universeTiers = universe.tiers;
   for (const d of data) portfolio.freeBase[assetOf(d.pair)] = ownFree(d.pair) ?? 0;
   const tradingReadable = markets.ok && balancesKnown;
   // The learned filter (docs/learning.md): the promoted model, or a pass-through that says why not.
@@ -361,6 +421,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
     for (const d of data) {
       if (positions.some((p) => p.pair === d.pair) || d.result.orders.length > 0) continue;
       if (!d.entriesAllowed || !d.series || !d.market) continue;
+      if (!tradePairs.has(d.pair)) {
+        d.result.entry = { decision: 'none', stage: 'lock', rule: 'not-traded', reason: universe ? 'no longer in the universe: only its exit ran' : 'no longer a configured pair: only its exit ran', explanation: {} };
+        continue;
+      }
       if (result.halt.entries) {
         d.result.entry = { decision: 'none', stage: 'halt', rule: 'halt', reason: result.halt.reasons.join('; '), explanation: {} };
         continue;
@@ -440,6 +504,10 @@ export async function runTick(deps: TickDeps, input: TickInput): Promise<TickRes
   if (!input.command) await store.completeTick(mode, candleCloseIso, input.invocationId, clock.nowMs(), summarize(result));
   // The decision journal: one record per scheduled tick, after it is complete (a failure is only logged).
   if (!input.command) await writeJournal(deps, result, portfolio.lastPrice);
+  // The market recorder: this tick's snapshots, kept market.snapshotTtlDays (a failure is only logged).
+  if (snapshots.length && store.putSnapshots) {
+    await store.putSnapshots(mode, candleCloseMs, snapshots, clock.nowMs() + config.market.snapshotTtlDays * ONE_DAY_MS).catch((err: Error) => logger.warn('market snapshots not recorded', { error: err.message }));
+  }
   logger.info(input.command ? 'command completed' : 'tick completed', { candleCloseIso, orders: outcomes.length, halt: result.halt, locks: result.locks.length });
   return result;
 }
@@ -718,6 +786,8 @@ async function loadPair(
   if (t) {
     d.ticker = t;
     d.spreadFraction = (t.ask - t.bid) / ((t.ask + t.bid) / 2);
+  } else {
+    deps.logger.warn('the ticker could not be read or does not make sense: spread unknown', { pair });
   }
   if (!market) return d;
   const closed = closedCandles(raw, candleCloseMs).slice(-MAX_CANDLES);

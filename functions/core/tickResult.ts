@@ -1,5 +1,6 @@
 // Core domain: the value a tick returns. It says, per pair, what was checked, decided, refused
 // (which rule, which values) and traded, so logs, the CLI and tests read one shape.
+import type { TickUniverseStatus } from './universe/tickUniverse.js';
 import type { Explanation, Signal } from './engine/types.js';
 import type { ReconcileReport } from './reconcileCommand.js';
 import type { ShortBookReport } from './shorts/shortBook.js';
@@ -109,6 +110,10 @@ export interface TickResult {
    * model gates entries as the `learned-filter` rule; otherwise why the bot trades without it.
    */
   learning?: LearningStatus;
+  /** With the market recorder on: how many snapshots this tick recorded, how many with a reference price. */
+  market?: { snapshots: number; referencePrices: number; reference?: string };
+  /** With a universe configuration: the universe this tick traded and whether it was rebuilt. */
+  universe?: TickUniverseStatus;
   /** The margin short book (docs/shorts.md), when `shorts.enabled`; `entriesRefused` says why no short could open. */
   shorts?: ShortBookReport;
 }

@@ -42,6 +42,8 @@ export class SandboxMarketData {
     pairs: readonly PairData[],
     private readonly clock: SandboxClock,
     private readonly behaviour?: SandboxBehaviour,
+    /** Books that move with the candles (see `bookAt`); off: a constant symmetric book. */
+    private readonly bookDynamics = false,
   ) {
     for (const p of pairs) this.byId.set(p.market.id, p);
   }
@@ -98,12 +100,22 @@ export class SandboxMarketData {
   /** The synthetic book at `ms` (a queued order executes at the moment it leaves the queue). */
   bookAt(data: PairData, ms: number, levels = 100): Book {
     const m = data.market;
-    return syntheticBook(this.priceAt(data, ms), {
-      spreadBps: m.spreadBps,
-      levelQuote: m.levelQuote,
-      priceDecimals: m.pairDecimals,
-      lotDecimals: m.lotDecimals,
-    }, levels);
+    const price = this.priceAt(data, ms);
+    // With book dynamics, the last five minutes' move in units of the pair's volatility shapes the
+    // book: a rise leans it to the bids (buyers resting), a fall to the asks, and a calm market
+    // has a tighter spread than a busy one. Ticker, Depth and fills read this same book.
+    let spreadBps = m.spreadBps;
+    let bidWeight = 1;
+    let askWeight = 1;
+    if (this.bookDynamics) {
+      const before = data.series.priceAt(ms - FIVE_MINUTES_MS);
+      const z = before !== undefined && before > 0 ? Math.log(price / before) / m.volatility5m : 0;
+      const skew = Math.max(-0.6, Math.min(0.6, z / 2));
+      bidWeight = 1 + skew;
+      askWeight = 1 - skew;
+      spreadBps = m.spreadBps * (0.6 + 0.8 * Math.min(1, Math.abs(z) / 2));
+    }
+    return syntheticBook(price, { spreadBps, levelQuote: m.levelQuote, priceDecimals: m.pairDecimals, lotDecimals: m.lotDecimals, bidWeight, askWeight }, levels);
   }
 
   /**

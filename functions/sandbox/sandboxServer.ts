@@ -3,6 +3,7 @@
 // the programmatic entry the CLI, the demo and the tests use. A call goes through, in order: the
 // armed faults, maintenance, the lockout, authentication (nonce window), the rate counter, then
 // the market or the account.
+import { referenceBookTicker, wavePremium, type ReferencePremium } from './sandboxReference.js';
 import type { SandboxClosedMargin, SandboxMarginOptions, SandboxMarginPosition } from './sandboxMargin.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -41,6 +42,10 @@ export interface SandboxOptions {
   data?: Record<Pair, readonly Candle[]>;
   /** Seed of the generated data (default 42). */
   seed?: number;
+  /** Books that move with the candles: lean to the side the price moved, tighter when calm (default off: a constant symmetric book). */
+  bookDynamics?: boolean;
+  /** The reference exchange's premium over the sandbox's prices (`/api/v3/ticker/bookTicker`); default a slow ±12 bps wave. */
+  referencePremium?: ReferencePremium;
   /**
    * Sandbox time at start. Default: the wall clock, or with replay data the first moment that has
    * 720 replayed candles behind it.
@@ -159,7 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const wallNowMs = options.wallNowMs ?? Date.now;
   // The limits clock is explicit: the sandbox clock (stops and speeds up with it) or the wall clock.
   const limits = new SandboxLimits(() => (behaviour.limitsClock === 'wall' ? wallNowMs() : clock.nowMs()));
-  const marketData = new SandboxMarketData(pairData, clock, behaviour);
+  const marketData = new SandboxMarketData(pairData, clock, behaviour, options.bookDynamics ?? false);
   const account = new SandboxAccount(marketData, clock, options.balances ?? { USD: 10_000 }, behaviour, options.margin);
   const faults = new SandboxFaults();
   const snapshotBehaviour = () =>
@@ -183,6 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // The control routes need the handle, which exists only once the server listens.
   const self: { handle?: SandboxHandle } = {};
+  const referencePremium = options.referencePremium ?? wavePremium();
   const server = createServer((req, res) => {
     serve(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: [`EGeneral:Internal error`], result: {} });
@@ -197,6 +203,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const rawBody = await readBody(req);
+    if (url.pathname === '/api/v3/ticker/bookTicker') {
+      counts.ReferenceBookTicker = (counts.ReferenceBookTicker ?? 0) + 1;
+      const priceOf = (pair: Pair) => {
+        try {
+          return self.handle!.priceNow(pair);
+        } catch {
+          return undefined;
+        }
+      };
+      const reply = referenceBookTicker(url.searchParams.get('symbols'), self.handle!.pairs, priceOf, referencePremium, clock.nowMs());
+      sendJson(res, reply.status, reply.body);
+      return;
+    }
     if (url.pathname.startsWith('/_sandbox/')) {
       let body: unknown;
       try {

@@ -23,6 +23,9 @@ export interface BookShape {
   stepBps?: number;
   priceDecimals: number;
   lotDecimals: number;
+  /** Multipliers of the quote resting on each bid and ask level (default 1: a symmetric book). */
+  bidWeight?: number;
+  askWeight?: number;
 }
 
 /** Builds `levels` levels per side around `midPrice`. Deterministic: the same inputs give the same book. */
@@ -40,8 +43,8 @@ export function syntheticBook(midPrice: number, shape: BookShape, levels = 100):
     const quote = shape.levelQuote * (1 + 0.35 * i);
     const askPrice = roundTo(bestAsk + i * step, shape.priceDecimals);
     const bidPrice = roundTo(bestBid - i * step, shape.priceDecimals);
-    asks.push({ price: askPrice, volume: Math.floor((quote / askPrice) * lotFactor) / lotFactor });
-    if (bidPrice > 0) bids.push({ price: bidPrice, volume: Math.floor((quote / bidPrice) * lotFactor) / lotFactor });
+    asks.push({ price: askPrice, volume: Math.floor(((quote * (shape.askWeight ?? 1)) / askPrice) * lotFactor) / lotFactor });
+    if (bidPrice > 0) bids.push({ price: bidPrice, volume: Math.floor(((quote * (shape.bidWeight ?? 1)) / bidPrice) * lotFactor) / lotFactor });
   }
   return { asks, bids };
 }

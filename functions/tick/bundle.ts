@@ -47,7 +47,7 @@ export interface TickBundle {
  * `--enable-source-maps` cheap at cold start). Every dependency is bundled, the AWS SDK included,
  * so the versions the tests ran against are the versions that run in Lambda.
  */
-export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY, strategyFiles: readonly string[] = []): BuildOptions {
+export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY, strategyFiles: readonly string[] = [], options: { referenceExchange?: boolean } = {}): BuildOptions {
   return {
     entryPoints: [entry],
     outfile: join(outdir, TICK_BUNDLE_FILE),
@@ -78,7 +78,7 @@ export function tickBuildOptions(outdir: string, entry: string = TICK_ENTRY, str
     },
     // User strategy files outside the project still find its packages.
     nodePaths: [join(PROJECT_ROOT, 'node_modules')],
-    plugins: [userStrategiesPlugin(strategyFiles), unusedExchangeCodePlugin(), zodNamespacePlugin()],
+    plugins: [userStrategiesPlugin(strategyFiles), unusedExchangeCodePlugin(), zodNamespacePlugin(), ...(options.referenceExchange ? [] : [noReferenceExchangePlugin()])],
   };
 }
 
@@ -116,17 +116,31 @@ function userStrategiesPlugin(files: readonly string[]): Plugin {
 }
 
 /**
+ * ccxt's Binance classes (about 400 kB) serve only the premium gap's reference exchange
+ * (`market.reference.enabled`): a deployment without it gets a stub that refuses, so its bundle and
+ * cold start stay Kraken-only. The CDK stack builds with them when the bot config enables it.
+ */
+function noReferenceExchangePlugin(): Plugin {
+  return {
+    name: 'kbot-no-reference-exchange',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /ccxt[\\/]js[\\/]src[\\/]binance(us)?\.js$/ }, () => ({ path: join(SHIMS_DIR, 'noReferenceExchange.js') }));
+    },
+  };
+}
+
+/**
  * Builds the tick bundle into `outdir` (created if missing): `index.mjs` plus `index.mjs.map`.
  * Throws with esbuild's messages when the build fails (e.g. a missing entry or an import the
  * Kraken-only shim does not provide).
  */
-export async function buildTickBundle(outdir: string, options: { entry?: string; strategiesDir?: string } = {}): Promise<TickBundle> {
+export async function buildTickBundle(outdir: string, options: { entry?: string; strategiesDir?: string; referenceExchange?: boolean } = {}): Promise<TickBundle> {
   const entry = options.entry ?? TICK_ENTRY;
   if (!existsSync(entry)) throw new Error(`tick bundle: entry ${entry} does not exist`);
   // User strategies are tried here first, so a bad one fails the build (and synth) naming its file.
   const strategiesDir = userStrategiesDir(options.strategiesDir, process.env, PROJECT_ROOT);
   await loadUserStrategies({ dir: strategiesDir, registry: new StrategyRegistry(BUILT_IN_STRATEGIES) });
-  const buildOptions = tickBuildOptions(resolve(outdir), entry, userStrategyFiles(strategiesDir));
+  const buildOptions = tickBuildOptions(resolve(outdir), entry, userStrategyFiles(strategiesDir), { referenceExchange: options.referenceExchange ?? false });
   const result = await build(buildOptions);
   const bundlePath = buildOptions.outfile!;
   const sourceMapPath = `${bundlePath}.map`;

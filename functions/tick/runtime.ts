@@ -11,6 +11,7 @@ import { createDynamoClient } from '../adapters/dynamo/createDynamoClient.js';
 import { DynamoStore } from '../adapters/dynamo/dynamoStore.js';
 import { KrakenExchangeAdapter } from '../adapters/kraken/krakenExchange.js';
 import { PaperExchange } from '../adapters/paper/paperExchange.js';
+import { CcxtReferencePrices } from '../adapters/reference/ccxtReferencePrices.js';
 import { createPowertoolsTelemetry } from '../adapters/powertools/telemetry.js';
 import { SnsAlerts } from '../adapters/sns/snsAlerts.js';
 import { SsmKeyProvider, type KrakenKeys } from '../adapters/ssm/keyProvider.js';
@@ -85,6 +86,10 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
   const engine = createDecisionEngine(config);
   // The learned filter's compiled model is cached here, across warm invocations.
   const tradeFilter = config.learning.enabled ? new TradeFilterLoader(randomForestRuntime) : undefined;
+  const ref = config.market.reference;
+  const reference = ref.enabled
+    ? new CcxtReferencePrices({ exchange: ref.exchange, symbols: ref.symbols, enableRateLimit: overrides.enableRateLimit ?? true, ...(ref.url ? { url: ref.url } : {}) })
+    : undefined;
   const paper = config.mode === 'paper' ? new PaperExchange({ source: publicExchange(), store, ...config.paper, clock }) : undefined;
   let live: { keys: KrakenKeys; exchange: KrakenExchangeAdapter } | undefined;
 
@@ -142,7 +147,7 @@ export function createTickHandler(overrides: TickRuntimeOverrides = {}): TickHan
       const keys = config.mode === 'live' && keyProvider ? await keyProvider.get() : undefined;
       const exchange: ExchangePort = config.mode === 'live' ? (keys ? liveExchange(keys) : publicExchange()) : paper!;
       const result = await runTick(
-        { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}), ...(tradeFilter ? { tradeFilter } : {}), ...(config.shorts.enabled && keys && exchange instanceof KrakenExchangeAdapter ? { shorts: { margin: exchange, store } } : {}) },
+        { config, exchange, store, engine, alerts, clock, logger, metrics, hasKeys: keys !== undefined, ...(overrides.orderTiming ? { orderTiming: overrides.orderTiming } : {}), ...(tradeFilter ? { tradeFilter } : {}), ...(reference ? { reference } : {}), ...(config.shorts.enabled && keys && exchange instanceof KrakenExchangeAdapter ? { shorts: { margin: exchange, store } } : {}) },
         parsed.kind === 'schedule' ? { scheduledTimeMs: parsed.scheduledTimeMs, invocationId } : { invocationId, command: parsed.command },
       );
       if (command) await auditCommand(command, path, invocationId, { result });

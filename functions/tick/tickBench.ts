@@ -1,4 +1,4 @@
-// Tick benchmark (`npm run bench:tick -- --pairs 4,20,50`): the real Lambda handler against the
+// Tick benchmark (`npm run bench:tick -- --pairs 4,20,50 [--record]`): the real Lambda handler against the
 // sandbox with Kraken's limits on (ccxt's throttle as in Lambda, the sandbox's private rate counter
 // for an Intermediate key decaying on the wall clock), DynamoDB on dynalite: wall time per tick, the
 // Lambda GB-seconds it would bill, and the exchange calls it made, for each pair count. Prints the
@@ -38,7 +38,7 @@ export function benchPairs(n: number): Pair[] {
 }
 
 /** Runs `ticks` scheduled ticks on `pairCount` pairs and measures them. */
-export async function benchTicks(pairCount: number, ticks: number): Promise<TickBenchFigures> {
+export async function benchTicks(pairCount: number, ticks: number, options: { record?: boolean } = {}): Promise<TickBenchFigures> {
   const pairs = benchPairs(pairCount);
   const start = Math.floor(Date.UTC(2026, 5, 1, 12) / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
   const sandbox = await startSandbox({
@@ -62,6 +62,8 @@ export async function benchTicks(pairCount: number, ticks: number): Promise<Tick
     pairs,
     ...simpleMomentumConfig({ fastSma: 3, slowSma: 8 }),
     limits: { maxTradesPerDay: 200, maxTradesPerPairPerDay: 10, maxDailyLossQuote: 10_000 },
+    // --record: the market recorder on (one Depth call per pair and tick, as the microstructure strategy needs).
+    ...(options.record ? { market: { record: 'always' } } : {}),
   });
   const handler = createTickHandler({
     env: { KBOT_TABLE_NAME: 'kbot-tick-bench', KBOT_MODE: 'live', KBOT_CONFIG: JSON.stringify(config), KBOT_KEYS_PARAMETER: '/kbot/bench', KRAKEN_API_URL: sandbox.url },
@@ -118,9 +120,10 @@ async function main(argv: string[]): Promise<void> {
   const counts = (arg('--pairs') ?? '4,20,50').split(',').map(Number);
   const ticks = Number(arg('--ticks') ?? 3);
   const json = argv.includes('--json');
+  const record = argv.includes('--record');
   const figures: TickBenchFigures[] = [];
   for (const n of counts) {
-    const f = await benchTicks(n, ticks);
+    const f = await benchTicks(n, ticks, { record });
     figures.push(f);
     if (!json) {
       const calls = Object.entries(f.callsPerWarmTick).map(([m, c]) => `${m} ${c}`).join(', ');
@@ -129,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
       );
     }
   }
-  if (json) process.stdout.write(`${JSON.stringify({ bench: 'tick', memoryGb: MEMORY_GB, figures })}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ bench: 'tick', memoryGb: MEMORY_GB, record, figures })}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

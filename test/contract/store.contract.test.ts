@@ -1,5 +1,7 @@
 // Contract tests: one suite, run against the in-memory store and the DynamoDB store on dynalite.
 // Conditional writes, ConditionalCheckFailedException and concurrency are real on dynalite.
+import type { MarketSnapshot } from '../../functions/core/market/marketSnapshot.js';
+import type { UniverseRecord } from '../../functions/core/universe/universeRecord.js';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -630,6 +632,46 @@ describe.each(implementations)('StorePort contract: $name', ({ create }) => {
       expect(await store.promoteModel(promotion(20, hashOf(winner)), hashOf(winner))).toBe(true);
       expect(await store.getPromotedModel('paper')).toStrictEqual(promotion(20, hashOf(winner)));
       expect(await store.getPromotedModel('live')).toBeUndefined();
+    });
+  });
+
+  describe('market snapshots and the universe', () => {
+    const snap = (pair: string, closeMs: number, referencePrice?: number): MarketSnapshot => ({
+      pair,
+      closeMs,
+      bids: [[100.1, 0.5], [100, 1.25]],
+      asks: [[100.3, 0.75]],
+      ...(referencePrice !== undefined ? { referencePrice } : {}),
+    });
+
+    it('records one tick of snapshots per candle and lists them by candle close, oldest first, per mode', async () => {
+      const store = await create();
+      const close = (k: number) => T0 + k * 300_000;
+      await store.putSnapshots!('paper', close(2), [snap('BTC/USD', close(2), 100.25), snap('ETH/USD', close(2))], T0 + 86_400_000);
+      await store.putSnapshots!('paper', close(1), [snap('BTC/USD', close(1))], T0 + 86_400_000);
+      await store.putSnapshots!('live', close(1), [snap('SOL/USD', close(1))], T0 + 86_400_000);
+      expect(await store.listSnapshots!('paper', close(0), close(3))).toStrictEqual([snap('BTC/USD', close(1)), snap('BTC/USD', close(2), 100.25), snap('ETH/USD', close(2))]);
+      expect(await store.listSnapshots!('paper', close(2), close(2))).toHaveLength(2);
+      expect(await store.listSnapshots!('paper', close(3), close(9))).toEqual([]);
+      expect((await store.listSnapshots!('live', 0, close(9))).map((s) => s.pair)).toEqual(['SOL/USD']);
+    });
+
+    it('keeps one universe per mode, replaced by each refresh', async () => {
+      const store = await create();
+      expect(await store.getUniverse!('paper')).toBeUndefined();
+      const record: UniverseRecord = {
+        mode: 'paper',
+        key: '{"quote":"USD"}',
+        refreshedAtMs: T0,
+        pairs: ['BTC/USD', 'SHIB/USD'],
+        tiers: { 'SHIB/USD': { tier: 1, maxPrice: 0.05, riskMultiplier: 1, profitMarginFraction: 0.015, minQuoteVolume24h: 500_000, maxSpreadFraction: 0.08 } },
+        firstSeenMs: { 'BTC/USD': 0, 'SHIB/USD': T0 },
+        outByRule: { volume: 3 },
+      };
+      await store.putUniverse!(record);
+      await store.putUniverse!({ ...record, refreshedAtMs: T0 + 1, pairs: ['BTC/USD'] });
+      expect(await store.getUniverse!('paper')).toStrictEqual({ ...record, refreshedAtMs: T0 + 1, pairs: ['BTC/USD'] });
+      expect(await store.getUniverse!('live')).toBeUndefined();
     });
   });
 

@@ -35,6 +35,19 @@ describe('Function: parseDeployConfig', () => {
     expect(JSON.parse(config.botConfigJson)).toEqual({ limits: { maxTradesPerDay: 2 }, mode: 'live', allowLiveTrading: true, validateOnly: true, pairs: ['SOL/USD'] });
   });
 
+  it('refuses a pair count or a universe topN a tick cannot read within the timeout, with the estimate', () => {
+    const many = Array.from({ length: 50 }, (_, i) => `T${String(i + 1).padStart(2, '0')}/USD`);
+    // 50 pairs: about 62 s, within 80% of the default 90 s.
+    expect(parseDeployConfig({ pairs: many }).bot.pairs).toHaveLength(50);
+    expect(() => parseDeployConfig({ pairs: many, timeoutSeconds: 60 })).toThrow(
+      /pairs: 50 pairs: a tick would take about 62 s \(1\.22 s per pair, measured by npm run bench:tick\), more than 80% of the 60 s timeout; at most 38 pairs fit, or raise timeoutSeconds/,
+    );
+    expect(() => parseDeployConfig({ timeoutSeconds: 45, bot: { pairs: { quote: 'USD', topN: 30 } } })).toThrow(/bot\.pairs\.topN: topN 30 plus up to 3 held pairs outside the universe: a tick would take about 41 s/);
+    expect(parseDeployConfig({ bot: { pairs: { quote: 'USD', topN: 30 } } }).bot.universe?.topN).toBe(30);
+    // The market recorder reads Depth too: 2.6 s per pair.
+    expect(() => parseDeployConfig({ pairs: many.slice(0, 30), bot: { strategies: { use: ['microstructure'] } } })).toThrow(/30 pairs: a tick would take about 79 s \(2\.6 s per pair with the market recorder, measured by npm run bench:tick\).*at most 27 pairs fit/);
+  });
+
   it('names the bad bot config field as written in the file', () => {
     expect(() => parseDeployConfig({ bot: { tick: { closeDelayMs: -1 } } })).toThrow(/bot\.tick\.closeDelayMs: /);
     expect(() => parseDeployConfig({ bot: { limits: { maxTradesPerDay: -1 } } })).toThrow(/bot\.limits\.maxTradesPerDay: /);

@@ -43,6 +43,11 @@ export const dynamoKeys = {
   /** One decision journal record per scheduled tick, by candle close, with a TTL. */
   journal: (mode: Mode, candleCloseIso: string): TableKey => ({ pk: `JOURNAL#${mode}`, sk: candleCloseIso }),
   journalPartition: (mode: Mode): string => `JOURNAL#${mode}`,
+  /** One tick's market snapshots (book top levels, reference price) by candle close, with a TTL. */
+  snapshots: (mode: Mode, closeIso: string): TableKey => ({ pk: `SNAP#${mode}`, sk: closeIso }),
+  snapshotsPartition: (mode: Mode): string => `SNAP#${mode}`,
+  /** The universe of a universe configuration (one item, replaced by each refresh). */
+  universe: (mode: Mode): TableKey => ({ pk: `UNIVERSE#${mode}`, sk: 'current' }),
   /** A learned filter's model file, by content hash (`sha256:...`). */
   model: (mode: Mode, contentHash: string): TableKey => ({ pk: `MODEL#${mode}`, sk: contentHash }),
   /** Which model the live filter applies (sorts apart from every `sha256:` key). */

@@ -15,6 +15,8 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import type { JournalEntry, JournalRecord } from '../../core/journal.js';
+import type { UniverseRecord } from '../../core/universe/universeRecord.js';
+import type { MarketSnapshot } from '../../core/market/marketSnapshot.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import {
   ONE_DAY_MS,
@@ -651,6 +653,49 @@ export class DynamoStore implements StorePort, MarginStorePort {
     const item = out.Item;
     if (!item?.br?.B) return undefined;
     return { mode, contentHash, storedAtMs: Number(item.at?.N ?? 0), body: brotliDecompressSync(item.br.B).toString('utf8') };
+  }
+
+  /** One PutItem per tick: every pair's snapshot as Brotli-compressed JSON, expiring by TTL. */
+  async putSnapshots(mode: Mode, closeMs: number, snapshots: readonly MarketSnapshot[], expiresAtMs: number): Promise<void> {
+    const key = dynamoKeys.snapshots(mode, isoTime(closeMs));
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: { pk: { S: key.pk }, sk: { S: key.sk }, ttl: { N: String(ttlSeconds(expiresAtMs)) }, br: { B: brotliCompressSync(JSON.stringify(snapshots), JOURNAL_BROTLI) } },
+      }),
+    );
+  }
+
+  async listSnapshots(mode: Mode, fromMs: number, toMs: number): Promise<MarketSnapshot[]> {
+    const out: MarketSnapshot[] = [];
+    if (Number.isNaN(fromMs) || Number.isNaN(toMs) || fromMs > toMs || toMs < 0 || fromMs > MAX_ISO_TIME_MS) return out;
+    let start: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: values({ ':pk': dynamoKeys.snapshotsPartition(mode), ':from': isoTime(fromMs), ':to': isoTime(toMs) }),
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) if (item.br?.B) out.push(...(JSON.parse(brotliDecompressSync(item.br.B).toString('utf8')) as MarketSnapshot[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async getUniverse(mode: Mode): Promise<UniverseRecord | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keyOf(dynamoKeys.universe(mode)), ConsistentRead: true }));
+    const body = out.Item?.br?.B;
+    return body ? ({ ...JSON.parse(brotliDecompressSync(body).toString('utf8')), mode } as UniverseRecord) : undefined;
+  }
+
+  /** One PutItem, the record Brotli-compressed (the first-seen times of every listed pair make it a few kB). */
+  async putUniverse(record: UniverseRecord): Promise<void> {
+    const key = dynamoKeys.universe(record.mode);
+    const br = brotliCompressSync(JSON.stringify(record), JOURNAL_BROTLI);
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { pk: { S: key.pk }, sk: { S: key.sk }, at: { N: String(record.refreshedAtMs) }, br: { B: br } } }));
   }
 
   async getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined> {

@@ -3,6 +3,7 @@
 import { kraken as KrakenExchange, type Order } from './ccxtKraken.js';
 import { ExchangeError, systemClock, type ClockPort, type ExchangePort } from '../../core/ports.js';
 import type { Balances, Candle, ExchangeOrder, MarketInfo, MarketOrderRequest, Pair, Side, Ticker } from '../../core/types.js';
+import type { UniverseListing, UniverseSource } from '../../core/universe/selectUniverse.js';
 import { toExchangeError, type KrakenOperation } from './krakenErrors.js';
 import { TICK_SIZE, toMarketInfo } from './krakenMarketInfo.js';
 import type { MarginCapability, MarginExchangePort, MarginOrderRequest, MarginPositionView } from '../../core/shorts/marginPorts.js';
@@ -165,6 +166,32 @@ export class KrakenExchangeAdapter implements ExchangePort, MarginExchangePort {
       out[pair] = { pair, bid: t.bid, ask: t.ask, last, ...(t.quoteVolume !== undefined ? { quoteVolume24h: t.quoteVolume } : {}), timestampMs: t.timestamp ?? this.clock.nowMs() };
     }
     return out;
+  }
+
+  /**
+   * The universe refresh's reads: every market ccxt loaded from AssetPairs (dark-pool pairs left
+   * out), and the tickers of every pair from one Ticker call without a pair list (Kraken then
+   * answers for all of them), kept for `quote`'s pairs.
+   */
+  async fetchUniverseSource(quote: string): Promise<UniverseSource> {
+    await this.ensureMarkets();
+    const listings: UniverseListing[] = [];
+    for (const m of Object.values(this.ex.markets ?? {})) {
+      if (!m || m.spot === false || !/^[A-Z0-9]+\/[A-Z0-9]+$/.test(m.symbol)) continue;
+      const status = (m.info as { status?: unknown } | undefined)?.status;
+      const active = typeof status === 'string' ? status === 'online' : m.active !== false;
+      listings.push({ pair: m.symbol, base: m.base, quote: m.quote, active, ...(typeof status === 'string' && !active ? { status } : {}) });
+    }
+    const all = await this.call('read', 'fetch every ticker', () => this.pub.fetchTickers());
+    const tickers: Record<Pair, Ticker> = {};
+    for (const l of listings) {
+      if (l.quote !== quote) continue;
+      const t = all[l.pair];
+      const last = t?.last ?? t?.close;
+      if (!t || t.bid === undefined || t.ask === undefined || last === undefined) continue;
+      tickers[l.pair] = { pair: l.pair, bid: t.bid, ask: t.ask, last, ...(t.quoteVolume !== undefined ? { quoteVolume24h: t.quoteVolume } : {}), timestampMs: t.timestamp ?? this.clock.nowMs() };
+    }
+    return { listings, tickers };
   }
 
   /** The order book (Kraken `Depth`), best levels first; used by the paper exchange for fills. */

@@ -2,6 +2,8 @@
 // the DynamoDB store's conditional-write semantics (claims, versions, caps) exactly; every method
 // does its check-and-set synchronously, so concurrent async callers interleave only between calls.
 import type { JournalEntry } from '../../core/journal.js';
+import type { UniverseRecord } from '../../core/universe/universeRecord.js';
+import type { MarketSnapshot } from '../../core/market/marketSnapshot.js';
 import type { ClaimResult, DailyLimits, IntentPatch, ModelPromotion, ReserveResult, SlotResult, StoredModel, StorePort } from '../../core/ports.js';
 import type {
   AuditRecord,
@@ -76,6 +78,10 @@ interface ModeState {
   /** Learned filter models by content hash, and the promoted one. */
   models: Map<string, StoredModel>;
   promotedModel?: ModelPromotion;
+  /** The universe of a universe configuration. */
+  universe?: UniverseRecord;
+  /** Market snapshots by candle close (ms). */
+  snapshots: Map<number, { expiresAtMs: number; snapshots: MarketSnapshot[] }>;
 }
 
 /**
@@ -386,6 +392,24 @@ export class MemoryStore implements StorePort, MarginStorePort {
     return found ? copyPlain(found) : undefined;
   }
 
+  async putSnapshots(mode: Mode, closeMs: number, snapshots: readonly MarketSnapshot[], expiresAtMs: number): Promise<void> {
+    this.state(mode).snapshots.set(closeMs, { expiresAtMs, snapshots: copyPlain([...snapshots]) });
+  }
+
+  async listSnapshots(mode: Mode, fromMs: number, toMs: number): Promise<MarketSnapshot[]> {
+    const found = [...this.state(mode).snapshots.entries()].filter(([closeMs]) => closeMs >= fromMs && closeMs <= toMs).sort((a, b) => a[0] - b[0]);
+    return found.flatMap(([, v]) => copyPlain(v.snapshots));
+  }
+
+  async getUniverse(mode: Mode): Promise<UniverseRecord | undefined> {
+    const found = this.state(mode).universe;
+    return found ? copyPlain(found) : undefined;
+  }
+
+  async putUniverse(record: UniverseRecord): Promise<void> {
+    this.state(record.mode).universe = copyPlain(record);
+  }
+
   async getPromotedModel(mode: Mode): Promise<ModelPromotion | undefined> {
     const found = this.state(mode).promotedModel;
     return found ? copyPlain(found) : undefined;
@@ -478,6 +502,7 @@ export class MemoryStore implements StorePort, MarginStorePort {
         once: new Map(),
         audit: new Map(),
         journal: new Map(),
+        snapshots: new Map(),
         models: new Map(),
       };
       this.modes.set(mode, state);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { ExchangeError, systemClock, type ClockPort, type ExchangePort, type StorePort } from '../../core/ports.js';
 import type { Balances, Candle, ExchangeOrder, MarketInfo, MarketOrderRequest, Pair, Ticker } from '../../core/types.js';
+import type { UniverseSource } from '../../core/universe/selectUniverse.js';
 import { fillBuyByCost, fillByAmount, roundTo, slippedPrice, truncateTo, type PaperBookSide, type PaperFill } from './paperFill.js';
 import { PAPER_ORDER_PREFIX, decodePaperOrders, encodePaperOrder, paperAssetBalances } from './paperWalletCodec.js';
 
@@ -15,6 +16,8 @@ export interface PaperMarketSource {
   fetchCandles5m(pair: Pair, sinceMs?: number): Promise<Candle[]>;
   fetchTicker(pair: Pair): Promise<Ticker>;
   fetchTickers?(pairs: readonly Pair[]): Promise<Record<Pair, Ticker>>;
+  /** Every listed pair and the tickers of a quote's pairs (the universe refresh); optional. */
+  fetchUniverseSource?(quote: string): Promise<UniverseSource>;
   /** Order book, best levels first, as [price, amount in base]; optional. */
   fetchOrderBook?(pair: Pair, depth?: number): Promise<{ asks: PaperBookSide; bids: PaperBookSide }>;
 }
@@ -54,6 +57,18 @@ export class PaperExchange implements ExchangePort {
 
   loadMarkets(pairs: readonly Pair[]): Promise<Record<Pair, MarketInfo>> {
     return this.options.source.loadMarkets(pairs);
+  }
+
+  /** The source's order book (the market recorder reads it; fills read it themselves). */
+  async fetchOrderBook(pair: Pair, depth?: number): Promise<{ bids: PaperBookSide; asks: PaperBookSide }> {
+    if (!this.options.source.fetchOrderBook) throw new ExchangeError('unavailable', 'the paper market source has no order book');
+    return this.options.source.fetchOrderBook(pair, depth);
+  }
+
+  fetchUniverseSource(quote: string): Promise<UniverseSource> {
+    const source = this.options.source;
+    if (!source.fetchUniverseSource) return Promise.reject(new ExchangeError('unavailable', 'the paper market source cannot list every pair'));
+    return source.fetchUniverseSource(quote);
   }
 
   marketIssue(pair: Pair): string | undefined {

@@ -155,6 +155,86 @@ export const scalpingConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Microstructure: order-book imbalance, spread compression, the premium gap against a reference
+ * exchange and momentum whose threshold scales with volatility. Each is a filter (`filters`), and
+ * the strategy buys when every enabled one passes. The book, spread and reference price come from
+ * the market snapshots the tick records (`market`), so a backtest needs recorded snapshots.
+ */
+export const microstructureConfigSchema = z
+  .strictObject({
+    /** Depth levels per side the imbalance sums (Kraken Depth's top N). */
+    bookLevels: z.number().int().min(1).max(100).default(10),
+    /** Imbalance filter: (bid − ask quote value) / total over the top levels must be at least this (−1..1). */
+    minImbalance: z.number().min(-1).max(1).default(0.1),
+    /** Spread compression: the current spread is compared with the median of this many recorded ticks before it. */
+    spreadWindow: z.number().int().min(2).max(288).default(12),
+    /** Spread compression needs at least this many recorded spreads in the window. */
+    minSpreadHistory: z.number().int().min(1).max(288).default(6),
+    /** Spread compression: current spread / recent median must be at most this (0.8 = 20% tighter than usual). */
+    maxSpreadRatio: z.number().positive().max(10).default(1),
+    /** Premium gap: Kraken's mid must be at least this far below the reference exchange's (0.0005 = 0.05%). */
+    minDiscountFraction: z.number().min(-0.1).max(0.1).default(0.0005),
+    /** Adaptive momentum: the move over this many 5m candles ... */
+    momentumLookback: period(1, 100).default(3),
+    /** ... must exceed momentumVolMultiplier × the 5m volatility over this many candles × √lookback. */
+    volatilityWindow: period(5, 500).default(48),
+    momentumVolMultiplier: z.number().min(0).max(20).default(1),
+    /** Which filters apply (every enabled one must pass). `premium` needs `market.reference.enabled`. */
+    filters: z
+      .strictObject({
+        imbalance: z.boolean().default(true),
+        spreadCompression: z.boolean().default(true),
+        premium: z.boolean().default(false),
+        adaptiveMomentum: z.boolean().default(true),
+      })
+      .prefault({}),
+    /** Exit overrides: by default a fixed 1.2% target, 0.6% stop, no trailing, 2 hours at most. */
+    exits: exitsOverrideSchema
+      .extend({
+        mode: exitFields.mode.default('fixed'),
+        takeProfitFraction: exitFields.takeProfitFraction.default(0.012),
+        stopLossFraction: exitFields.stopLossFraction.default(0.006),
+        trailing: z
+          .strictObject({
+            enabled: trailingFields.enabled.default(false),
+            activationFraction: trailingFields.activationFraction.optional(),
+            distanceFraction: trailingFields.distanceFraction.optional(),
+          })
+          .prefault({}),
+        maxHoldMinutes: exitFields.maxHoldMinutes.default(120),
+      })
+      .prefault({}),
+  })
+  .refine((m) => m.minSpreadHistory <= m.spreadWindow, { message: 'minSpreadHistory must not exceed spreadWindow', path: ['minSpreadHistory'] });
+export type MicrostructureConfig = z.output<typeof microstructureConfigSchema>;
+
+/** The market recorder and the reference exchange (docs/strategies: microstructure). */
+export const marketConfigSchema = z.strictObject({
+  /**
+   * Read Kraken Depth each tick and record a snapshot per pair (book top levels, spread, reference
+   * price) with a TTL: `auto` when a strategy needs snapshots, `always` to collect them for later
+   * backtests, `never`.
+   */
+  record: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** Book levels per side recorded. */
+  bookLevels: z.number().int().min(1).max(100).default(10),
+  /** Days a snapshot is kept (DynamoDB TTL). */
+  snapshotTtlDays: z.number().int().min(1).max(400).default(30),
+  /** The reference exchange of the premium gap, read through ccxt's public API. Optional. */
+  reference: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      exchange: z.enum(['binanceus', 'binance']).default('binanceus'),
+      /** Base URL of its REST API (tests point it at the sandbox). Default: the exchange's own. */
+      url: z.url().optional(),
+      /** The reference symbol per pair when it is not BASE+QUOTE (`{ "BTC/USD": "BTCUSDT" }`). */
+      symbols: z.record(z.string(), z.string().regex(/^[A-Z0-9]{2,20}$/)).default({}),
+    })
+    .prefault({}),
+});
+export type MarketConfig = z.output<typeof marketConfigSchema>;
+
 const regimeThresholdFields = {
   /** ADX at or above this is a trend (routed to the trend strategy when +DI > −DI). */
   trendAdxMin: z.number().min(0).max(100),
@@ -215,7 +295,7 @@ export const regimeConfigSchema = z.strictObject({
   /** Strategy for an uptrend (ADX ≥ trendAdxMin and +DI > −DI); `none` stays out. */
   trendStrategy: z.enum(['momentum', 'none']).default('momentum'),
   /** Strategy for a range (ADX ≤ rangeAdxMax); `none` stays out. */
-  rangeStrategy: z.enum(['meanReversion', 'scalping', 'none']).default('meanReversion'),
+  rangeStrategy: z.enum(['meanReversion', 'scalping', 'microstructure', 'none']).default('meanReversion'),
   /** Trend entries: `trend` buys while the fast SMA is above the slow one; `cross` only on a fresh cross (momentum.crossWithinCandles). */
   trendEntry: z.enum(['trend', 'cross']).default('trend'),
   /** ADX / +DI / −DI length, in 5m candles. */
@@ -274,6 +354,7 @@ export const strategiesConfigSchema = z
     momentum: momentumConfigSchema.prefault({}),
     meanReversion: meanReversionConfigSchema.prefault({}),
     scalping: scalpingConfigSchema.prefault({}),
+    microstructure: microstructureConfigSchema.prefault({}),
     regime: regimeConfigSchema.prefault({}),
   })
   .catchall(z.unknown());
@@ -378,4 +459,5 @@ export const engineConfigShape = {
   risk: riskConfigSchema.prefault({}),
   protections: protectionsConfigSchema.prefault({}),
   fees: feesConfigSchema.prefault({}),
+  market: marketConfigSchema.prefault({}),
 };

@@ -127,7 +127,7 @@ export class StrategyRiskEngine implements DecisionEngine {
     }
     this.exitSetups.set(FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined));
     this.features = new EntryFeatureSlots(config, plan);
-    this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
+    this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 || config.universe ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
     this.warmupCandles = plan.warmupCandles();
     this.entrySignalsKey = JSON.stringify([config.strategies, this.warmupCandles, plan.specs]);
     if (this.warmupCandles > MAX_LIVE_CANDLES) {
@@ -296,7 +296,14 @@ export class StrategyRiskEngine implements DecisionEngine {
       if (!c.ok) return refusal(pair, c, signal);
       passed(checks, c);
     }
-    for (const c of [this.liquidityCheck(s, i, pf), this.spreadCheck(pair, pf)]) {
+    const tier = pf.universeTiers?.[pair];
+    if (tier) {
+      checks.push({
+        rule: 'price-tier',
+        explanation: { tier: tier.tier, maxPrice: tier.maxPrice ?? null, riskMultiplier: tier.riskMultiplier, profitMarginFraction: tier.profitMarginFraction, minQuoteVolume24h: tier.minQuoteVolume24h, maxSpreadFraction: tier.maxSpreadFraction },
+      });
+    }
+    for (const c of [this.liquidityCheck(s, i, pf, tier?.minQuoteVolume24h), this.spreadCheck(pair, pf, tier?.maxSpreadFraction)]) {
       if (!c.ok) return refusal(pair, c, signal);
       passed(checks, c);
     }
@@ -326,7 +333,8 @@ export class StrategyRiskEngine implements DecisionEngine {
     const target = exitSetup.signalExit ? signal.targetPrice : undefined;
     const edge = expectedEdge(plan, referencePrice, target);
     if (!forced) {
-      const gate = checkFeeEdge(edge, fee.rate, fee.source, cfg.fees);
+      // A price tier's profit margin is the buffer its entries must clear above the round-trip cost.
+      const gate = checkFeeEdge(edge, fee.rate, fee.source, tier ? { ...cfg.fees, edgeBufferFraction: tier.profitMarginFraction } : cfg.fees);
       if (!gate.ok) return refusal(pair, gate, signal, edge ?? 0);
       passed(checks, gate);
     }
@@ -335,10 +343,11 @@ export class StrategyRiskEngine implements DecisionEngine {
     const equity = pf.equityQuote;
     const allocation = this.setupFor(pair).allocationFraction;
     const r = cfg.risk;
+    const riskMultiplier = tier?.riskMultiplier ?? 1;
     const sized = sizeEntry({
       sizing: r.sizing,
-      positionFraction: r.positionFraction,
-      riskPerTradeFraction: r.riskPerTradeFraction,
+      positionFraction: r.positionFraction * riskMultiplier,
+      riskPerTradeFraction: r.riskPerTradeFraction * riskMultiplier,
       equityQuote: equity,
       freeQuote: pf.freeQuote,
       referencePrice,
@@ -437,9 +446,10 @@ export class StrategyRiskEngine implements DecisionEngine {
     return { ok: true, rule: 'open-positions', explanation: { openPositions: open, maxOpenPositions: max } };
   }
 
-  private liquidityCheck(s: PreparedPairSeries, i: number, pf: PortfolioView): RuleCheck {
-    const min = this.config.risk.minQuoteVolume24h;
-    if (min <= 0) return { ok: true, rule: 'liquidity', explanation: { minQuoteVolume24h: 0 } };
+  /** @param tierMin a price tier's volume floor, replacing risk.minQuoteVolume24h */
+  private liquidityCheck(s: PreparedPairSeries, i: number, pf: PortfolioView, tierMin?: number): RuleCheck {
+    const min = tierMin ?? this.config.risk.minQuoteVolume24h;
+    if (min <= 0 || this.quoteVolumeSlot < 0) return { ok: true, rule: 'liquidity', explanation: { minQuoteVolume24h: 0 } };
     const fromTicker = pf.quoteVolume24h[s.pair];
     const volume = fromTicker !== undefined && Number.isFinite(fromTicker) ? fromTicker : s.ind[this.quoteVolumeSlot]![i]!;
     const explanation = { quoteVolume24h: volume, source: fromTicker !== undefined ? 'ticker' : 'candles', minQuoteVolume24h: min };
@@ -447,10 +457,15 @@ export class StrategyRiskEngine implements DecisionEngine {
     return { ok: true, rule: 'liquidity', explanation };
   }
 
-  private spreadCheck(pair: Pair, pf: PortfolioView): RuleCheck {
-    const max = this.config.risk.maxSpreadFraction;
+  /**
+   * @param tierMax a price tier's spread ceiling, replacing risk.maxSpreadFraction. With it, a pair
+   * whose ticker a live tick could not read refuses (a replay without tickers has no spreads at all).
+   */
+  private spreadCheck(pair: Pair, pf: PortfolioView, tierMax?: number): RuleCheck {
+    const max = tierMax ?? this.config.risk.maxSpreadFraction;
     const spread = pf.spreadFraction?.[pair];
     const explanation = { spreadFraction: spread ?? null, maxSpreadFraction: max };
+    if (tierMax !== undefined && spread === undefined && pf.spreadFraction !== undefined) return { ok: false, rule: 'spread', reason: 'the ticker could not be read: the spread of a universe pair must be known', explanation };
     if (max > 0 && spread !== undefined && !(spread <= max)) return { ok: false, rule: 'spread', reason: 'bid/ask spread is wider than maxSpreadFraction', explanation };
     return { ok: true, rule: 'spread', explanation };
   }

@@ -1,6 +1,7 @@
 // Core domain: a pair's closed 5m candles with every indicator computed once (O(n)), 15m and 1h
 // resampled from 5m, and for each 5m candle the index of the last CLOSED 15m/1h candle (no look-ahead).
 // Live ticks prepare a 720-candle window, backtests a whole history; decisions read it by index.
+import type { SnapshotColumn } from '../market/marketSnapshot.js';
 import { adx, type AdxSeries } from '../indicators/adx.js';
 import { atr } from '../indicators/atr.js';
 import { choppiness } from '../indicators/choppiness.js';
@@ -65,6 +66,8 @@ export class PreparedPairSeries implements PreparedSeries {
    */
   entrySignals: Uint8Array | undefined;
   entrySignalsKey: string | undefined;
+  /** Market snapshots by candle index (see `PreparedSeries.snapshots`); attaching them resets `entrySignalsKey`. */
+  snapshots: SnapshotColumn | undefined;
   private candleObjects: readonly Candle[] | undefined;
   private candles15mObjects: readonly Candle[] | undefined;
   private candles1hObjects: readonly Candle[] | undefined;

@@ -11,6 +11,8 @@ import type {
   TradeRecord,
 } from '../types.js';
 import type { EntryFilter } from '../learning/tradeFilter.js';
+import type { UniverseTierTerms } from '../universe/selectUniverse.js';
+import type { SnapshotColumn } from '../market/marketSnapshot.js';
 import type { CandleColumns } from './candleColumns.js';
 import type { PrepareCache, PreparedParts } from './preparedPairSeries.js';
 
@@ -25,6 +27,12 @@ export type Explanation = Record<string, number | string | boolean | null>;
 export interface PreparedSeries {
   pair: Pair;
   candles: readonly Candle[];
+  /**
+   * Recorded market snapshots (order book top levels, reference price) by candle index, for the
+   * microstructure strategy: the live tick attaches its own and the recent recorded ones, the
+   * backtest the recorded ones (functions/core/market/marketSnapshot.ts).
+   */
+  snapshots?: SnapshotColumn | undefined;
 }
 
 /** What the engine knows about the account when it decides on an entry. */
@@ -52,6 +60,12 @@ export interface PortfolioView {
   quoteVolume24h: Record<Pair, number | undefined>;
   /** Bid/ask spread as a fraction of the mid price per pair, when the tick read a ticker (else the spread rule is not checked). */
   spreadFraction?: Record<Pair, number | undefined>;
+  /**
+   * With a universe configuration: each universe pair's price-tier terms (docs/configuration.md).
+   * They replace the liquidity floor, the spread ceiling (an unknown spread then refuses) and the
+   * edge buffer, and scale the size by the tier's risk multiplier.
+   */
+  universeTiers?: Record<Pair, UniverseTierTerms>;
   /**
    * The learned trade filter, when `learning.enabled` (docs/learning.md): asked last, with the
    * entry's features, as the `learned-filter` rule. Operator force-entries skip it.

@@ -97,7 +97,7 @@ describe('the books', () => {
     t.exchange.behaviours.push({ invisibleLookups: 2 });
     await tickAt(t, 0);
     const sent = buys(t)[0]!;
-    expect(sent.deadlineMs).toBe(CLOSE + 2_000 + 30_000);
+    expect(sent.deadlineMs).toBe(CLOSE + 1_000 + 30_000); // sent at once (no close delay), 30 s deadline
     t.engine.entries.clear();
     const written = await tickAt(t, 1);
     expect(written.reconciled[0]).toMatchObject({ result: 'written-off' });

@@ -20,9 +20,9 @@ describe('runTick', () => {
     t = setup();
   });
 
-  it('waits for the close delay, drops the forming candle and reports per pair', async () => {
+  it('does not sleep at the boundary, drops the forming candle and reports per pair', async () => {
     const result = await tick(t.deps);
-    expect(t.clock.now).toBeGreaterThanOrEqual(CLOSE + 2_000); // slept until closeDelayMs after the boundary
+    expect(t.clock.now).toBe(CLOSE + 2_000); // the fixture starts 2 s after the boundary and the forming candle proves the decision candle committed: no sleep
     expect(result.status).toBe('completed');
     expect(result.candleCloseIso).toBe(CLOSE_ISO);
     expect(result.pairs.map((p) => p.pair)).toEqual(['BTC/USD', 'ETH/USD']);

@@ -1,10 +1,11 @@
 // Core domain: the built-in strategies, declared as strategy definitions like any user strategy.
 // Their parameter sections also stay in the typed configuration schema (strategies.momentum, …),
 // so the configuration reference documents them and a misspelt key is refused there.
-import { meanReversionConfigSchema, momentumConfigSchema, regimeConfigSchema, scalpingConfigSchema } from '../config.js';
+import { meanReversionConfigSchema, microstructureConfigSchema, momentumConfigSchema, regimeConfigSchema, scalpingConfigSchema, type MicrostructureConfig } from '../config.js';
 import { IndicatorPlan } from '../indicatorPlan.js';
 import type { StrategyDefinition } from './definition.js';
 import { MeanReversionStrategy, type MeanReversionConfig } from './meanReversion.js';
+import { MicrostructureStrategy } from './microstructure.js';
 import { MomentumStrategy, type MomentumConfig } from './momentum.js';
 import { RegimeStrategy } from './regime.js';
 import { ScalpingStrategy, type ScalpingConfig } from './scalping.js';
@@ -39,6 +40,15 @@ export const scalpingDefinition: StrategyDefinition<ScalpingConfig> = {
   },
 };
 
+export const microstructureDefinition: StrategyDefinition<MicrostructureConfig> = {
+  name: 'microstructure',
+  description: 'Order-book imbalance, spread compression, premium gap and adaptive momentum (needs the market recorder\'s snapshots)',
+  parameters: microstructureConfigSchema,
+  create(params) {
+    return Object.assign(new MicrostructureStrategy(params), { exits: params.exits });
+  },
+};
+
 export const regimeDefinition: StrategyDefinition<RegimeConfig> = {
   name: 'regime',
   description: 'Regime orchestrator: classifies trend, range or volatile by ADX and ATR and routes to momentum or a range strategy',
@@ -48,7 +58,7 @@ export const regimeDefinition: StrategyDefinition<RegimeConfig> = {
     // then momentum gets a plan of its own, so it adds nothing to the warm-up.
     const momentum =
       params.trendStrategy === 'momentum' ? (strategy('momentum') as MomentumStrategy) : new MomentumStrategy(momentumConfigSchema.parse({}), new IndicatorPlan());
-    const range = params.rangeStrategy === 'none' ? undefined : (strategy(params.rangeStrategy) as MeanReversionStrategy | ScalpingStrategy);
+    const range = params.rangeStrategy === 'none' ? undefined : (strategy(params.rangeStrategy) as MeanReversionStrategy | ScalpingStrategy | MicrostructureStrategy);
     return Object.assign(new RegimeStrategy(params, plan, momentum, range), { routesOnly: true });
   },
 };
@@ -59,4 +69,5 @@ export const BUILT_IN_STRATEGIES: readonly StrategyDefinition<never>[] = [
   momentumDefinition,
   meanReversionDefinition,
   scalpingDefinition,
+  microstructureDefinition,
 ] as unknown as readonly StrategyDefinition<never>[];

@@ -5,12 +5,13 @@ import type { RegimeConfig, RegimeThresholds } from '../config.js';
 import type { IndicatorPlan } from '../indicatorPlan.js';
 import type { PreparedPairSeries } from '../preparedPairSeries.js';
 import type { MeanReversionStrategy } from './meanReversion.js';
+import type { MicrostructureStrategy } from './microstructure.js';
 import type { MomentumStrategy } from './momentum.js';
 import type { ScalpingStrategy } from './scalping.js';
 import { clamp01, refuse, type Strategy, type StrategyVerdict } from './strategy.js';
 
 /** The strategies a range can route to. */
-type RangeStrategy = MeanReversionStrategy | ScalpingStrategy;
+type RangeStrategy = MeanReversionStrategy | ScalpingStrategy | MicrostructureStrategy;
 
 // Routes of a candle (see `route`) and the filter verdicts, as numbers: `signals` decides without allocating.
 const WARMUP = 0;
