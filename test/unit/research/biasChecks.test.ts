@@ -117,6 +117,6 @@ describe('kbot check (runCheckCli)', () => {
     expect(bad.out.join('\n')).toMatch(/BIAS lookahead BTC\/USD momentum/);
     const unknown = capture();
     expect(await runCheckCli('recursive', { data: [`BTC/USD=${file}`], strategy: 'rsi' }, unknown.io)).toBe(1);
-    expect(unknown.err.join('\n')).toMatch(/--strategy: unknown strategy "rsi" \(known: regime, momentum, meanReversion, scalping\)/);
+    expect(unknown.err.join('\n')).toMatch(/--strategy: unknown strategy "rsi" \(known: regime, momentum, meanReversion, scalping, microstructure\)/);
   });
 });
