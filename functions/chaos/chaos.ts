@@ -3,7 +3,9 @@
 // faults, duplicates, crashes, lease take-overs and operator commands, then checks the books. Prints
 // one JSON summary line on stdout (progress goes to stderr); exits 1 when anything was violated,
 // naming the seeds that reproduce it (`--runs 1 --seed <seed>`).
-import { availableParallelism } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { createDynamoClient, startLocalDynamo } from '../adapters/dynamo/localDynamo.js';
@@ -28,7 +30,7 @@ export interface ChaosSummary {
   faults: Record<string, number>;
   violations: Record<string, number>;
   /** Seeds of the runs that found a violation, with the first violation of each. */
-  failing: Array<{ seed: number; kind: string; detail: string }>;
+  failing: Array<{ seed: number; kind: string; detail: string; log?: string }>;
   seconds: number;
 }
 
@@ -44,6 +46,11 @@ export interface ChaosOptions {
   onProgress?: (done: number, report: RunReport) => void;
   /** Every step, invocation and order of each run, for reproducing a seed. */
   log?: (line: string) => void;
+  /**
+   * Where a failing run's own step log is written (`seed-<S>.log`): runs are timing-dependent
+   * (crashes land at real-time offsets), so a failure under load may not repeat with --verbose.
+   */
+  logsDir?: string;
 }
 
 /** Runs the suite and returns its summary. */
@@ -78,7 +85,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     const lane = async () => {
       while (nextRun < options.runs) {
         const seed = options.seed + nextRun++;
-        const report = await chaosRun({ seed, pool, dynamo: client, dynamoEndpoint: dynamo.endpoint, ...(options.log ? { log: options.log } : {}) });
+        const lines: string[] = [];
+        const log = (line: string) => {
+          lines.push(line);
+          options.log?.(line);
+        };
+        const report = await chaosRun({ seed, pool, dynamo: client, dynamoEndpoint: dynamo.endpoint, log });
+        let logFile: string | undefined;
+        if (report.violations.length && options.logsDir) {
+          mkdirSync(options.logsDir, { recursive: true });
+          logFile = join(options.logsDir, `seed-${seed}.log`);
+          writeFileSync(logFile, [...lines, '', 'violations:', ...report.violations.map((v) => `${v.kind}: ${v.detail}`), ''].join('\n'));
+        }
         summary.runs++;
         summary.invocations += report.invocations;
         summary.steps += report.steps;
@@ -91,7 +109,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
         summary.marginOrders += report.marginOrders;
         for (const [kind, n] of Object.entries(report.faults)) summary.faults[kind] = (summary.faults[kind] ?? 0) + n;
         for (const violation of report.violations) summary.violations[violation.kind] = (summary.violations[violation.kind] ?? 0) + 1;
-        if (report.violations.length) summary.failing.push({ seed, kind: report.violations[0]!.kind, detail: report.violations[0]!.detail });
+        if (report.violations.length) summary.failing.push({ seed, kind: report.violations[0]!.kind, detail: report.violations[0]!.detail, ...(logFile ? { log: logFile } : {}) });
         options.onProgress?.(summary.runs, report);
       }
     };
@@ -114,9 +132,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--parallel <n>', 'runs at a time')
     .option('--broken <what>', 'deliberately broken build to check the suite catches it: skip-intent or skip-margin-release')
     .option('--json', 'print only the summary line (the default prints progress on stderr too)')
-    .option('--verbose', 'print every step, invocation and order on stderr (to reproduce a seed: --runs 1 --seed S --verbose)');
+    .option('--verbose', 'print every step, invocation and order on stderr (to reproduce a seed: --runs 1 --seed S --verbose)')
+    .option('--logs <dir>', 'write each failing run\'s step log to DIR/seed-<S>.log', join(tmpdir(), 'kbot-chaos-logs'));
   program.parse(argv);
-  const o = program.opts<{ runs: string; seed: string; workers?: string; parallel?: string; broken?: string; json?: boolean; verbose?: boolean }>();
+  const o = program.opts<{ runs: string; seed: string; workers?: string; parallel?: string; broken?: string; json?: boolean; verbose?: boolean; logs: string }>();
   const int = (value: string, name: string) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${value}`);
@@ -130,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
     ...(o.parallel ? { parallel: int(o.parallel, 'parallel') } : {}),
     ...(o.broken ? { broken: o.broken as 'skip-intent' | 'skip-margin-release' } : {}),
     ...(o.verbose ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
+    logsDir: o.logs,
     onProgress: o.json
       ? undefined
       : (done, r) => process.stderr.write(`run ${done}: seed ${r.seed}, ${r.invocations} invocations, ${r.orders} orders${r.shorts ? ` (shorts variant: ${r.marginOrders} margin)` : ''}, ${r.violations.length ? `${r.violations.length} VIOLATIONS (${r.violations[0]!.kind})` : 'books agree'}\n`),
