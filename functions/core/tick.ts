@@ -689,7 +689,9 @@ async function closeAsDust(
  */
 async function repairReservations(deps: TickDeps, day: DayCounters, unresolved: readonly OrderIntent[]): Promise<void> {
   const { store, clock, config } = deps;
-  const open = new Set(unresolved.map((i) => i.clientOrderId));
+  // Only PENDING orders may still use their reservation. A written-off one (FAILED, re-checked for
+  // a day) released it when written off, unless a crash came between the two writes: release it now.
+  const open = new Set(unresolved.filter((i) => i.status === 'PENDING').map((i) => i.clientOrderId));
   for (const [id, r] of Object.entries(day.reservations)) {
     // Older than a lease plus a tick: a retry of the same candle (possible only once its claim's
     // lease expired) has had its chance to reuse the reservation.

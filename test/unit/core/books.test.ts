@@ -574,3 +574,23 @@ describe('reservations a crash left behind', () => {
     expect(yesterday.trades).toBe(0);
   });
 });
+
+describe('a write-off that crashed before releasing its reservation', () => {
+  it('is released by a later tick although the intent is still being re-checked', async () => {
+    const t = tickFixture(CLOSE, {});
+    const id = 'e'.repeat(32);
+    const at = CLOSE + 1_000;
+    expect(await t.store.reserveEntry('paper', DAY, 'BTC/USD', { maxTradesPerDay: 4, maxTradesPerPairPerDay: 2 }, id, at)).toEqual({ reserved: true });
+    // Written off (FAILED, in its 24 h re-check window); the process died before the release.
+    await t.store.createIntent({
+      mode: 'paper', clientOrderId: id, pair: 'BTC/USD', side: 'buy', reason: 'entry', candleCloseIso: new Date(CLOSE).toISOString(),
+      costQuote: 100, referencePrice: 100, reservedDay: DAY, status: 'PENDING', createdAtMs: at, updatedAtMs: at,
+    });
+    await t.store.transitionIntent('paper', id, 'PENDING', { status: 'FAILED', writtenOffAtMs: at, recheckUntilMs: at + 86_400_000, recheckedAtMs: at, updatedAtMs: at });
+    expect((await t.store.listUnresolvedIntents('paper', at)).map((i) => i.status)).toEqual(['FAILED']);
+    for (const k of [1, 2, 3]) await tickAt(t, k);
+    expect((await t.store.getDay('paper', DAY)).reservations[id]).toMatchObject({ state: 'released' });
+    expect((await t.store.getDay('paper', DAY)).trades).toBe(0);
+    expect(buys(t)).toHaveLength(0);
+  });
+});
