@@ -3,9 +3,9 @@
 // faults, duplicates, crashes, lease take-overs and operator commands, then checks the books. Prints
 // one JSON summary line on stdout (progress goes to stderr); exits 1 when anything was violated,
 // naming the seeds that reproduce it (`--runs 1 --seed <seed>`).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { createDynamoClient, startLocalDynamo } from '../adapters/dynamo/localDynamo.js';
@@ -118,6 +118,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     client.destroy();
     await pool.close();
     await dynamo.close();
+    rmSync(dirname(bundle), { recursive: true, force: true });
   }
   summary.seconds = Math.round((Date.now() - started) / 100) / 10;
   return summary;

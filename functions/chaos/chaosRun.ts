@@ -84,6 +84,7 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
   const shorts = isShortsVariant(seed);
   const config = chaosConfig(shorts);
   const report: RunReport = { seed, steps: 0, invocations: 0, crashes: 0, duplicates: 0, takeovers: 0, commands: 0, faults: {}, orders: 0, shorts, marginOrders: 0, violations: [] };
+  const killTimers: ReturnType<typeof setTimeout>[] = [];
   const start = Math.floor(Date.UTC(2026, 5, 1) / FIVE_MINUTES_MS) * FIVE_MINUTES_MS + (seed % 1000) * 3 * 3_600_000;
   const sandbox = await startSandbox({
     pairs: CHAOS_PAIRS,
@@ -146,7 +147,7 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
       } else if (scenario < 0.45) {
         const w = next();
         const victim = invoke(w, event, now, `crash-${step}`);
-        setTimeout(() => pool.kill(w), 5 + rng.next() * 400);
+        killTimers.push(setTimeout(() => pool.kill(w), 5 + rng.next() * 400));
         jobs.push(victim);
         report.crashes++;
       } else {
@@ -185,13 +186,19 @@ export async function chaosRun(options: { seed: number; pool: WorkerPool; dynamo
     }
     // Clean ticks: no faults, time for deadlines, write-offs and leases to play out (queued orders
     // already accepted still execute or expire as Kraken's would).
+    // A crash timer of the last steps must not kill a worker in the middle of a clean tick.
+    for (const timer of killTimers) clearTimeout(timer);
     sandbox.faults.clear();
     sandbox.clearBehaviour();
     await store.setControl('live', { halted: false, haltExits: false });
     for (let c = 0; c < 6; c++) {
       const close = start + (steps + c) * FIVE_MINUTES_MS;
       sandbox.setTime(close + 1_000);
-      await invoke(next(), scheduledEvent(close), close + 1_000, `clean-${c}`);
+      // Runs in other lanes share the worker pool, so one of their crashes can land on a clean
+      // tick: it is invoked again (EventBridge's retry), on the next worker.
+      let reply: WorkerReply | undefined;
+      for (let attempt = 0; attempt < 5 && !reply; attempt++) reply = await invoke(next(), scheduledEvent(close), close + 1_000, `clean-${c}${attempt ? `-retry-${attempt}` : ''}`);
+      if (!reply) report.violations.push({ kind: 'clean-tick-died', detail: `clean tick ${c}: its worker died five times (a broken worker bundle?)` });
     }
     report.orders = sandbox.orders().length;
     report.marginOrders = sandbox.orders().filter((o) => o.margin && o.volumeBase > 0).length;

@@ -10,6 +10,8 @@ import type { SandboxHandle } from '../sandbox/sandboxServer.js';
 export interface Violation {
   kind:
     | 'duplicate-execution'
+    /** A clean tick's worker died: the run's books prove nothing (the harness, not the bot). */
+    | 'clean-tick-died'
     | 'order-without-intent'
     | 'fill-not-settled'
     | 'fill-not-in-ledger'

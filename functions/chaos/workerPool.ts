@@ -8,9 +8,13 @@ import { build } from 'esbuild';
 import { PROJECT_ROOT, tickBuildOptions } from '../tick/bundle.js';
 import type { WorkerReply, WorkerRequest } from './chaosWorker.js';
 
-/** Builds the worker bundle (the tick bundle's options, another entry) and returns its path. */
+/**
+ * Builds the worker bundle (the tick bundle's options, another entry) and returns its path. Each
+ * suite builds into a folder of its own: a second suite rebuilding a shared file while this one
+ * respawns a killed worker made that worker die on a half-written bundle, in a clean tick.
+ */
 export async function buildWorker(): Promise<string> {
-  const outdir = join(PROJECT_ROOT, 'node_modules', '.cache', 'kbot-chaos');
+  const outdir = join(PROJECT_ROOT, 'node_modules', '.cache', 'kbot-chaos', `${process.pid}-${Date.now()}`);
   await mkdir(outdir, { recursive: true });
   const options = tickBuildOptions(outdir, join(PROJECT_ROOT, 'functions', 'chaos', 'chaosWorker.ts'));
   await build({ ...options, minify: false, sourcemap: false, metafile: false });
