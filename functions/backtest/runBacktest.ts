@@ -94,6 +94,8 @@ interface PairRun {
   low: Float64Array;
   close: Float64Array;
   series: PreparedSeries;
+  /** The engine's entry signals by candle (`entrySignalMask`), when it screens entries. */
+  signals: Uint8Array | undefined;
   firstIdx: number;
   ptr: number;
   /** Index of the latest candle that follows a gap, at or before each index (0: none). */
@@ -103,12 +105,12 @@ interface PairRun {
   amountScale: number;
   /** Has a candle at the current step. */
   active: boolean;
-  /** Close and 24h quote volume (NaN: unknown) of the latest candle replayed, once there is one. */
-  hasPrice: boolean;
-  lastClose: number;
-  lastQuoteVolume24h: number;
+  /** Index of the latest candle replayed (its close is the pair's price), −1 before the first. */
+  lastIdx: number;
   /** Sent a sell this step. */
   soldThisStep: boolean;
+  /** Entries today (the day's `tradesByPair` for this pair, without a lookup by name). */
+  tradesToday: number;
   position: Position | undefined;
   /** The open position's amount, cost and entry fee as integers (base and quote units). */
   bookAmountUnits: number;
@@ -200,6 +202,13 @@ class Replay {
   private firstTimeMs = NaN;
   /** Positions open right now (to skip the exit pass when there are none). */
   private openCount = 0;
+  /**
+   * Every series has the same candle times from the same first traded candle (the usual case):
+   * the step index is shared and no run searches for the next close.
+   */
+  private readonly aligned: boolean;
+  private alignedIdx: number;
+  private readonly alignedEnd: number;
 
   // The view the engine sees is filled only when checkEntry runs (a strategy signalled, or the
   // engine has no screen), with the values the live tick would hold at that point of the step:
@@ -231,10 +240,14 @@ class Replay {
     this.runs = input.series.map((s) => makeRun(s, markets, engine, fromMs, toMs));
     this.attachSnapshots(input.snapshots ?? []);
     this.screensEntries = typeof engine.screenEntry === 'function';
+    if (this.screensEntries && typeof engine.entrySignalMask === 'function') for (const r of this.runs) r.signals = engine.entrySignalMask(r.series);
     this.screensExits = typeof engine.screenExit === 'function';
     this.onProgress = input.onProgress;
     this.learn = input.learn;
     this.totalCandleSteps = this.runs.reduce((sum, r) => sum + (r.n - r.firstIdx), 0);
+    this.aligned = sameCandleTimes(this.runs);
+    this.alignedIdx = this.runs[0]?.firstIdx ?? 0;
+    this.alignedEnd = this.runs[0]?.n ?? 0;
     this.universe = config.universe;
 
     this.startingQuote = input.startingQuote;
@@ -320,31 +333,59 @@ class Replay {
   private step(): boolean {
     const runs = this.runs;
     let T = Infinity;
-    for (let k = 0; k < runs.length; k++) {
-      const r = runs[k]!;
-      if (r.ptr < r.n && r.openTimes[r.ptr]! < T) T = r.openTimes[r.ptr]!;
+    let exposed = false;
+    let ending = false;
+    let activeRuns = 0;
+    if (this.aligned) {
+      // Every pair has a candle at every step: one index for all, no search.
+      const i = this.alignedIdx++;
+      if (i >= this.alignedEnd) return false;
+      T = runs[0]!.openTimes[i]!;
+      ending = i === this.alignedEnd - 1;
+      activeRuns = runs.length;
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        r.active = true;
+        r.ptr = i;
+        r.lastIdx = i;
+        r.soldThisStep = false;
+        r.candlesProcessed++;
+        if (r.position) {
+          r.candlesExposed++;
+          exposed = true;
+        }
+      }
+    } else {
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        // The runs that had a candle at the previous step move past it.
+        if (r.active) {
+          r.active = false;
+          r.ptr++;
+          r.soldThisStep = false;
+        }
+        if (r.ptr < r.n && r.openTimes[r.ptr]! < T) T = r.openTimes[r.ptr]!;
+      }
+      if (T === Infinity) return false;
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        const i = r.ptr;
+        if (!(i < r.n && r.openTimes[i] === T)) continue;
+        r.active = true;
+        activeRuns++;
+        r.lastIdx = i;
+        r.candlesProcessed++;
+        if (i === r.n - 1) ending = true;
+        if (r.position) {
+          r.candlesExposed++;
+          exposed = true;
+        }
+      }
     }
-    if (T === Infinity) return false;
     const nowMs = T + FIVE_MINUTES_MS;
     if (this.steps === 0) this.firstTimeMs = T;
     this.view.nowMs = nowMs;
     if (nowMs >= this.dayEndMs) this.newDay(nowMs);
-
-    let exposed = false;
-    for (let k = 0; k < runs.length; k++) {
-      const r = runs[k]!;
-      r.active = r.ptr < r.n && r.openTimes[r.ptr] === T;
-      if (!r.active) continue;
-      const i = r.ptr;
-      r.hasPrice = true;
-      r.lastClose = r.close[i]!;
-      r.lastQuoteVolume24h = r.quoteVolume24h[i]!;
-      r.candlesProcessed++;
-      if (r.position) {
-        r.candlesExposed++;
-        exposed = true;
-      }
-    }
     if (exposed) this.stepsExposed++;
 
     // The live tick reads the trade ledger once, before its exits: so does the replay.
@@ -360,9 +401,11 @@ class Replay {
     this.entries(nowMs);
 
     // A position still open when its pair's data ends is sold at the last close.
-    for (let k = 0; k < runs.length; k++) {
-      const r = runs[k]!;
-      if (r.ptr === r.n - 1 && r.position && r.openTimes[r.ptr] === T) this.sell(r, r.ptr, nowMs, r.close[r.ptr]!, r.bookAmountUnits, 'end-of-data', true);
+    if (ending) {
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        if (r.active && r.ptr === r.n - 1 && r.position) this.sell(r, r.ptr, nowMs, r.close[r.ptr]!, r.bookAmountUnits, 'end-of-data', true);
+      }
     }
 
     const equity = this.equityNow();
@@ -375,14 +418,7 @@ class Replay {
     if (drawdown > this.maxDrawdownQuote) this.maxDrawdownQuote = drawdown;
     if (this.peakEquity > 0 && drawdown / this.peakEquity > this.maxDrawdownFraction) this.maxDrawdownFraction = drawdown / this.peakEquity;
     this.steps++;
-
-    for (let k = 0; k < runs.length; k++) {
-      const r = runs[k]!;
-      if (!r.active) continue;
-      r.ptr++;
-      this.candleStepsDone++;
-      r.soldThisStep = false;
-    }
+    this.candleStepsDone += activeRuns;
     if (this.candleStepsDone >= this.nextProgress && this.onProgress) {
       this.onProgress(this.candleStepsDone, this.totalCandleSteps);
       this.nextProgress += PROGRESS_EVERY_STEPS;
@@ -404,6 +440,7 @@ class Replay {
     this.dayEndMs = Math.floor(nowMs / ONE_DAY_MS) * ONE_DAY_MS + ONE_DAY_MS;
     this.day = emptyDay(utcDay(nowMs));
     this.view.day = this.day;
+    for (const r of this.runs) r.tradesToday = 0;
     const dayStartMs = this.dayEndMs - ONE_DAY_MS;
     if (this.learn && dayStartMs >= this.nextRetrainMs) {
       const filter = this.learn.retrain(dayStartMs);
@@ -427,12 +464,13 @@ class Replay {
       if (r.n === 0 || r.openTimes[0]! >= nowMs || r.ptr >= r.n) continue;
       listings.push({ pair: r.pair, base: r.base, quote: r.market.quote, active: true });
       firstSeenMs[r.pair] = r.openTimes[0]!;
-      if (!r.hasPrice) continue;
-      const volume = r.lastQuoteVolume24h;
+      if (r.lastIdx < 0) continue;
+      const volume = r.quoteVolume24h[r.lastIdx]!;
+      const last = r.close[r.lastIdx]!;
       const snap = r.active ? r.series.snapshots?.[r.ptr] : undefined;
-      const bid = snap?.bids[0]?.[0] ?? r.lastClose;
-      const ask = snap?.asks[0]?.[0] ?? r.lastClose;
-      tickers[r.pair] = { pair: r.pair, bid, ask, last: r.lastClose, ...(volume === volume ? { quoteVolume24h: volume } : {}), timestampMs: nowMs };
+      const bid = snap?.bids[0]?.[0] ?? last;
+      const ask = snap?.asks[0]?.[0] ?? last;
+      tickers[r.pair] = { pair: r.pair, bid, ask, last, ...(volume === volume ? { quoteVolume24h: volume } : {}), timestampMs: nowMs };
     }
     const selection = selectUniverse(def, { listings, tickers }, nowMs, firstSeenMs);
     this.universePairs = new Set(selection.pairs);
@@ -479,16 +517,29 @@ class Replay {
     const screens = this.screensEntries;
     const warmup = this.warmup;
     const gapWindow = this.gapWindow;
+    // The engine's account-wide day block, asked once (again after an entry changes the day):
+    // while one is in force it is every decidable pair's answer. While none is, a candle without
+    // a strategy signal, in a pair under its own trade cap, is a plain "no" (what screenEntry
+    // answers) and is skipped without asking.
+    const maxPairTrades = this.config.limits.maxTradesPerPairPerDay;
+    const screensDay = screens && typeof engine.screenDay === 'function';
+    let dayBlock = screensDay ? engine.screenDay!(this.day) : undefined;
+    let dayBlocked = 0;
     for (let k = 0; k < runs.length; k++) {
       const r = runs[k]!;
       if (!r.active || r.position || r.soldThisStep) continue;
+      const i = r.ptr;
+      if (screensDay && dayBlock === undefined && r.signals !== undefined && r.signals[i] === 0 && r.tradesToday < maxPairTrades) continue;
       // Out of the universe: no entry (a position keeps its exits above).
       if (this.universePairs && !this.universePairs.has(r.pair)) continue;
-      const i = r.ptr;
       if (i + 1 < warmup || r.lastGapIdx[i]! > Math.max(0, i + 1 - gapWindow)) continue;
       const day = this.day;
       if (day.killSwitchTripped) {
         this.refuse('halt:kill-switch');
+        continue;
+      }
+      if (dayBlock !== undefined) {
+        dayBlocked++;
         continue;
       }
       if (screens) {
@@ -499,7 +550,9 @@ class Replay {
         }
       }
       this.entry(r, i, nowMs);
+      if (screensDay) dayBlock = engine.screenDay!(this.day);
     }
+    if (dayBlocked > 0) this.riskRefusals[dayBlock!.rule] = (this.riskRefusals[dayBlock!.rule] ?? 0) + dayBlocked;
   }
 
   /** The engine's full entry decision for `r` at candle i and, on a buy, the fill at the next open. */
@@ -538,6 +591,7 @@ class Replay {
     this.quoteUnits -= costUnits + feeUnits;
     day.trades++;
     day.tradesByPair[r.pair] = (day.tradesByPair[r.pair] ?? 0) + 1;
+    r.tradesToday++;
     const mode = this.mode;
     const clientOrderId = clientOrderIdFor({ mode, pair: r.pair, side: 'buy', reason: 'entry', decidedOn: iso(nowMs) });
     // The live tick's own arithmetic: levels decided at the signal candle's close move with the
@@ -654,7 +708,7 @@ class Replay {
     for (let k = 0; k < runs.length; k++) {
       const r = runs[k]!;
       const p = r.position;
-      if (p) equity += p.amountBase * (r.hasPrice ? r.lastClose : p.entryPrice);
+      if (p) equity += p.amountBase * (r.lastIdx >= 0 ? r.close[r.lastIdx]! : p.entryPrice);
     }
     return equity;
   }
@@ -667,9 +721,9 @@ class Replay {
       this.viewStep = this.steps;
       for (let k = 0; k < runs.length; k++) {
         const r = runs[k]!;
-        if (!r.hasPrice) continue;
-        view.lastPrice[r.pair] = r.lastClose;
-        const qv = r.lastQuoteVolume24h;
+        if (r.lastIdx < 0) continue;
+        view.lastPrice[r.pair] = r.close[r.lastIdx]!;
+        const qv = r.quoteVolume24h[r.lastIdx]!;
         view.quoteVolume24h[r.pair] = qv === qv ? qv : undefined;
       }
       view.equityQuote = this.stepEquity;
@@ -829,16 +883,16 @@ function makeRun(s: BacktestSeries, markets: Record<Pair, MarketInfo>, engine: D
     low: cols.low,
     close,
     series: s.prepared ? checkedPrepared(s.prepared, n) : prepareSeries(engine, pair, source, cols),
+    signals: undefined,
     firstIdx,
     ptr: firstIdx,
     lastGapIdx,
     quoteVolume24h,
     amountScale: 10 ** market.amountDecimals,
     active: false,
-    hasPrice: false,
-    lastClose: NaN,
-    lastQuoteVolume24h: NaN,
+    lastIdx: -1,
     soldThisStep: false,
+    tradesToday: 0,
     position: undefined,
     bookAmountUnits: 0,
     bookCostUnits: 0,
@@ -852,6 +906,18 @@ function makeRun(s: BacktestSeries, markets: Record<Pair, MarketInfo>, engine: D
     feeUnits: 0,
     netUnits: 0,
   };
+}
+
+/** Whether every run has the same candle open times and the same first traded candle. */
+function sameCandleTimes(runs: readonly PairRun[]): boolean {
+  const first = runs[0];
+  if (!first) return false;
+  for (const r of runs) {
+    if (r.n !== first.n || r.firstIdx !== first.firstIdx) return false;
+    if (r.openTimes === first.openTimes) continue;
+    for (let i = 0; i < r.n; i++) if (r.openTimes[i] !== first.openTimes[i]) return false;
+  }
+  return true;
 }
 
 /** A series prepared elsewhere must cover exactly the replayed candles (cut at `toMs`). */

@@ -224,11 +224,25 @@ export class StrategyRiskEngine implements DecisionEngine {
     if (!this.inDecisionRange(s, i)) return NO_SIGNAL_SCREEN;
     const block = this.dayBlockRule(s.pair, day);
     if (block) return DAY_BLOCK_SCREENS[block];
-    if (s.entrySignalsKey !== this.entrySignalsKey) {
+    return this.signalsOf(s)[i] === 1 ? undefined : NO_SIGNAL_SCREEN;
+  }
+
+  screenDay(day: DayCounters): EntryScreen | undefined {
+    const block = this.accountBlockRule(day);
+    return block ? DAY_BLOCK_SCREENS[block] : undefined;
+  }
+
+  entrySignalMask(series: PreparedSeries): Uint8Array {
+    return this.signalsOf(this.own(series));
+  }
+
+  /** The series' entry signals for this engine's strategies, worked out once. */
+  private signalsOf(s: PreparedPairSeries): Uint8Array {
+    if (s.entrySignalsKey !== this.entrySignalsKey || !s.entrySignals) {
       s.entrySignals = this.entrySignalsOf(s);
       s.entrySignalsKey = this.entrySignalsKey;
     }
-    return s.entrySignals![i] === 1 ? undefined : NO_SIGNAL_SCREEN;
+    return s.entrySignals;
   }
 
   screenExit(position: Position, series: PreparedSeries, i: number, nowMs: number): boolean {
@@ -417,11 +431,18 @@ export class StrategyRiskEngine implements DecisionEngine {
 
   /** The day-level rule that blocks entries on `pair` today, if any (plain field reads, nothing allocated). */
   private dayBlockRule(pair: Pair, day: DayCounters): DayBlockRule | undefined {
+    const account = this.accountBlockRule(day);
+    if (account) return account;
+    if ((day.tradesByPair[pair] ?? 0) >= this.config.limits.maxTradesPerPairPerDay) return 'pair-trade-cap';
+    return undefined;
+  }
+
+  /** The day-level blocks that hold for every pair, in the order checkEntry tests them. */
+  private accountBlockRule(day: DayCounters): Exclude<DayBlockRule, 'pair-trade-cap'> | undefined {
     const limits = this.config.limits;
     if (day.killSwitchTripped) return 'kill-switch';
     if (day.realizedPnlQuote <= -limits.maxDailyLossQuote) return 'daily-loss';
     if (day.trades >= limits.maxTradesPerDay) return 'daily-trade-cap';
-    if ((day.tradesByPair[pair] ?? 0) >= limits.maxTradesPerPairPerDay) return 'pair-trade-cap';
     return undefined;
   }
 

@@ -185,6 +185,19 @@ export interface DecisionEngine {
    */
   screenEntry?(series: PreparedSeries, i: number, day: DayCounters): EntryScreen | undefined;
   /**
+   * The day-level block that holds for every pair (kill switch, daily loss, daily trade cap):
+   * what `screenEntry` answers for any pair and any decidable candle while it is in force, since
+   * it comes before the pair's own cap and the signal. Undefined when none is.
+   */
+  screenDay?(day: DayCounters): EntryScreen | undefined;
+  /**
+   * For replays: 1 at each candle where a strategy signals, else 0. Where it is 0, no
+   * `screenDay` block is in force and the pair is under its own trade cap, `screenEntry` answers
+   * "no signal", so a replay can skip the call. Works out the signals if the series does not
+   * hold them yet.
+   */
+  entrySignalMask?(series: PreparedSeries): Uint8Array;
+  /**
    * False when `checkExit` would hold the position without changing it (no exit fires, the
    * trailing state does not move), true when checkExit must be asked. Allocates nothing.
    */

@@ -76,6 +76,34 @@ describe('replay fast paths', () => {
     }
   }, 60_000);
 
+  it.each([
+    ['default configuration', {}],
+    ['tight daily limits', { strategies: { use: ['momentum', 'meanReversion', 'scalping'] }, limits: { maxTradesPerDay: 4, maxTradesPerPairPerDay: 2, maxDailyLossQuote: 3 } }],
+  ] as [string, BotConfigInput][])('%s: pairs on one time grid step together exactly as pairs whose next candle is searched for', (_label, cfg) => {
+    // Three pairs with the same candle times take the shared-index path; a fourth pair whose
+    // candles all come after theirs forces the search, and changes nothing while the three trade.
+    const grid: Pair[] = ['BTC/USD', 'ETH/USD', 'SOL/USD'];
+    const gridCandles = Object.fromEntries(grid.map((p) => [p, generatedCandles(p, 9_000)])) as Record<Pair, Candle[]>;
+    const endMs = gridCandles['BTC/USD']!.at(-1)!.openTimeMs;
+    const late = generatedCandles('DOGE/USD', 9_500).filter((c) => c.openTimeMs > endMs + 3_600_000);
+    const run = (pairs: Pair[], series: BacktestSeries[]) => {
+      const config = parseConfig({ ...cfg, pairs, paper: { startingBalances: { USD: 10_000 } } });
+      return runBacktest({ config, engine: createDecisionEngine(config), series, markets: builtInMarkets(pairs, config.paper.takerFeeRate), startingQuote: 10_000 });
+    };
+    const together = run(grid, grid.map((pair) => ({ pair, columns: columnsFromCandles(gridCandles[pair]!) })));
+    const searched = run([...grid, 'DOGE/USD'], [...grid.map((pair) => ({ pair, columns: columnsFromCandles(gridCandles[pair]!) })), { pair: 'DOGE/USD', candles: late }]);
+    expect(together.trades.length).toBeGreaterThan(10);
+    const first = (r: typeof together) => r.trades.filter((t) => t.pair !== 'DOGE/USD');
+    expect(first(searched)).toEqual(first(together));
+    expect(searched.fills.filter((f) => f.pair !== 'DOGE/USD')).toEqual(together.fills);
+    expect(Array.from(searched.equity.equityQuote.subarray(0, together.equity.length))).toEqual(Array.from(together.equity.equityQuote));
+    for (const pair of grid) expect(searched.summary.pairs[pair]).toEqual(together.summary.pairs[pair]);
+    const refusals = (r: typeof together) => Object.entries(r.summary.refusals).map(([k, v]) => [k, v] as const);
+    // Every refusal of the three pairs happened before the fourth had a candle.
+    expect(refusals(together).length).toBeGreaterThan(0);
+    for (const [key, count] of refusals(together)) expect(searched.summary.refusals[key]!).toBeGreaterThanOrEqual(count);
+  });
+
   it('refuses a series prepared for other candles', () => {
     const config = parseConfig({ pairs: PAIRS });
     const engine = createDecisionEngine(config);
