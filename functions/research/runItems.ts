@@ -67,7 +67,8 @@ export function runItems(state: SweepWorkerState, items: readonly SweepItem[]): 
         continue;
       }
       const config = built.config;
-      const engine = createDecisionEngine(config);
+      // Only the figures are kept: no entry features (nor the indicators only they read).
+      const engine = createDecisionEngine(config, { entryFeatures: false });
       const prepared = plan.series.map((s) => engine.prepareColumns!(s.pair, state.columns(s.hash), state.cache(s.hash)) as PreparedPairSeries);
       for (const segment of item.segments) {
         const seg = plan.segments[segment];

@@ -60,6 +60,16 @@ interface ExitSetup {
   signalExit: SignalExit | undefined;
 }
 
+/** How an engine is built, beyond the configuration. */
+export interface EngineOptions {
+  /**
+   * Record the entry features (regime, indicators, time of day) on every entry, and compute the
+   * indicators they read: true by default. A sweep that only ranks results turns them off (they
+   * are a third of a plain configuration's indicators); a trade filter needs them.
+   */
+  entryFeatures?: boolean;
+}
+
 /** The strategy-and-risk engine (see `createDecisionEngine`). */
 export class StrategyRiskEngine implements DecisionEngine {
   readonly warmupCandles: number;
@@ -71,7 +81,8 @@ export class StrategyRiskEngine implements DecisionEngine {
   private readonly pairSetups = new Map<Pair, PairSetup>();
   private readonly quoteVolumeSlot: number;
   /** What an entry records about the market it was decided in (informational slots). */
-  private readonly features: EntryFeatureSlots;
+  /** Undefined when built with `entryFeatures: false`. */
+  private readonly features: EntryFeatureSlots | undefined;
   /** What entry signals depend on besides the candles: series screened by another engine with the same key can be reused. */
   private readonly entrySignalsKey: string;
 
@@ -82,6 +93,7 @@ export class StrategyRiskEngine implements DecisionEngine {
   constructor(
     private readonly config: BotConfig,
     registry: StrategyRegistry = strategyRegistry,
+    options: EngineOptions = {},
   ) {
     const problems = engineConfigProblems(config);
     if (problems.length) throw new Error(`Invalid engine configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -126,7 +138,7 @@ export class StrategyRiskEngine implements DecisionEngine {
       this.exitSetups.set(name, this.exitSetup(resolveExits(config.exits, exits), strategy !== undefined, strategy?.signalExit));
     }
     this.exitSetups.set(FORCED_ENTRY_STRATEGY, this.exitSetup(config.exits, true, undefined));
-    this.features = new EntryFeatureSlots(config, plan);
+    this.features = options.entryFeatures === false ? undefined : new EntryFeatureSlots(config, plan);
     this.quoteVolumeSlot = config.risk.minQuoteVolume24h > 0 || config.universe ? plan.slot({ kind: 'quoteVolumeSum', timeframe: '5m', period: 288 }) : -1;
     this.warmupCandles = plan.warmupCandles();
     this.entrySignalsKey = JSON.stringify([config.strategies, this.warmupCandles, plan.specs]);
@@ -383,9 +395,10 @@ export class StrategyRiskEngine implements DecisionEngine {
     checks.push({ rule: 'minimums', explanation: { amountBase: sized.amountBase, minAmountBase: market.minAmountBase, minCostQuote: market.minCostQuote, bufferFraction: r.minimumBufferFraction } });
 
     const taken = publicSignal(signal, edge ?? 0);
-    const features = this.features.at(s, i, taken, pf.spreadFraction?.[pair], pf.recentTrades);
-    plan.entryFeatures = features;
+    const features = this.features?.at(s, i, taken, pf.spreadFraction?.[pair], pf.recentTrades);
+    if (features) plan.entryFeatures = features;
     if (pf.tradeFilter && !forced) {
+      if (!features) throw new Error('a trade filter needs the entry features, and this engine was built with entryFeatures: false');
       const learned = pf.tradeFilter.check(features);
       if (!learned.ok) return refusal(pair, learned, signal, edge ?? 0);
       passed(checks, learned);

@@ -252,6 +252,8 @@ function gapFreeRuns(openTimeMs: Float64Array): Int32Array {
 function lastClosedIndex(openTimeMs5m: Float64Array, htfOpenTimeMs: Float64Array, htfMs: number): Int32Array {
   const n = openTimeMs5m.length;
   const out = new Int32Array(n).fill(-1);
+  // No candle of that timeframe (no indicator uses it): every 5m candle maps to none.
+  if (htfOpenTimeMs.length === 0) return out;
   let j = -1;
   // Close times in [bucketFrom, bucketTo) share one expected candle: compute it once per bucket.
   let bucketFrom = Infinity;

@@ -1,8 +1,15 @@
 // Entry features: what the engine records about the market with every entry it decides, that
 // they are the values its rules compared, and that recording them never delays a decision.
 import { describe, expect, it } from 'vitest';
+import { generatedCandles } from '../../../functions/backtest/bench.js';
+import { builtInMarkets } from '../../../functions/backtest/marketTable.js';
+import { runBacktest } from '../../../functions/backtest/runBacktest.js';
+import { parseConfig } from '../../../functions/core/config.js';
+import { columnsFromCandles } from '../../../functions/core/engine/candleColumns.js';
 import { classifyRegime, priceTierOf, recentWinRate } from '../../../functions/core/engine/entryFeatures.js';
-import { simpleMomentumConfig } from '../../../functions/core/engine/index.js';
+import { createDecisionEngine, simpleMomentumConfig } from '../../../functions/core/engine/index.js';
+import type { DecisionEngine } from '../../../functions/core/engine/types.js';
+import type { EntryFilter } from '../../../functions/core/learning/tradeFilter.js';
 import { openPosition } from '../../../functions/core/positionLifecycle.js';
 import { FIVE_MINUTES_MS } from '../../../functions/core/types.js';
 import { closeOf, engineFor, makeExitTrade, makePortfolio, randomWalk } from './engineFixtures.js';
@@ -102,5 +109,54 @@ describe('Engine: entry features', () => {
     const buy = { ...makeExitTrade(1), side: 'buy' as const, realizedPnlQuote: undefined };
     expect(recentWinRate([makeExitTrade(1, { realizedPnlQuote: 1 }), buy, makeExitTrade(2, { realizedPnlQuote: 0 })], 10)).toBe(0.5);
     expect(recentWinRate([buy], 10)).toBeNull();
+  });
+});
+
+describe('Engine: built without entry features (entryFeatures: false, as sweeps run)', () => {
+  const PAIRS = ['BTC/USD', 'ETH/USD', 'SOL/USD'];
+  const replay = (entryFeatures: boolean, cfg: Record<string, unknown>) => {
+    const config = parseConfig({ pairs: PAIRS, ...cfg, paper: { startingBalances: { USD: 10_000 } } });
+    const engine = createDecisionEngine(config, { entryFeatures });
+    const result = runBacktest({
+      config,
+      engine,
+      series: PAIRS.map((pair) => ({ pair, columns: columnsFromCandles(generatedCandles(pair, 8_000)) })),
+      markets: builtInMarkets(PAIRS, config.paper.takerFeeRate),
+      startingQuote: 10_000,
+    });
+    return { engine, result };
+  };
+
+  it.each([
+    ['the plain momentum configuration', simpleMomentumConfig({ fastSma: 20, slowSma: 50, stopLossFraction: 0.02, takeProfitFraction: 0.03, exitOnReversal: true })],
+    ['the default strategy set', {}],
+  ])('%s decides exactly the same, records no features and computes fewer indicators', (_label, cfg) => {
+    const withFeatures = replay(true, cfg);
+    const without = replay(false, cfg);
+    expect(withFeatures.result.trades.length).toBeGreaterThan(10);
+    expect(withFeatures.result.trades.every((t) => t.entryFeatures !== undefined)).toBe(true);
+    expect(without.result.trades.some((t) => t.entryFeatures !== undefined)).toBe(false);
+    expect(without.result.trades).toEqual(withFeatures.result.trades.map(({ entryFeatures: _dropped, ...t }) => t));
+    expect(without.result.summary.refusals).toEqual(withFeatures.result.summary.refusals);
+    expect(Array.from(without.result.equity.equityQuote)).toEqual(Array.from(withFeatures.result.equity.equityQuote));
+    expect(without.engine.warmupCandles).toBe(withFeatures.engine.warmupCandles);
+    const slots = (e: DecisionEngine) => (e as unknown as { plan: { specs: unknown[] } }).plan.specs.length;
+    expect(slots(without.engine)).toBeLessThan(slots(withFeatures.engine));
+  });
+
+  it('refuses to apply a trade filter, which needs the features', () => {
+    const config = parseConfig({ pairs: PAIRS, paper: { startingBalances: { USD: 10_000 } } });
+    const filter: EntryFilter = { check: () => ({ ok: true, rule: 'trade-filter', explanation: {} }) } as unknown as EntryFilter;
+    const run = (entryFeatures: boolean) =>
+      runBacktest({
+        config,
+        engine: createDecisionEngine(config, { entryFeatures }),
+        series: PAIRS.map((pair) => ({ pair, columns: columnsFromCandles(generatedCandles(pair, 8_000)) })),
+        markets: builtInMarkets(PAIRS, config.paper.takerFeeRate),
+        startingQuote: 10_000,
+        learn: { retrainEveryDays: 1, retrain: () => filter },
+      });
+    expect(run(true).trades.length).toBeGreaterThan(0);
+    expect(() => run(false)).toThrow(/trade filter needs the entry features/);
   });
 });
